@@ -1,0 +1,1 @@
+"""Shared value objects, entities and errors. Standard library and numpy only."""

@@ -1,0 +1,44 @@
+"""The OmsError hierarchy.
+
+Every error carries a stable machine-readable ``code`` and a human message; adapters map codes to
+HTTP statuses or exit codes. No transport details live here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+class OmsError(Exception):
+    """Base class of every error the OMS raises on purpose."""
+
+    code: str = "oms_error"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class ValidationError(OmsError):
+    """Input that breaks a rule; lists every problem found, not only the first."""
+
+    code = "invalid_input"
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        self.problems = list(problems)
+        shown = self.problems[:20]
+        more = len(self.problems) - len(shown)
+        detail = "; ".join(shown) + (f"; ... and {more} more" if more > 0 else "")
+        super().__init__(detail)
+
+
+class ContractError(ValidationError):
+    """A sourcing problem or plan that does not follow the contract (DESIGN.md section 3)."""
+
+    code = "invalid_problem"
+
+
+class NotAvailableError(OmsError):
+    """A feature that exists in the interface but cannot run in this configuration."""
+
+    code = "not_available"
