@@ -28,6 +28,16 @@ def shipment_cost(base: Any, per_km: Any, distance_km: Any, free: Any) -> Any:
     return (base + per_km * distance_km) * (1.0 - free)
 
 
+def split_cost(shipments: Any, split_penalty: Any) -> Any:
+    """Penalty for an order's shipments beyond the first (per order; floats, arrays, numba)."""
+    return split_penalty * np.maximum(shipments - 1, 0)
+
+
+def unfilled_cost(units: Any, unfilled_penalty: Any) -> Any:
+    """Penalty for units left unallocated."""
+    return unfilled_penalty * units
+
+
 def is_eligible(can_ship: Any, is_pickup: Any, is_pickup_node: Any, allow_transfers: Any) -> Any:
     """May this node serve this order? Ship orders: ship-capable nodes. Pickup orders: the pickup
     node itself, plus ship-capable nodes when transfers (ship-to-store) are allowed."""
@@ -72,10 +82,10 @@ def evaluate(problem: Problem, alloc: Allocations) -> CostReport:
     free = (o.is_pickup[s_order] & (o.pickup_node[s_order] == s_node)).astype(np.float64)
     shipping = float(np.sum(shipment_cost(n.shipment_cost[s_node], n.cost_per_km[s_node], dist, free)))
     shipments = np.bincount(s_order, minlength=len(o)).astype(np.int64)
-    split = s.split_penalty * float(np.sum(np.maximum(shipments - 1, 0)))
+    split = float(np.sum(split_cost(shipments, s.split_penalty)))
     allocated = np.bincount(alloc.line[used], weights=a_qty, minlength=len(o.line_qty))
     unfilled_qty = np.maximum(o.line_qty - allocated.astype(np.int64), 0)
-    unfilled = s.unfilled_penalty * float(np.sum(unfilled_qty))
+    unfilled = float(unfilled_cost(np.sum(unfilled_qty), s.unfilled_penalty))
     total = shipping + handling + split + unfilled
     return CostReport(CostBreakdown(total, shipping, handling, split, unfilled), unfilled_qty, shipments)
 

@@ -1,0 +1,147 @@
+"""The `oms` command. Bad input exits with code 2 and a message naming the field or record."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+
+from oms.domain.errors import OmsError
+from oms.sourcing.contract import Plan, Problem
+
+app = typer.Typer(
+    name="oms", help="Order management system: sourcing engine and tools.",
+    no_args_is_help=True, add_completion=False,
+)
+
+PROGRESS_MIN_ORDERS = 10_000
+
+
+class Mode(StrEnum):
+    online = "online"
+    wave = "wave"
+
+
+class Strategy(StrEnum):
+    online = "online"
+    priority = "priority"
+    nearest = "nearest"
+    fewest_splits = "fewest-splits"
+
+
+def _fail(message: str) -> NoReturn:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code=2)
+
+
+@app.command()
+def source(
+    problem_path: Annotated[Path, typer.Argument(metavar="PROBLEM.json", help="Problem file (contract v1).")],
+    mode: Annotated[Mode, typer.Option(help="online: orders one by one in file order; wave: jointly.")] = Mode.online,
+    strategy: Annotated[Strategy, typer.Option(help="Online policy: our optimiser or a baseline.")] = Strategy.online,
+    time_limit: Annotated[float, typer.Option("--time-limit", min=0.1, help="Wave mode: seconds.")] = 30.0,
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Plan file (default: stdout).")] = None,
+) -> None:
+    """Source every order of PROBLEM.json and write the plan (DESIGN.md section 3)."""
+    from oms.sourcing.contract import load_problem, plan_to_dict
+
+    try:
+        problem = load_problem(problem_path)
+        if mode is Mode.wave and strategy is not Strategy.online:
+            _fail("--strategy applies to --mode online only")
+        plan = _run(problem, mode, strategy, time_limit)
+    except OmsError as exc:
+        _fail(exc.detail)
+    text = json.dumps(plan_to_dict(problem, plan), separators=(",", ":"))
+    if output is None:
+        sys.stdout.write(text + "\n")
+    else:
+        try:
+            output.parent.mkdir(parents=True, exist_ok=True)
+            output.write_text(text + "\n", encoding="utf-8")
+        except OSError as exc:
+            _fail(f"cannot write plan to {output}: {exc.strerror}")
+    typer.echo(summary_line(problem, plan), err=True)
+
+
+def _run(problem: Problem, mode: Mode, strategy: Strategy, time_limit: float) -> Plan:
+    if mode is Mode.wave:
+        from oms.sourcing.wave import solve_wave
+
+        return solve_wave(problem, time_limit=time_limit)
+    if strategy is Strategy.online:
+        from oms.sourcing.online import source_online
+
+        with _progress(len(problem.orders)) as advance:
+            return source_online(problem, progress=advance)
+    from oms.sourcing.strategies import run_strategy
+
+    return run_strategy(problem, strategy.value)
+
+
+@contextmanager
+def _progress(total: int) -> Iterator[Callable[[int], None] | None]:
+    """A progress bar on stderr for big files, only when a person is watching."""
+    if total <= PROGRESS_MIN_ORDERS or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import Progress
+
+    with Progress(console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("sourcing", total=total)
+        yield lambda n: bar.advance(task, n)
+
+
+def summary_line(problem: Problem, plan: Plan) -> str:
+    o = problem.orders
+    units = int(o.line_qty.sum())
+    unfilled = int(plan.unfilled_qty.sum())
+    fill = 100.0 * (units - unfilled) / units if units else 100.0
+    per_order = float(plan.shipments.mean()) if len(o) else 0.0
+    parts: list[str] = [
+        f"orders={len(o)}", f"units={units}", f"fill_rate={fill:.2f}%",
+        f"total_cost={plan.cost.total:.2f}", f"shipments_per_order={per_order:.3f}",
+        f"elapsed={plan.elapsed_s:.3f}s", f"mode={plan.mode}",
+        f"strategy={plan.extra.get('strategy', plan.mode)}", f"status={plan.status}",
+    ]
+    if plan.lower_bound is not None:
+        gap = _gap(plan.cost.total, plan.lower_bound)
+        parts.append(f"lower_bound={plan.lower_bound:.2f} gap={gap:.3%}")
+    return " ".join(parts)
+
+
+def _gap(cost: float, bound: float) -> float:
+    return (cost - bound) / abs(cost) if cost else 0.0
+
+
+@app.command()
+def demo(
+    output: Annotated[Path, typer.Option("-o", "--output", help="Where to write the problem.")] = Path(
+        "scenarios/demo-fr.json"
+    ),
+    seed: Annotated[int, typer.Option(help="Random seed; same seed, same file.")] = 20261123,
+) -> None:
+    """Write the demo problem: real French cities, 4 DCs, 60 stores, 500 SKUs, 2,000 orders."""
+    from oms.sourcing.demo import generate_demo_problem, write_problem
+
+    problem: dict[str, Any] = generate_demo_problem(seed=seed)
+    try:
+        write_problem(problem, output)
+    except OSError as exc:
+        _fail(f"cannot write {output}: {exc.strerror}")
+    typer.echo(f"wrote {output}: {len(problem['nodes'])} nodes, {len(problem['orders'])} orders", err=True)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()
