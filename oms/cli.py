@@ -16,8 +16,10 @@ from oms.domain.errors import OmsError
 from oms.sourcing.contract import Plan, Problem
 
 app = typer.Typer(
-    name="oms", help="Order management system: sourcing engine and tools.",
-    no_args_is_help=True, add_completion=False,
+    name="oms",
+    help="Order management system: sourcing engine and tools.",
+    no_args_is_help=True,
+    add_completion=False,
 )
 
 PROGRESS_MIN_ORDERS = 10_000
@@ -42,11 +44,21 @@ def _fail(message: str) -> NoReturn:
 
 @app.command()
 def source(
-    problem_path: Annotated[Path, typer.Argument(metavar="PROBLEM.json", help="Problem file (contract v1).")],
-    mode: Annotated[Mode, typer.Option(help="online: orders one by one in file order; wave: jointly.")] = Mode.online,
-    strategy: Annotated[Strategy, typer.Option(help="Online policy: our optimiser or a baseline.")] = Strategy.online,
-    time_limit: Annotated[float, typer.Option("--time-limit", min=0.1, help="Wave mode: seconds.")] = 30.0,
-    output: Annotated[Path | None, typer.Option("-o", "--output", help="Plan file (default: stdout).")] = None,
+    problem_path: Annotated[
+        Path, typer.Argument(metavar="PROBLEM.json", help="Problem file (contract v1).")
+    ],
+    mode: Annotated[
+        Mode, typer.Option(help="online: orders one by one in file order; wave: jointly.")
+    ] = Mode.online,
+    strategy: Annotated[
+        Strategy, typer.Option(help="Online policy: our optimiser or a baseline.")
+    ] = Strategy.online,
+    time_limit: Annotated[
+        float, typer.Option("--time-limit", min=0.1, help="Wave mode: seconds.")
+    ] = 30.0,
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="Plan file (default: stdout).")
+    ] = None,
 ) -> None:
     """Source every order of PROBLEM.json and write the plan (DESIGN.md section 3)."""
     from oms.sourcing.contract import load_problem, plan_to_dict
@@ -106,10 +118,15 @@ def summary_line(problem: Problem, plan: Plan) -> str:
     fill = 100.0 * (units - unfilled) / units if units else 100.0
     per_order = float(plan.shipments.mean()) if len(o) else 0.0
     parts: list[str] = [
-        f"orders={len(o)}", f"units={units}", f"fill_rate={fill:.2f}%",
-        f"total_cost={plan.cost.total:.2f}", f"shipments_per_order={per_order:.3f}",
-        f"elapsed={plan.elapsed_s:.3f}s", f"mode={plan.mode}",
-        f"strategy={plan.extra.get('strategy', plan.mode)}", f"status={plan.status}",
+        f"orders={len(o)}",
+        f"units={units}",
+        f"fill_rate={fill:.2f}%",
+        f"total_cost={plan.cost.total:.2f}",
+        f"shipments_per_order={per_order:.3f}",
+        f"elapsed={plan.elapsed_s:.3f}s",
+        f"mode={plan.mode}",
+        f"strategy={plan.extra.get('strategy', plan.mode)}",
+        f"status={plan.status}",
     ]
     if plan.lower_bound is not None:
         gap = _gap(plan.cost.total, plan.lower_bound)
@@ -123,9 +140,9 @@ def _gap(cost: float, bound: float) -> float:
 
 @app.command()
 def demo(
-    output: Annotated[Path, typer.Option("-o", "--output", help="Where to write the problem.")] = Path(
-        "scenarios/demo-fr.json"
-    ),
+    output: Annotated[
+        Path, typer.Option("-o", "--output", help="Where to write the problem.")
+    ] = Path("scenarios/demo-fr.json"),
     seed: Annotated[int, typer.Option(help="Random seed; same seed, same file.")] = 20261123,
 ) -> None:
     """Write the demo problem: real French cities, 4 DCs, 60 stores, 500 SKUs, 2,000 orders."""
@@ -136,7 +153,9 @@ def demo(
         write_problem(problem, output)
     except OSError as exc:
         _fail(f"cannot write {output}: {exc.strerror}")
-    typer.echo(f"wrote {output}: {len(problem['nodes'])} nodes, {len(problem['orders'])} orders", err=True)
+    typer.echo(
+        f"wrote {output}: {len(problem['nodes'])} nodes, {len(problem['orders'])} orders", err=True
+    )
 
 
 def main() -> None:

@@ -30,21 +30,26 @@ def random_problem_dict(
     nodes = []
     for i in range(n_nodes):
         store = rng.random() < 0.5
-        nodes.append({
-            "id": f"N{i}", "kind": "store" if store else "warehouse",
-            "lat": round(45.0 + rng.uniform(-1.5, 1.5), 4),
-            "lon": round(4.8 + rng.uniform(-1.5, 1.5), 4),
-            "can_ship": (not store) or rng.random() < 0.6,
-            "can_pickup": store,
-            "capacity_units": rng.randint(0, 6) if rng.random() < capacity_chance else None,
-            "handling_cost": round(rng.uniform(0.1, 1.5), 2),
-            "shipment_cost": round(rng.uniform(1.0, 6.0), 2),
-            "cost_per_km": round(rng.uniform(0.0, 0.02), 4),
-        })
+        nodes.append(
+            {
+                "id": f"N{i}",
+                "kind": "store" if store else "warehouse",
+                "lat": round(45.0 + rng.uniform(-1.5, 1.5), 4),
+                "lon": round(4.8 + rng.uniform(-1.5, 1.5), 4),
+                "can_ship": (not store) or rng.random() < 0.6,
+                "can_pickup": store,
+                "capacity_units": rng.randint(0, 6) if rng.random() < capacity_chance else None,
+                "handling_cost": round(rng.uniform(0.1, 1.5), 2),
+                "shipment_cost": round(rng.uniform(1.0, 6.0), 2),
+                "cost_per_km": round(rng.uniform(0.0, 0.02), 4),
+            }
+        )
     skus = [f"S{k}" for k in range(n_skus)]
     inventory = [
         {"node": nd["id"], "sku": s, "qty": rng.randint(0, max_stock)}
-        for nd in nodes for s in skus if rng.random() < 0.7
+        for nd in nodes
+        for s in skus
+        if rng.random() < 0.7
     ]
     pickup_nodes = [nd["id"] for nd in nodes if nd["can_pickup"]]
     orders = []
@@ -54,14 +59,17 @@ def random_problem_dict(
             {"id": f"O{o}-L{j}", "sku": rng.choice(skus), "qty": rng.randint(1, max_qty)}
             for j in range(rng.randint(1, max_lines))
         ]
-        orders.append({
-            "id": f"O{o}",
-            "lat": round(45.0 + rng.uniform(-2, 2), 4), "lon": round(4.8 + rng.uniform(-2, 2), 4),
-            "delivery": "pickup" if pickup else "ship",
-            "pickup_node": rng.choice(pickup_nodes) if pickup else None,
-            "max_shipments": rng.choice([None, 1, 2, 3]),
-            "lines": lines,
-        })
+        orders.append(
+            {
+                "id": f"O{o}",
+                "lat": round(45.0 + rng.uniform(-2, 2), 4),
+                "lon": round(4.8 + rng.uniform(-2, 2), 4),
+                "delivery": "pickup" if pickup else "ship",
+                "pickup_node": rng.choice(pickup_nodes) if pickup else None,
+                "max_shipments": rng.choice([None, 1, 2, 3]),
+                "lines": lines,
+            }
+        )
     return {
         "version": 1,
         "settings": {
@@ -69,7 +77,9 @@ def random_problem_dict(
             "unfilled_penalty": rng.choice([2.0, 100.0]),
             "allow_transfers": rng.random() < 0.7,
         },
-        "nodes": nodes, "inventory": inventory, "orders": orders,
+        "nodes": nodes,
+        "inventory": inventory,
+        "orders": orders,
     }
 
 

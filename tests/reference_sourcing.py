@@ -18,9 +18,10 @@ from oms.sourcing.cost import evaluate
 def ref_haversine(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     r = 6371.0
     p1, p2 = math.radians(lat1), math.radians(lat2)
-    a = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(
-        math.radians(lon2 - lon1) / 2
-    ) ** 2
+    a = (
+        math.sin((p2 - p1) / 2) ** 2
+        + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    )
     return 2 * r * math.asin(min(1.0, math.sqrt(a)))
 
 
@@ -54,7 +55,10 @@ def _compositions(total: int, parts: int) -> Iterator[tuple[int, ...]]:
 
 
 def brute_force_order(
-    problem: Problem, order: int, stock: np.ndarray | None = None, capacity: np.ndarray | None = None
+    problem: Problem,
+    order: int,
+    stock: np.ndarray | None = None,
+    capacity: np.ndarray | None = None,
 ) -> tuple[float, list[tuple[int, int, int]]]:
     """Exhaustive optimum of one order: every split of every line over every node (and unfilled),
     kept when feasible under the contract and priced by the one cost function.
@@ -68,8 +72,10 @@ def brute_force_order(
     choices = [list(_compositions(int(problem.orders.line_qty[k]), n_nodes + 1)) for k in lines]
     for combo in itertools.product(*choices):
         rows = [
-            (k, n, q) for k, split in zip(lines, combo, strict=True)
-            for n, q in enumerate(split[:n_nodes]) if q > 0
+            (k, n, q)
+            for k, split in zip(lines, combo, strict=True)
+            for n, q in enumerate(split[:n_nodes])
+            if q > 0
         ]
         alloc = Allocations.from_rows([(order, k, n, q) for k, n, q in rows])
         if not _fits(problem, alloc, stock, capacity):
@@ -85,9 +91,13 @@ def _fits(problem: Problem, alloc: Allocations, stock: np.ndarray, capacity: np.
     o, nd, st = problem.orders, problem.nodes, problem.settings
     taken: dict[tuple[int, int], int] = {}
     load: dict[int, int] = {}
-    for oi, k, n, q in zip(*(a.tolist() for a in (alloc.order, alloc.line, alloc.node, alloc.qty)), strict=True):
+    for oi, k, n, q in zip(
+        *(a.tolist() for a in (alloc.order, alloc.line, alloc.node, alloc.qty)), strict=True
+    ):
         pickup = bool(o.is_pickup[oi])
-        if not ref_eligible(bool(nd.can_ship[n]), True, pickup, n, int(o.pickup_node[oi]), st.allow_transfers):
+        if not ref_eligible(
+            bool(nd.can_ship[n]), True, pickup, n, int(o.pickup_node[oi]), st.allow_transfers
+        ):
             return False
         key = (int(o.line_sku[k]), n)
         taken[key] = taken.get(key, 0) + q

@@ -191,6 +191,8 @@ def _int_at_least(low: int) -> Callable[[Any], str | None]:
     def check(v: Any) -> str | None:
         if isinstance(v, bool) or not isinstance(v, int):
             return "must be a whole number"
+        if v >= NO_LIMIT:
+            return f"must be below {NO_LIMIT}"
         return f"must be >= {low}" if v < low else None
 
     return check
@@ -212,13 +214,15 @@ def _longitude(v: Any) -> str | None:
     return _is_number(v) or (None if -180.0 <= v <= 180.0 else "must be within [-180, 180]")
 
 
-def _records(data: Mapping[str, Any], key: str, probs: _Problems) -> Iterator[tuple[str, Any]]:
+def _records(
+    data: Mapping[str, Any], key: str, probs: _Problems, owner: str = "problem"
+) -> Iterator[tuple[str, Any]]:
     items = data.get(key, _MISSING)
     if items is _MISSING:
-        probs.add("problem", f'missing field "{key}"')
+        probs.add(owner, f'missing field "{key}"')
         return
     if not isinstance(items, list):
-        probs.add("problem", f'"{key}" must be a list')
+        probs.add(owner, f'"{key}" must be a list')
         return
     for i, rec in enumerate(items):
         if isinstance(rec, dict):
@@ -249,19 +253,20 @@ def load_problem(path: str | Path) -> Problem:
 
 
 def parse_problem(data: Any) -> Problem:
-    """Validate a decoded problem and turn it into arrays; raises ContractError listing all faults."""
+    """Validate a decoded problem into arrays; raises one ContractError listing every fault."""
     probs = _Problems()
     if not isinstance(data, dict):
         raise ContractError(["problem: must be a JSON object"])
     version = data.get("version", _MISSING)
     if version is _MISSING:
         probs.add("problem", 'missing field "version"')
-    elif version != CONTRACT_VERSION or isinstance(version, bool):
+    elif version != CONTRACT_VERSION or not isinstance(version, int) or isinstance(version, bool):
         probs.add("problem", f'"version" must be {CONTRACT_VERSION}, got {json.dumps(version)}')
     settings = _parse_settings(data, probs)
     nodes = _parse_nodes(data, probs)
-    sku_ids, sku_index, stock = _parse_inventory(data, nodes, probs)
-    orders = _parse_orders(data, nodes, sku_ids, sku_index, probs)
+    named = _named_nodes(data)
+    sku_ids, sku_index, stock = _parse_inventory(data, nodes, named, probs)
+    orders = _parse_orders(data, nodes, named, sku_ids, sku_index, probs)
     probs.raise_if_any()
     assert settings is not None and nodes is not None and orders is not None
     stock_arr = np.zeros((len(sku_ids), len(nodes)), dtype=np.int64)
@@ -273,7 +278,10 @@ def parse_problem(data: Any) -> Problem:
 def _parse_settings(data: Mapping[str, Any], probs: _Problems) -> Settings | None:
     rec = data.get("settings", _MISSING)
     if rec is _MISSING or not isinstance(rec, dict):
-        probs.add("problem", 'missing field "settings"' if rec is _MISSING else '"settings" must be an object')
+        probs.add(
+            "problem",
+            'missing field "settings"' if rec is _MISSING else '"settings" must be an object',
+        )
         return None
     split = _field(rec, "split_penalty", "settings", probs, _non_negative)
     unfilled = _field(rec, "unfilled_penalty", "settings", probs, _non_negative)
@@ -319,6 +327,20 @@ def _parse_nodes(data: Mapping[str, Any], probs: _Problems) -> Nodes | None:
     return _nodes_from_rows(rows, index)
 
 
+def _named_nodes(data: Mapping[str, Any]) -> set[str] | None:
+    """Every id the nodes section names, malformed nodes included; None when there is no list.
+
+    A reference to a named but malformed node is not reported again as unknown."""
+    raw = data.get("nodes")
+    if not isinstance(raw, list):
+        return None
+    return {r["id"] for r in raw if isinstance(r, dict) and isinstance(r.get("id"), str)}
+
+
+def _is_unknown(node: str, named: set[str] | None) -> bool:
+    return named is not None and node not in named
+
+
 def _nodes_from_rows(rows: list[dict[str, Any]], index: dict[str, int]) -> Nodes:
     def col(key: str, dtype: type) -> Any:
         return np.array([r[key] for r in rows], dtype=dtype)
@@ -343,7 +365,7 @@ def _nodes_from_rows(rows: list[dict[str, Any]], index: dict[str, int]) -> Nodes
 
 
 def _parse_inventory(
-    data: Mapping[str, Any], nodes: Nodes | None, probs: _Problems
+    data: Mapping[str, Any], nodes: Nodes | None, named: set[str] | None, probs: _Problems
 ) -> tuple[list[str], dict[str, int], dict[tuple[int, int], int]]:
     sku_ids: list[str] = []
     sku_index: dict[str, int] = {}
@@ -358,7 +380,7 @@ def _parse_inventory(
             continue
         where = f'inventory[{i}] (node "{node}", sku "{sku}")'
         if node not in node_index:
-            if nodes is not None:
+            if _is_unknown(node, named):
                 probs.add(where, f'unknown node "{node}"')
             continue
         s = sku_index.setdefault(sku, len(sku_ids))
@@ -373,15 +395,16 @@ def _parse_inventory(
 
 
 def _records_plain(
-    data: Mapping[str, Any], key: str, probs: _Problems
+    data: Mapping[str, Any], key: str, probs: _Problems, owner: str = "problem"
 ) -> Iterator[tuple[int, Mapping[str, Any]]]:
-    for where, rec in _records(data, key, probs):
+    for where, rec in _records(data, key, probs, owner):
         yield int(where.split("[", 1)[1].split("]", 1)[0]), rec
 
 
 def _parse_orders(
     data: Mapping[str, Any],
     nodes: Nodes | None,
+    named: set[str] | None,
     sku_ids: list[str],
     sku_index: dict[str, int],
     probs: _Problems,
@@ -389,7 +412,7 @@ def _parse_orders(
     b = _OrdersBuilder()
     seen: set[str] = set()
     for where, rec in _records(data, "orders", probs):
-        _parse_order(where, rec, nodes, seen, b, probs)
+        _parse_order(where, rec, nodes, named, seen, b, probs)
     if nodes is None or probs.messages:
         return None
     for sku in b.line_sku_names:
@@ -443,6 +466,7 @@ def _parse_order(
     where: str,
     rec: Mapping[str, Any],
     nodes: Nodes | None,
+    named: set[str] | None,
     seen: set[str],
     b: _OrdersBuilder,
     probs: _Problems,
@@ -452,11 +476,14 @@ def _parse_order(
     lat = _field(rec, "lat", where, probs, _latitude)
     lon = _field(rec, "lon", where, probs, _longitude)
     delivery = _field(
-        rec, "delivery", where, probs,
+        rec,
+        "delivery",
+        where,
+        probs,
         lambda v: None if v in ("ship", "pickup") else 'must be "ship" or "pickup"',
     )
     max_ship = _field(rec, "max_shipments", where, probs, _int_at_least(1), nullable=True)
-    pickup = _pickup_node(where, rec, delivery, nodes, probs)
+    pickup = _pickup_node(where, rec, delivery, nodes, named, probs)
     lines = _parse_lines(where, rec, probs)
     if oid is not _MISSING:
         if oid in seen:
@@ -478,19 +505,26 @@ def _parse_order(
 
 
 def _pickup_node(
-    where: str, rec: Mapping[str, Any], delivery: Any, nodes: Nodes | None, probs: _Problems
+    where: str,
+    rec: Mapping[str, Any],
+    delivery: Any,
+    nodes: Nodes | None,
+    named: set[str] | None,
+    probs: _Problems,
 ) -> int:
     pickup = _field(rec, "pickup_node", where, probs, _is_id, nullable=True)
-    if delivery != "pickup" or pickup is _MISSING:
+    if pickup is _MISSING:
+        return -1
+    if pickup is not None and _is_unknown(pickup, named):
+        probs.add(where, f'unknown pickup_node "{pickup}"')
+        return -1
+    if delivery != "pickup":
         return -1
     if pickup is None:
         probs.add(where, 'a pickup order needs a "pickup_node"')
         return -1
-    if nodes is None:
-        return -1
-    n = nodes.index.get(pickup)
-    if n is None:
-        probs.add(where, f'unknown pickup_node "{pickup}"')
+    n = None if nodes is None else nodes.index.get(pickup)
+    if nodes is None or n is None:
         return -1
     if not nodes.can_pickup[n]:
         probs.add(where, f'pickup_node "{pickup}" is not pickup-capable (can_pickup is false)')
@@ -535,10 +569,15 @@ def problem_to_dict(problem: Problem) -> dict[str, Any]:
     s, n, o = problem.settings, problem.nodes, problem.orders
     nodes = [
         {
-            "id": n.ids[i], "kind": n.kind[i], "lat": float(n.lat[i]), "lon": float(n.lon[i]),
-            "can_ship": bool(n.can_ship[i]), "can_pickup": bool(n.can_pickup[i]),
+            "id": n.ids[i],
+            "kind": n.kind[i],
+            "lat": float(n.lat[i]),
+            "lon": float(n.lon[i]),
+            "can_ship": bool(n.can_ship[i]),
+            "can_pickup": bool(n.can_pickup[i]),
             "capacity_units": None if n.capacity[i] >= NO_LIMIT else int(n.capacity[i]),
-            "handling_cost": float(n.handling_cost[i]), "shipment_cost": float(n.shipment_cost[i]),
+            "handling_cost": float(n.handling_cost[i]),
+            "shipment_cost": float(n.shipment_cost[i]),
             "cost_per_km": float(n.cost_per_km[i]),
         }
         for i in range(len(n))
@@ -552,10 +591,13 @@ def problem_to_dict(problem: Problem) -> dict[str, Any]:
     return {
         "version": CONTRACT_VERSION,
         "settings": {
-            "split_penalty": s.split_penalty, "unfilled_penalty": s.unfilled_penalty,
+            "split_penalty": s.split_penalty,
+            "unfilled_penalty": s.unfilled_penalty,
             "allow_transfers": s.allow_transfers,
         },
-        "nodes": nodes, "inventory": inventory, "orders": orders,
+        "nodes": nodes,
+        "inventory": inventory,
+        "orders": orders,
     }
 
 
@@ -566,7 +608,9 @@ def _order_to_dict(problem: Problem, i: int) -> dict[str, Any]:
         for k in o.lines_of(i)
     ]
     return {
-        "id": o.ids[i], "lat": float(o.lat[i]), "lon": float(o.lon[i]),
+        "id": o.ids[i],
+        "lat": float(o.lat[i]),
+        "lon": float(o.lon[i]),
         "delivery": "pickup" if o.is_pickup[i] else "ship",
         "pickup_node": problem.nodes.ids[o.pickup_node[i]] if o.is_pickup[i] else None,
         "max_shipments": None if o.max_shipments[i] >= NO_LIMIT else int(o.max_shipments[i]),
@@ -590,19 +634,24 @@ def plan_to_dict(problem: Problem, plan: Plan) -> dict[str, Any]:
         for k in short.tolist()
     ]
     c = plan.cost
-    out: dict[str, Any] = {
-        "allocations": allocations,
-        "cost": {
-            "total": c.total, "shipping": c.shipping, "handling": c.handling,
-            "split": c.split, "unfilled": c.unfilled,
-        },
-        "unfilled": unfilled,
-        "lower_bound": plan.lower_bound,
-        "status": plan.status,
-        "mode": plan.mode,
-        "elapsed_s": round(plan.elapsed_s, 6),
-    }
-    out.update(plan.extra)
+    out: dict[str, Any] = dict(plan.extra)  # extras never override the contract's fields
+    out.update(
+        {
+            "allocations": allocations,
+            "cost": {
+                "total": c.total,
+                "shipping": c.shipping,
+                "handling": c.handling,
+                "split": c.split,
+                "unfilled": c.unfilled,
+            },
+            "unfilled": unfilled,
+            "lower_bound": plan.lower_bound,
+            "status": plan.status,
+            "mode": plan.mode,
+            "elapsed_s": round(plan.elapsed_s, 6),
+        }
+    )
     return out
 
 
@@ -614,7 +663,7 @@ def parse_plan_allocations(problem: Problem, data: Any) -> Allocations:
     o = problem.orders
     order_index = {oid: i for i, oid in enumerate(o.ids)}
     rows: list[tuple[int, int, int, int]] = []
-    for i, rec in _records_plain(data, "allocations", probs):
+    for i, rec in _records_plain(data, "allocations", probs, owner="plan"):
         where = f"allocations[{i}]"
         oid = _field(rec, "order", where, probs, _is_id)
         lid = _field(rec, "line", where, probs, _is_id)
@@ -626,8 +675,10 @@ def parse_plan_allocations(problem: Problem, data: Any) -> Allocations:
         li = None if oi is None else next((k for k in o.lines_of(oi) if o.line_ids[k] == lid), None)
         ni = problem.nodes.index.get(nid)
         if oi is None or li is None or ni is None:
-            what = "order" if oi is None else "line" if li is None else "node"
-            probs.add(where, f"unknown {what} reference")
+            what, ref = (
+                ("order", oid) if oi is None else ("line", lid) if li is None else ("node", nid)
+            )
+            probs.add(where, f'unknown {what} "{ref}"')
             continue
         rows.append((oi, li, ni, qty))
     probs.raise_if_any()

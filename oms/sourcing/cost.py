@@ -47,7 +47,9 @@ def is_eligible(can_ship: Any, is_pickup: Any, is_pickup_node: Any, allow_transf
 def node_shipment_costs(problem: Problem, order: int) -> np.ndarray:
     """Shipment cost from every node to one order's destination."""
     n, o = problem.nodes, problem.orders
-    dist = haversine_km(n.lat, n.lon, np.full(len(n), o.dest_lat[order]), np.full(len(n), o.dest_lon[order]))
+    dist = haversine_km(
+        n.lat, n.lon, np.full(len(n), o.dest_lat[order]), np.full(len(n), o.dest_lon[order])
+    )
     free = np.zeros(len(n))
     if o.is_pickup[order]:
         free[o.pickup_node[order]] = 1.0
@@ -58,7 +60,9 @@ def eligible_nodes(problem: Problem, order: int) -> np.ndarray:
     n, o = problem.nodes, problem.orders
     is_pickup_node = np.arange(len(n)) == o.pickup_node[order]
     return is_eligible(  # type: ignore[no-any-return]
-        n.can_ship, np.bool_(o.is_pickup[order]), is_pickup_node,
+        n.can_ship,
+        np.bool_(o.is_pickup[order]),
+        is_pickup_node,
         np.bool_(problem.settings.allow_transfers),
     )
 
@@ -80,14 +84,18 @@ def evaluate(problem: Problem, alloc: Allocations) -> CostReport:
     s_order, s_node = pairs // max(len(n), 1), pairs % max(len(n), 1)
     dist = haversine_km(n.lat[s_node], n.lon[s_node], o.dest_lat[s_order], o.dest_lon[s_order])
     free = (o.is_pickup[s_order] & (o.pickup_node[s_order] == s_node)).astype(np.float64)
-    shipping = float(np.sum(shipment_cost(n.shipment_cost[s_node], n.cost_per_km[s_node], dist, free)))
+    shipping = float(
+        np.sum(shipment_cost(n.shipment_cost[s_node], n.cost_per_km[s_node], dist, free))
+    )
     shipments = np.bincount(s_order, minlength=len(o)).astype(np.int64)
     split = float(np.sum(split_cost(shipments, s.split_penalty)))
     allocated = np.bincount(alloc.line[used], weights=a_qty, minlength=len(o.line_qty))
     unfilled_qty = np.maximum(o.line_qty - allocated.astype(np.int64), 0)
     unfilled = float(unfilled_cost(np.sum(unfilled_qty), s.unfilled_penalty))
     total = shipping + handling + split + unfilled
-    return CostReport(CostBreakdown(total, shipping, handling, split, unfilled), unfilled_qty, shipments)
+    return CostReport(
+        CostBreakdown(total, shipping, handling, split, unfilled), unfilled_qty, shipments
+    )
 
 
 def make_plan(
@@ -131,7 +139,10 @@ def violations(problem: Problem, alloc: Allocations) -> list[str]:
     taken = np.zeros_like(problem.stock)
     np.add.at(taken, (o.line_sku[alloc.line], alloc.node), alloc.qty)
     for s_, nd in zip(*np.nonzero(taken > problem.stock), strict=True):
-        out.append(f'node "{n.ids[nd]}" ships {taken[s_, nd]} of sku "{problem.sku_ids[s_]}", holds {problem.stock[s_, nd]}')
+        out.append(
+            f'node "{n.ids[nd]}" ships {taken[s_, nd]} of sku "{problem.sku_ids[s_]}", '
+            f"holds {problem.stock[s_, nd]}"
+        )
     load = np.bincount(alloc.node, weights=alloc.qty, minlength=len(n))
     for nd in np.nonzero(load > n.capacity)[0].tolist():
         out.append(f'node "{n.ids[nd]}" ships {int(load[nd])} units, capacity {n.capacity[nd]}')
@@ -145,6 +156,8 @@ def _eligible_rows(problem: Problem, alloc: Allocations) -> np.ndarray:
     n, o = problem.nodes, problem.orders
     is_pickup = o.is_pickup[alloc.order]
     return is_eligible(  # type: ignore[no-any-return]
-        n.can_ship[alloc.node], is_pickup, o.pickup_node[alloc.order] == alloc.node,
+        n.can_ship[alloc.node],
+        is_pickup,
+        o.pickup_node[alloc.order] == alloc.node,
         np.bool_(problem.settings.allow_transfers),
     )

@@ -41,6 +41,10 @@ from oms.sourcing import cost as _cost
 
 OK = 0
 ERR_ROOM = -1  # output arrays too small for the next order
+ERR_QTY = -2  # a line quantity below 1
+ERR_SKU = -3  # a line names a SKU outside the stock array
+ERR_PICKUP = -4  # the pickup node is not a pickup-capable node
+ERR_LINES = -5  # an order without lines
 
 haversine_km = njit(cache=True)(_haversine_km)
 shipment_cost = njit(cache=True)(_cost.shipment_cost)
@@ -89,8 +93,17 @@ def merge_lines_kernel(line_sku, line_qty, out_sku, out_dem, out_line_u):  # typ
 
 @njit(cache=True)
 def coverage_kernel(  # type: ignore[no-untyped-def]
-    stock, u_sku, u_dem, n_u, eligible, cap_left, handling, unfilled_penalty,
-    out_cand, out_cov, out_cap,
+    stock,
+    u_sku,
+    u_dem,
+    n_u,
+    eligible,
+    cap_left,
+    handling,
+    unfilled_penalty,
+    out_cand,
+    out_cov,
+    out_cap,
 ):
     """Candidates: eligible nodes with capacity, useful handling cost and stock of some SKU.
 
@@ -226,7 +239,12 @@ def eval_set_kernel(  # type: ignore[no-untyped-def]
             used += 1
             ship += f[sel[a]]
             handling += load[a] * h[sel[a]]
-    return ship + handling + split_cost(used, split_penalty) + unfilled_cost(unfilled, unfilled_penalty)
+    return (
+        ship
+        + handling
+        + split_cost(used, split_penalty)
+        + unfilled_cost(unfilled, unfilled_penalty)
+    )
 
 
 @njit(cache=True)
@@ -249,7 +267,7 @@ def _handling_lower_bound(h, cov, m, dem, n_u, unfilled_penalty):  # type: ignor
 def _dominates(i, j, f, h, cov, cap, n_u):  # type: ignore[no-untyped-def]
     if f[i] > f[j] or h[i] > h[j] or cap[i] < cap[j]:
         return False
-    for u in range(n_u):
+    for u in range(n_u):  # noqa: SIM110 - a plain loop compiles in numba, all(genexpr) does not
         if cov[i, u] < cov[j, u]:
             return False
     return True
@@ -302,12 +320,21 @@ def search_kernel(  # type: ignore[no-untyped-def]
     load = np.empty(k_max + 1, dtype=np.int64)
     by_h = np.empty(k_max + 1, dtype=np.int64)
     args = (f, h, cov, cap, dem, n_u, split_penalty, unfilled_penalty, alloc, load, by_h)
+    best_single = -1
     for s in range(m):
-        sel[0] = s
-        c = eval_set_kernel(sel, 1, *args)
+        # One node: every unit costs the same there, so it takes all it covers up to capacity.
+        covered = 0
+        for u in range(n_u):
+            covered += cov[s, u]
+        units = min(covered, cap[s])
+        c = f[s] + units * h[s] + unfilled_cost(total - units, unfilled_penalty)
         if c < best - _EPS:
-            best, best_k = c, 1
-            _keep(sel, alloc, 1, n_u, out_sel, out_alloc)
+            best, best_single = c, s
+    if best_single >= 0:
+        sel[0] = best_single
+        best = eval_set_kernel(sel, 1, *args)
+        best_k = 1
+        _keep(sel, alloc, 1, n_u, out_sel, out_alloc)
     if k_max >= 2:
         best, best_k = _pairs_and_triples(m, k_max, sel, args, best, best_k, out_sel, out_alloc)
     if k_max > 3 and best_k >= 3:
@@ -400,9 +427,24 @@ def _greedy_extend(m, k_max, sel, args, best, best_k, total, out_sel, out_alloc)
 
 @njit(cache=True)
 def _source_one(  # type: ignore[no-untyped-def]
-    net, stock, cap_left, line_sku, line_qty, dest_lat, dest_lon, is_pickup, pickup_node,
-    max_shipments, allow_transfers, split_penalty, unfilled_penalty, scratch,
-    out_line, out_node, out_qty, row0,
+    net,
+    stock,
+    cap_left,
+    line_sku,
+    line_qty,
+    dest_lat,
+    dest_lon,
+    is_pickup,
+    pickup_node,
+    max_shipments,
+    allow_transfers,
+    split_penalty,
+    unfilled_penalty,
+    scratch,
+    out_line,
+    out_node,
+    out_qty,
+    row0,
 ):
     """Source one order; writes rows (line within order, node, qty) from row0.
 
@@ -415,7 +457,9 @@ def _source_one(  # type: ignore[no-untyped-def]
         stock, u_sku, u_dem, n_u, eligible, cap_left, handling, unfilled_penalty, cand, cov, capc
     )
     free_node = pickup_node if is_pickup else -1
-    candidate_cost_kernel(lat, lon, base, per_km, handling, cand, m, dest_lat, dest_lon, free_node, f, hc)
+    candidate_cost_kernel(
+        lat, lon, base, per_km, handling, cand, m, dest_lat, dest_lon, free_node, f, hc
+    )
     n_sel, cost = search_kernel(
         f, hc, cov, capc, u_dem, m, n_u, max_shipments, split_penalty, unfilled_penalty, sel, alloc
     )
@@ -467,31 +511,119 @@ def rows_needed(line_qty, max_shipments, n_nodes):  # type: ignore[no-untyped-de
 
 @njit(cache=True)
 def source_order_kernel(  # type: ignore[no-untyped-def]
-    lat, lon, can_ship, enabled, handling, base, per_km, stock, cap_left,
-    line_sku, line_qty, dest_lat, dest_lon, is_pickup, pickup_node, max_shipments,
-    allow_transfers, split_penalty, unfilled_penalty, out_line, out_node, out_qty, out_cost,
+    lat,
+    lon,
+    can_ship,
+    enabled,
+    handling,
+    base,
+    per_km,
+    stock,
+    cap_left,
+    line_sku,
+    line_qty,
+    dest_lat,
+    dest_lon,
+    is_pickup,
+    pickup_node,
+    max_shipments,
+    allow_transfers,
+    split_penalty,
+    unfilled_penalty,
+    can_pickup,
+    out_line,
+    out_node,
+    out_qty,
+    out_cost,
+    out_unfilled,
 ):
-    """The checkout path: one order against current stock. Returns rows written or ERR_ROOM."""
+    """The checkout path: one order against current stock, unfilled units per line into
+    out_unfilled. Returns the rows written, or an ERR_ code."""
     n_nodes = lat.shape[0]
+    status = check_order_kernel(
+        line_sku, line_qty, stock.shape[0], can_pickup, is_pickup, pickup_node
+    )
+    if status != OK:
+        return status
     if out_qty.shape[0] < rows_needed(line_qty, max_shipments, n_nodes):
         return ERR_ROOM
     net = (lat, lon, can_ship, enabled, handling, base, per_km)
     scratch = make_scratch(n_nodes, max(line_sku.shape[0], 1))
     rows, cost = _source_one(
-        net, stock, cap_left, line_sku, line_qty, dest_lat, dest_lon, is_pickup, pickup_node,
-        max_shipments, allow_transfers, split_penalty, unfilled_penalty, scratch,
-        out_line, out_node, out_qty, 0,
+        net,
+        stock,
+        cap_left,
+        line_sku,
+        line_qty,
+        dest_lat,
+        dest_lon,
+        is_pickup,
+        pickup_node,
+        max_shipments,
+        allow_transfers,
+        split_penalty,
+        unfilled_penalty,
+        scratch,
+        out_line,
+        out_node,
+        out_qty,
+        0,
     )
     out_cost[0] = cost
+    for j in range(line_qty.shape[0]):
+        out_unfilled[j] = line_qty[j]
+    for t in range(rows):
+        out_unfilled[out_line[t]] -= out_qty[t]
     return rows
 
 
 @njit(cache=True)
+def check_order_kernel(line_sku, line_qty, n_skus, can_pickup, is_pickup, pickup_node):  # type: ignore[no-untyped-def]
+    """OK, or the ERR_ code of the first fault of an order's input."""
+    if line_sku.shape[0] == 0:
+        return ERR_LINES
+    for j in range(line_sku.shape[0]):
+        if line_qty[j] < 1:
+            return ERR_QTY
+        if line_sku[j] < 0 or line_sku[j] >= n_skus:
+            return ERR_SKU
+    if is_pickup and (
+        pickup_node < 0 or pickup_node >= can_pickup.shape[0] or not can_pickup[pickup_node]
+    ):
+        return ERR_PICKUP
+    return OK
+
+
+@njit(cache=True)
 def source_stream_kernel(  # type: ignore[no-untyped-def]
-    lat, lon, can_ship, enabled, handling, base, per_km, stock, cap_left,
-    line_start, line_sku, line_qty, dest_lat, dest_lon, is_pickup, pickup_node, max_shipments,
-    allow_transfers, split_penalty, unfilled_penalty, start, stop,
-    out_order, out_line, out_node, out_qty, row0, out_cost,
+    lat,
+    lon,
+    can_ship,
+    enabled,
+    handling,
+    base,
+    per_km,
+    stock,
+    cap_left,
+    line_start,
+    line_sku,
+    line_qty,
+    dest_lat,
+    dest_lon,
+    is_pickup,
+    pickup_node,
+    max_shipments,
+    allow_transfers,
+    split_penalty,
+    unfilled_penalty,
+    start,
+    stop,
+    out_order,
+    out_line,
+    out_node,
+    out_qty,
+    row0,
+    out_cost,
 ):
     """Online semantics: orders start..stop-1 in turn, each against what earlier ones left.
 
@@ -509,9 +641,24 @@ def source_stream_kernel(  # type: ignore[no-untyped-def]
         if r + rows_needed(line_qty[a:b], max_shipments[o], n_nodes) > out_qty.shape[0]:
             return o, r
         rows, cost = _source_one(
-            net, stock, cap_left, line_sku[a:b], line_qty[a:b], dest_lat[o], dest_lon[o],
-            is_pickup[o], pickup_node[o], max_shipments[o], allow_transfers, split_penalty,
-            unfilled_penalty, scratch, out_line, out_node, out_qty, r,
+            net,
+            stock,
+            cap_left,
+            line_sku[a:b],
+            line_qty[a:b],
+            dest_lat[o],
+            dest_lon[o],
+            is_pickup[o],
+            pickup_node[o],
+            max_shipments[o],
+            allow_transfers,
+            split_penalty,
+            unfilled_penalty,
+            scratch,
+            out_line,
+            out_node,
+            out_qty,
+            r,
         )
         for t in range(r, r + rows):
             out_order[t] = o

@@ -16,11 +16,11 @@ import numpy as np
 from oms.domain.errors import ValidationError
 from oms.sourcing import kernels
 from oms.sourcing.contract import (
-    B,
     F64,
     I64,
     NO_LIMIT,
     Allocations,
+    B,
     Nodes,
     Orders,
     Plan,
@@ -40,17 +40,26 @@ def warm_up() -> None:
         if _warm:
             return
         net = NetworkArrays(
-            lat=np.array([45.0, 46.0]), lon=np.array([4.0, 5.0]),
-            can_ship=np.array([True, True]), can_pickup=np.array([False, True]),
-            enabled=np.array([True, True]), handling=np.array([0.3, 0.9]),
-            base=np.array([4.5, 6.0]), per_km=np.array([0.006, 0.008]),
+            lat=np.array([45.0, 46.0]),
+            lon=np.array([4.0, 5.0]),
+            can_ship=np.array([True, True]),
+            can_pickup=np.array([False, True]),
+            enabled=np.array([True, True]),
+            handling=np.array([0.3, 0.9]),
+            base=np.array([4.5, 6.0]),
+            per_km=np.array([0.006, 0.008]),
         )
         stock = np.array([[1, 1], [0, 2]], dtype=np.int64)
         cap = np.array([1, NO_LIMIT], dtype=np.int64)
         sourcer = OnlineSourcer(net, Settings(1.5, 100.0, True), _skip_warm_up=True)
         for max_ship in (1, 4):
             sourcer.source_order(
-                stock, cap, np.array([0, 1, 0]), np.array([1, 2, 1]), 45.5, 4.5,
+                stock,
+                cap,
+                np.array([0, 1, 0]),
+                np.array([1, 2, 1]),
+                45.5,
+                4.5,
                 max_shipments=max_ship,
             )
         source_stream(net, Settings(1.5, 100.0, True), _tiny_orders(), stock.copy(), cap.copy())
@@ -73,10 +82,13 @@ class NetworkArrays:
     @staticmethod
     def from_nodes(nodes: Nodes, enabled: B | None = None) -> NetworkArrays:
         return NetworkArrays(
-            lat=_f64(nodes.lat), lon=_f64(nodes.lon),
-            can_ship=_bool(nodes.can_ship), can_pickup=_bool(nodes.can_pickup),
+            lat=_f64(nodes.lat),
+            lon=_f64(nodes.lon),
+            can_ship=_bool(nodes.can_ship),
+            can_pickup=_bool(nodes.can_pickup),
             enabled=_bool(np.ones(len(nodes), dtype=np.bool_) if enabled is None else enabled),
-            handling=_f64(nodes.handling_cost), base=_f64(nodes.shipment_cost),
+            handling=_f64(nodes.handling_cost),
+            base=_f64(nodes.shipment_cost),
             per_km=_f64(nodes.cost_per_km),
         )
 
@@ -84,7 +96,15 @@ class NetworkArrays:
         return int(self.lat.shape[0])
 
     def as_tuple(self) -> tuple[F64, F64, B, B, F64, F64, F64]:
-        return (self.lat, self.lon, self.can_ship, self.enabled, self.handling, self.base, self.per_km)
+        return (
+            self.lat,
+            self.lon,
+            self.can_ship,
+            self.enabled,
+            self.handling,
+            self.base,
+            self.per_km,
+        )
 
 
 @dataclass(frozen=True)
@@ -127,53 +147,71 @@ class OnlineSourcer:
     ) -> OrderDecision:
         """Decide one order against `stock` [sku, node] and `cap_left` [node]; changes neither."""
         line_sku, line_qty = _i64(line_sku), _i64(line_qty)
-        self._validate(stock, cap_left, line_sku, line_qty, pickup_node, max_shipments)
+        n = len(self.network)
         max_ship = NO_LIMIT if max_shipments is None else int(max_shipments)
-        room = int(kernels.rows_needed(line_qty, max_ship, len(self.network)))
-        out_line, out_node, out_qty = (np.empty(room, dtype=np.int64) for _ in range(3))
+        self._check_shapes(stock, cap_left, line_sku, line_qty, max_ship)
+        room = len(line_qty) * min(max_ship, n)
+        out = np.empty((3, room), dtype=np.int64)
         out_cost = np.empty(1, dtype=np.float64)
+        unfilled = np.empty(len(line_qty), dtype=np.int64)
         s = self.settings
         rows = kernels.source_order_kernel(
-            *self.network.as_tuple(), stock, cap_left, line_sku, line_qty,
-            float(dest_lat), float(dest_lon), pickup_node >= 0, int(pickup_node), max_ship,
-            s.allow_transfers, s.split_penalty, s.unfilled_penalty,
-            out_line, out_node, out_qty, out_cost,
+            *self.network.as_tuple(),
+            stock,
+            cap_left,
+            line_sku,
+            line_qty,
+            float(dest_lat),
+            float(dest_lon),
+            pickup_node >= 0,
+            int(pickup_node),
+            max_ship,
+            s.allow_transfers,
+            s.split_penalty,
+            s.unfilled_penalty,
+            self.network.can_pickup,
+            out[0],
+            out[1],
+            out[2],
+            out_cost,
+            unfilled,
         )
-        got = np.bincount(out_line[:rows], weights=out_qty[:rows], minlength=len(line_qty))
+        if rows < 0:
+            raise ValidationError([_KERNEL_ERRORS.get(rows, f"sourcing kernel status {rows}")])
         return OrderDecision(
-            line=out_line[:rows], node=out_node[:rows], qty=out_qty[:rows],
-            cost=float(out_cost[0]), unfilled=line_qty - got.astype(np.int64),
+            line=out[0, :rows],
+            node=out[1, :rows],
+            qty=out[2, :rows],
+            cost=float(out_cost[0]),
+            unfilled=unfilled,
         )
 
-    def _validate(
-        self,
-        stock: I64,
-        cap_left: I64,
-        line_sku: I64,
-        line_qty: I64,
-        pickup_node: int,
-        max_shipments: int | None,
+    def _check_shapes(
+        self, stock: I64, cap_left: I64, line_sku: I64, line_qty: I64, max_ship: int
     ) -> None:
         n = len(self.network)
         problems = []
-        if stock.dtype != np.int64 or stock.ndim != 2 or stock.shape[1] != n:
+        if not (stock.dtype == np.int64 and stock.ndim == 2 and stock.shape[1] == n):
             problems.append(f"stock must be an int64 array [sku, node] with {n} node columns")
         elif not stock.flags.c_contiguous:
             problems.append("stock must be C-contiguous")
-        if cap_left.dtype != np.int64 or cap_left.shape != (n,):
+        if not (cap_left.dtype == np.int64 and cap_left.shape == (n,)):
             problems.append(f"cap_left must be an int64 array of {n} nodes")
-        if line_sku.shape != line_qty.shape or line_sku.ndim != 1 or len(line_sku) == 0:
-            problems.append("an order needs one SKU and one quantity per line, at least one line")
-        elif np.any(line_qty < 1):
-            problems.append(f"line {int(np.argmin(line_qty))}: qty must be >= 1")
-        elif stock.ndim == 2 and (np.any(line_sku < 0) or np.any(line_sku >= stock.shape[0])):
-            problems.append("a line names a SKU outside the stock array")
-        if pickup_node >= n or (pickup_node >= 0 and not self.network.can_pickup[pickup_node]):
-            problems.append(f"pickup_node {pickup_node} is not a pickup-capable node")
-        if max_shipments is not None and max_shipments < 1:
+        if line_sku.shape != line_qty.shape or line_sku.ndim != 1:
+            problems.append("an order needs one SKU and one quantity per line")
+        if max_ship < 1:
             problems.append("max_shipments must be >= 1")
         if problems:
             raise ValidationError(problems)
+
+
+_KERNEL_ERRORS = {
+    kernels.ERR_LINES: "an order needs at least one line",
+    kernels.ERR_QTY: "every line qty must be >= 1",
+    kernels.ERR_SKU: "a line names a SKU outside the stock array",
+    kernels.ERR_PICKUP: "pickup_node is not a pickup-capable node",
+    kernels.ERR_ROOM: "internal: output arrays too small",
+}
 
 
 def source_online(
@@ -187,13 +225,21 @@ def source_online(
     warm_up()
     started = time.perf_counter()
     alloc, _ = source_stream(
-        NetworkArrays.from_nodes(problem.nodes, enabled), problem.settings, problem.orders,
-        np.ascontiguousarray(problem.stock.copy()), problem.nodes.capacity.copy(),
-        chunk=chunk, progress=progress,
+        NetworkArrays.from_nodes(problem.nodes, enabled),
+        problem.settings,
+        problem.orders,
+        np.ascontiguousarray(problem.stock.copy()),
+        problem.nodes.capacity.copy(),
+        chunk=chunk,
+        progress=progress,
     )
     return make_plan(
-        problem, alloc, status="heuristic", mode="online",
-        elapsed_s=time.perf_counter() - started, extra={"strategy": "online"},
+        problem,
+        alloc,
+        status="heuristic",
+        mode="online",
+        elapsed_s=time.perf_counter() - started,
+        extra={"strategy": "online"},
     )
 
 
@@ -218,10 +264,25 @@ def source_stream(
     while start < len(o):
         stop = min(len(o), start + chunk)
         nxt, row = kernels.source_stream_kernel(
-            *net.as_tuple(), stock, cap_left, o.line_start, o.line_sku, o.line_qty,
-            o.dest_lat, o.dest_lon, o.is_pickup, o.pickup_node, o.max_shipments,
-            s.allow_transfers, s.split_penalty, s.unfilled_penalty, start, stop,
-            *rows, row, order_cost,
+            *net.as_tuple(),
+            stock,
+            cap_left,
+            o.line_start,
+            o.line_sku,
+            o.line_qty,
+            o.dest_lat,
+            o.dest_lon,
+            o.is_pickup,
+            o.pickup_node,
+            o.max_shipments,
+            s.allow_transfers,
+            s.split_penalty,
+            s.unfilled_penalty,
+            start,
+            stop,
+            *rows,
+            row,
+            order_cost,
         )
         if progress is not None:
             progress(int(nxt) - start)
@@ -234,11 +295,18 @@ def source_stream(
 def _tiny_orders() -> Orders:
     one = np.ones(1, dtype=np.int64)
     return Orders(
-        ids=["warm-up"], lat=np.array([45.5]), lon=np.array([4.5]), is_pickup=np.array([True]),
-        pickup_node=one.copy(), max_shipments=np.array([NO_LIMIT], dtype=np.int64),
-        dest_lat=np.array([46.0]), dest_lon=np.array([5.0]),
-        line_start=np.array([0, 2], dtype=np.int64), line_ids=["a", "b"],
-        line_sku=np.array([0, 1], dtype=np.int64), line_qty=np.array([1, 2], dtype=np.int64),
+        ids=["warm-up"],
+        lat=np.array([45.5]),
+        lon=np.array([4.5]),
+        is_pickup=np.array([True]),
+        pickup_node=one.copy(),
+        max_shipments=np.array([NO_LIMIT], dtype=np.int64),
+        dest_lat=np.array([46.0]),
+        dest_lon=np.array([5.0]),
+        line_start=np.array([0, 2], dtype=np.int64),
+        line_ids=["a", "b"],
+        line_sku=np.array([0, 1], dtype=np.int64),
+        line_qty=np.array([1, 2], dtype=np.int64),
         line_order=np.zeros(2, dtype=np.int64),
     )
 

@@ -30,7 +30,9 @@ def test_distance_kernel_matches_the_plain_haversine(points, dlat, dlon):
 
 @given(
     st.lists(st.tuples(st.booleans(), st.booleans()), min_size=1, max_size=12),
-    st.booleans(), st.integers(-1, 11), st.booleans(),
+    st.booleans(),
+    st.integers(-1, 11),
+    st.booleans(),
 )
 def test_eligibility_kernel_matches_the_contract_rule(flags, is_pickup, pickup_node, transfers):
     can_ship = np.array([f[0] for f in flags])
@@ -68,7 +70,9 @@ def test_coverage_kernel_lists_useful_nodes_with_capped_coverage(seed, n_nodes, 
     handling = rng.choice([0.5, 150.0], size=n_nodes, p=[0.9, 0.1])
     cand, capc = np.empty(n_nodes, dtype=np.int64), np.empty(n_nodes, dtype=np.int64)
     cov = np.empty((n_nodes, n_u), dtype=np.int64)
-    m = kernels.coverage_kernel(stock, u_sku, u_dem, n_u, eligible, cap, handling, 100.0, cand, cov, capc)
+    m = kernels.coverage_kernel(
+        stock, u_sku, u_dem, n_u, eligible, cap, handling, 100.0, cand, cov, capc
+    )
     expected = []
     for i in range(n_nodes):
         c = [min(max(int(stock[u_sku[u], i]), 0), int(u_dem[u])) for u in range(n_u)]
@@ -78,23 +82,31 @@ def test_coverage_kernel_lists_useful_nodes_with_capped_coverage(seed, n_nodes, 
     assert got == expected
 
 
-@given(st.lists(st.tuples(lats, lons, st.floats(0, 10), st.floats(0, 0.05)), min_size=1, max_size=10),
-       lats, lons, st.integers(-1, 9))
+@given(
+    st.lists(st.tuples(lats, lons, st.floats(0, 10), st.floats(0, 0.05)), min_size=1, max_size=10),
+    lats,
+    lons,
+    st.integers(-1, 9),
+)
 def test_candidate_cost_kernel_prices_shipments_by_the_cost_rule(rows, dlat, dlon, free_node):
     lat, lon, base, per_km = (np.array([r[k] for r in rows]) for k in range(4))
     handling = np.full(len(rows), 0.4)
     cand = np.arange(len(rows), dtype=np.int64)
     f, h = np.empty(len(rows)), np.empty(len(rows))
-    kernels.candidate_cost_kernel(lat, lon, base, per_km, handling, cand, len(rows), dlat, dlon, free_node, f, h)
+    kernels.candidate_cost_kernel(
+        lat, lon, base, per_km, handling, cand, len(rows), dlat, dlon, free_node, f, h
+    )
     for i, (a, b, c, d) in enumerate(rows):
         expected = 0.0 if i == free_node else c + d * ref_haversine(a, b, dlat, dlon)
         assert f[i] == pytest.approx(expected, rel=1e-9, abs=1e-9)
-        assert expected == pytest.approx(shipment_cost(c, d, ref_haversine(a, b, dlat, dlon), float(i == free_node)))
+        assert expected == pytest.approx(
+            shipment_cost(c, d, ref_haversine(a, b, dlat, dlon), float(i == free_node))
+        )
     assert h.tolist() == handling.tolist()
 
 
 def _naive_min_unit_cost(sel, h, cov, cap, dem, unfilled_p):
-    """Least handling + unfilled cost of allocating the SKUs to the node set, by trying every split."""
+    """Least handling + unfilled cost of the SKUs over the node set, trying every split."""
     n_u, k = len(dem), len(sel)
     best = float("inf")
     per_sku = [
@@ -130,9 +142,13 @@ def test_set_evaluation_finds_the_cheapest_allocation_even_when_capacity_binds(s
     assert np.all(alloc.sum(axis=0) <= cap[sel])
     node_load = alloc.sum(axis=0)
     unit_cost = float(node_load @ h[sel]) + 10.0 * float(dem.sum() - node_load.sum())
-    assert unit_cost == pytest.approx(_naive_min_unit_cost(sel.tolist(), h, cov, cap, dem.tolist(), 10.0))
+    assert unit_cost == pytest.approx(
+        _naive_min_unit_cost(sel.tolist(), h, cov, cap, dem.tolist(), 10.0)
+    )
     used = node_load > 0
-    assert got == pytest.approx(unit_cost + float(f[sel][used].sum()) + 1.5 * max(int(used.sum()) - 1, 0))
+    assert got == pytest.approx(
+        unit_cost + float(f[sel][used].sum()) + 1.5 * max(int(used.sum()) - 1, 0)
+    )
 
 
 @settings(max_examples=60)
@@ -153,7 +169,8 @@ def test_skyline_keeps_exactly_the_nodes_with_fewer_than_k_dominators(seed, k):
 
     position = {int(j): t for t, j in enumerate(order)}
     expected = [
-        int(j) for j in order
+        int(j)
+        for j in order
         if sum(dominates(int(i), int(j)) for i in order if position[int(i)] < position[int(j)]) < k
     ]
     assert kept[:n_kept].tolist() == expected

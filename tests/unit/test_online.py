@@ -23,8 +23,12 @@ def _decide(problem, order=0):
     o = problem.orders
     lines = o.lines_of(order)
     return _sourcer(problem).source_order(
-        problem.stock, problem.nodes.capacity, o.line_sku[lines.start:lines.stop],
-        o.line_qty[lines.start:lines.stop], o.dest_lat[order], o.dest_lon[order],
+        problem.stock,
+        problem.nodes.capacity,
+        o.line_sku[lines.start : lines.stop],
+        o.line_qty[lines.start : lines.stop],
+        o.dest_lat[order],
+        o.dest_lon[order],
         pickup_node=int(o.pickup_node[order]) if o.is_pickup[order] else -1,
         max_shipments=None if o.max_shipments[order] > 10**9 else int(o.max_shipments[order]),
     )
@@ -32,10 +36,12 @@ def _decide(problem, order=0):
 
 def _alloc(problem, order, decision):
     start = problem.orders.line_start[order]
-    return Allocations.from_rows([
-        (order, int(start + ln), int(n), int(q))
-        for ln, n, q in zip(decision.line, decision.node, decision.qty, strict=True)
-    ])
+    return Allocations.from_rows(
+        [
+            (order, int(start + ln), int(n), int(q))
+            for ln, n, q in zip(decision.line, decision.node, decision.qty, strict=True)
+        ]
+    )
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -56,21 +62,38 @@ def test_one_order_sourcer_equals_the_exhaustive_optimum(seed, n_nodes):
 def _problem(nodes, inventory, orders, **settings):
     base = {"split_penalty": 1.5, "unfilled_penalty": 100.0, "allow_transfers": True}
     base.update(settings)
-    return parse_problem({"version": 1, "settings": base, "nodes": nodes, "inventory": inventory, "orders": orders})
+    return parse_problem(
+        {"version": 1, "settings": base, "nodes": nodes, "inventory": inventory, "orders": orders}
+    )
 
 
 def _node(nid, lat, lon, **kw):
-    node = {"id": nid, "kind": "warehouse", "lat": lat, "lon": lon, "can_ship": True,
-            "can_pickup": False, "capacity_units": None, "handling_cost": 0.3,
-            "shipment_cost": 4.5, "cost_per_km": 0.006}
+    node = {
+        "id": nid,
+        "kind": "warehouse",
+        "lat": lat,
+        "lon": lon,
+        "can_ship": True,
+        "can_pickup": False,
+        "capacity_units": None,
+        "handling_cost": 0.3,
+        "shipment_cost": 4.5,
+        "cost_per_km": 0.006,
+    }
     node.update(kw)
     return node
 
 
 def _order(oid, lines, lat=48.85, lon=2.35, **kw):
-    order = {"id": oid, "lat": lat, "lon": lon, "delivery": "ship", "pickup_node": None,
-             "max_shipments": None,
-             "lines": [{"id": f"{oid}-{j}", "sku": s, "qty": q} for j, (s, q) in enumerate(lines)]}
+    order = {
+        "id": oid,
+        "lat": lat,
+        "lon": lon,
+        "delivery": "ship",
+        "pickup_node": None,
+        "max_shipments": None,
+        "lines": [{"id": f"{oid}-{j}", "sku": s, "qty": q} for j, (s, q) in enumerate(lines)],
+    }
     order.update(kw)
     return order
 
@@ -81,8 +104,12 @@ PARIS, LYON, LILLE = (48.86, 2.35), (45.76, 4.84), (50.63, 3.06)
 def test_one_node_holding_everything_beats_a_split_between_nearer_nodes():
     problem = _problem(
         [_node("NEAR-A", *PARIS), _node("NEAR-B", *PARIS), _node("FAR", *LYON)],
-        [{"node": "NEAR-A", "sku": "A", "qty": 1}, {"node": "NEAR-B", "sku": "B", "qty": 1},
-         {"node": "FAR", "sku": "A", "qty": 1}, {"node": "FAR", "sku": "B", "qty": 1}],
+        [
+            {"node": "NEAR-A", "sku": "A", "qty": 1},
+            {"node": "NEAR-B", "sku": "B", "qty": 1},
+            {"node": "FAR", "sku": "A", "qty": 1},
+            {"node": "FAR", "sku": "B", "qty": 1},
+        ],
         [_order("O1", [("A", 1), ("B", 1)])],
         split_penalty=10.0,
     )
@@ -93,8 +120,11 @@ def test_one_node_holding_everything_beats_a_split_between_nearer_nodes():
 def test_a_split_wins_when_no_single_node_covers_the_order():
     problem = _problem(
         [_node("A", *PARIS), _node("B", *LILLE), _node("C", *LYON)],
-        [{"node": "A", "sku": "X", "qty": 1}, {"node": "B", "sku": "Y", "qty": 1},
-         {"node": "C", "sku": "Y", "qty": 1}],
+        [
+            {"node": "A", "sku": "X", "qty": 1},
+            {"node": "B", "sku": "Y", "qty": 1},
+            {"node": "C", "sku": "Y", "qty": 1},
+        ],
         [_order("O1", [("X", 1), ("Y", 1)])],
     )
     decision = _decide(problem)
@@ -104,8 +134,10 @@ def test_a_split_wins_when_no_single_node_covers_the_order():
 
 def test_units_stay_unfilled_when_the_penalty_is_cheaper_than_shipping():
     problem = _problem(
-        [_node("FAR", *LYON)], [{"node": "FAR", "sku": "X", "qty": 5}],
-        [_order("O1", [("X", 1)])], unfilled_penalty=1.0,
+        [_node("FAR", *LYON)],
+        [{"node": "FAR", "sku": "X", "qty": 5}],
+        [_order("O1", [("X", 1)])],
+        unfilled_penalty=1.0,
     )
     decision = _decide(problem)
     assert len(decision.qty) == 0
@@ -187,8 +219,20 @@ def test_bad_one_order_input_is_refused_with_every_fault_named():
     sourcer = _sourcer(problem)
     with pytest.raises(ValidationError) as err:
         sourcer.source_order(
-            problem.stock, problem.nodes.capacity, np.array([0, 99]), np.array([1, 0]), 45.0, 4.0,
+            problem.stock,
+            problem.nodes.capacity,
+            np.array([0, 99]),
+            np.array([1, 0]),
+            45.0,
+            4.0,
             max_shipments=0,
         )
-    assert "qty must be >= 1" in err.value.detail
     assert "max_shipments" in err.value.detail
+    with pytest.raises(ValidationError, match="qty must be >= 1"):
+        sourcer.source_order(
+            problem.stock, problem.nodes.capacity, np.array([0]), np.array([0]), 45.0, 4.0
+        )
+    with pytest.raises(ValidationError, match="SKU outside"):
+        sourcer.source_order(
+            problem.stock, problem.nodes.capacity, np.array([99]), np.array([1]), 45.0, 4.0
+        )

@@ -1,0 +1,146 @@
+"""Checkout path: one 3-line order over 200, 1,000 and 5,000 nodes; the plain-Python run of the
+same search as the reference; `oms source --mode online` on a 10,000-order file.
+
+Targets (issue 2): median <= 20 us per 3-line order at 200 nodes, >= 50x the plain-Python
+reference. Compile time is excluded (kernels are warmed up before timing).
+Run: `make bench` or `.venv/bin/pytest benchmarks/test_bench_online.py --benchmark-only`.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import statistics
+import time
+from functools import cache
+from pathlib import Path
+from types import ModuleType
+
+import numba
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from benchmarks.conftest import STRICT
+from oms.cli import app
+from oms.sourcing import kernels
+from oms.sourcing.contract import NO_LIMIT, Problem, parse_problem
+from oms.sourcing.demo import generate_network_problem, write_problem
+from oms.sourcing.online import NetworkArrays, OnlineSourcer, warm_up
+
+
+@cache
+def network(n_nodes: int) -> Problem:
+    return parse_problem(generate_network_problem(seed=11, n_nodes=n_nodes, n_skus=200))
+
+
+def three_line_order(problem: Problem) -> tuple[np.ndarray, np.ndarray, float, float]:
+    """The first order of the stream with three lines (customers at real city locations)."""
+    o = problem.orders
+    counts = np.diff(o.line_start)
+    order = int(np.nonzero(counts == 3)[0][0])
+    lines = o.lines_of(order)
+    qty = np.ones(3, dtype=np.int64)
+    return (
+        o.line_sku[lines.start : lines.stop].copy(),
+        qty,
+        float(o.dest_lat[order]),
+        float(o.dest_lon[order]),
+    )
+
+
+def args_for(problem: Problem) -> tuple[OnlineSourcer, tuple[object, ...]]:
+    warm_up()
+    sourcer = OnlineSourcer(NetworkArrays.from_nodes(problem.nodes), problem.settings)
+    sku, qty, lat, lon = three_line_order(problem)
+    return sourcer, (
+        np.ascontiguousarray(problem.stock),
+        problem.nodes.capacity.copy(),
+        sku,
+        qty,
+        lat,
+        lon,
+    )
+
+
+@pytest.mark.parametrize("n_nodes", [200, 1_000, 5_000])
+def test_bench_one_three_line_order(benchmark, n_nodes):
+    sourcer, args = args_for(network(n_nodes))
+    decision = benchmark(sourcer.source_order, *args)
+    benchmark.extra_info.update(nodes=n_nodes, cost=decision.cost, nodes_used=decision.nodes_used)
+    if STRICT and n_nodes == 200:
+        assert benchmark.stats.stats.median <= 20e-6
+
+
+@cache
+def plain_python_kernels() -> ModuleType:
+    """kernels.py loaded again with numba's njit replaced by the identity: the same search,
+    interpreted by CPython."""
+    real = numba.njit
+    numba.njit = lambda *a, **k: a[0] if a and callable(a[0]) else (lambda f: f)
+    try:
+        spec = importlib.util.spec_from_file_location("oms_kernels_plain", kernels.__file__)
+        assert spec and spec.loader
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    finally:
+        numba.njit = real
+    return module
+
+
+def kernel_call(module: ModuleType, sourcer: OnlineSourcer, args: tuple[object, ...]) -> float:
+    stock, cap, sku, qty, lat, lon = args
+    out = [np.empty(3 * len(stock[0]), dtype=np.int64) for _ in range(3)]
+    cost, unfilled = np.empty(1), np.empty(3, dtype=np.int64)
+    s = sourcer.settings
+    module.source_order_kernel(
+        *sourcer.network.as_tuple(),
+        stock,
+        cap,
+        sku,
+        qty,
+        lat,
+        lon,
+        False,
+        -1,
+        NO_LIMIT,
+        s.allow_transfers,
+        s.split_penalty,
+        s.unfilled_penalty,
+        sourcer.network.can_pickup,
+        *out,
+        cost,
+        unfilled,
+    )
+    return float(cost[0])
+
+
+def test_bench_plain_python_reference_of_the_same_search(benchmark):
+    sourcer, args = args_for(network(200))
+    plain = plain_python_kernels()
+    cost = benchmark.pedantic(kernel_call, args=(plain, sourcer, args), rounds=5, iterations=1)
+    assert cost == pytest.approx(sourcer.source_order(*args).cost)
+    fast = []
+    for _ in range(2_000):
+        t = time.perf_counter()
+        sourcer.source_order(*args)
+        fast.append(time.perf_counter() - t)
+    speedup = benchmark.stats.stats.median / statistics.median(fast)
+    benchmark.extra_info.update(numba_median_s=statistics.median(fast), speedup=round(speedup, 1))
+    if STRICT:
+        assert speedup >= 50
+
+
+def test_bench_cli_online_on_a_10000_order_file(benchmark, tmp_path: Path):
+    path = tmp_path / "orders-10k.json"
+    write_problem(generate_network_problem(seed=5, n_nodes=200, n_orders=10_000, n_skus=500), path)
+    warm_up()
+    runner = CliRunner()
+
+    def run() -> None:
+        result = runner.invoke(
+            app, ["source", str(path), "--mode", "online", "-o", str(tmp_path / "plan.json")]
+        )
+        assert result.exit_code == 0, result.output
+
+    benchmark.pedantic(run, rounds=3, iterations=1)
+    benchmark.extra_info.update(orders=10_000, nodes=200)
