@@ -8,8 +8,9 @@ Run: `make bench` or `.venv/bin/pytest benchmarks/test_bench_online.py --benchma
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 import statistics
+import sys
 import time
 from functools import cache
 from pathlib import Path
@@ -22,7 +23,6 @@ from typer.testing import CliRunner
 
 from benchmarks.conftest import STRICT
 from oms.cli import app
-from oms.sourcing import kernels
 from oms.sourcing.contract import NO_LIMIT, Problem, parse_problem
 from oms.sourcing.demo import generate_network_problem, write_problem
 from oms.sourcing.online import NetworkArrays, OnlineSourcer, warm_up
@@ -71,20 +71,27 @@ def test_bench_one_three_line_order(benchmark, n_nodes):
         assert benchmark.stats.stats.median <= 20e-6
 
 
+KERNEL_MODULES = (
+    "oms.sourcing.compiled_rules",
+    "oms.sourcing.search_kernels",
+    "oms.sourcing.kernels",
+)
+
+
 @cache
 def plain_python_kernels() -> ModuleType:
-    """kernels.py loaded again with numba's njit replaced by the identity: the same search,
-    interpreted by CPython."""
-    real = numba.njit
+    """The kernel modules imported afresh with numba's njit replaced by the identity: the same
+    search, interpreted by CPython."""
+    real, saved = numba.njit, {name: sys.modules[name] for name in KERNEL_MODULES}
     numba.njit = lambda *a, **k: a[0] if a and callable(a[0]) else (lambda f: f)
     try:
-        spec = importlib.util.spec_from_file_location("oms_kernels_plain", kernels.__file__)
-        assert spec and spec.loader
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
+        for name in KERNEL_MODULES:
+            del sys.modules[name]
+            plain = importlib.import_module(name)
+        return plain
     finally:
         numba.njit = real
-    return module
+        sys.modules.update(saved)
 
 
 def kernel_call(module: ModuleType, sourcer: OnlineSourcer, args: tuple[object, ...]) -> float:

@@ -107,7 +107,7 @@ class NetworkArrays:
         )
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class OrderDecision:
     """Rows of (line index within the order, node index, units), the cost, unfilled per line."""
 
@@ -151,9 +151,11 @@ class OnlineSourcer:
         max_ship = NO_LIMIT if max_shipments is None else int(max_shipments)
         self._check_shapes(stock, cap_left, line_sku, line_qty, max_ship)
         room = len(line_qty) * min(max_ship, n)
-        out = np.empty((3, room), dtype=np.int64)
+        # One buffer for every integer output: fewer allocations on the checkout path.
+        buf = np.empty(3 * room + len(line_qty), dtype=np.int64)
+        out_line, out_node, out_qty = buf[:room], buf[room : 2 * room], buf[2 * room : 3 * room]
+        unfilled = buf[3 * room :]
         out_cost = np.empty(1, dtype=np.float64)
-        unfilled = np.empty(len(line_qty), dtype=np.int64)
         s = self.settings
         rows = kernels.source_order_kernel(
             *self.network.as_tuple(),
@@ -170,18 +172,18 @@ class OnlineSourcer:
             s.split_penalty,
             s.unfilled_penalty,
             self.network.can_pickup,
-            out[0],
-            out[1],
-            out[2],
+            out_line,
+            out_node,
+            out_qty,
             out_cost,
             unfilled,
         )
         if rows < 0:
             raise ValidationError([_KERNEL_ERRORS.get(rows, f"sourcing kernel status {rows}")])
         return OrderDecision(
-            line=out[0, :rows],
-            node=out[1, :rows],
-            qty=out[2, :rows],
+            line=out_line[:rows],
+            node=out_node[:rows],
+            qty=out_qty[:rows],
             cost=float(out_cost[0]),
             unfilled=unfilled,
         )
