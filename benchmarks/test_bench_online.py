@@ -96,11 +96,12 @@ def plain_python_kernels() -> ModuleType:
 
 def kernel_call(module: ModuleType, sourcer: OnlineSourcer, args: tuple[object, ...]) -> float:
     stock, cap, sku, qty, lat, lon = args
-    out = [np.empty(3 * len(stock[0]), dtype=np.int64) for _ in range(3)]
-    cost, unfilled = np.empty(1), np.empty(3, dtype=np.int64)
+    out, cost = np.empty(3 * 3 * 200 + 3, dtype=np.int64), np.empty(1)
     s = sourcer.settings
+    net = sourcer.network
     module.source_order_kernel(
-        *sourcer.network.as_tuple(),
+        net.floats,
+        net.flags,
         stock,
         cap,
         sku,
@@ -113,10 +114,8 @@ def kernel_call(module: ModuleType, sourcer: OnlineSourcer, args: tuple[object, 
         s.allow_transfers,
         s.split_penalty,
         s.unfilled_penalty,
-        sourcer.network.can_pickup,
-        *out,
+        out,
         cost,
-        unfilled,
     )
     return float(cost[0])
 

@@ -13,8 +13,13 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from oms.sourcing.compiled_rules import haversine_km, is_eligible, shipment_cost
-from oms.sourcing.search_kernels import eval_set_kernel, search_kernel, skyline_kernel
+from oms.sourcing.compiled_rules import haversine_km, is_eligible, shipment_cost, unfilled_cost
+from oms.sourcing.search_kernels import (
+    eval_set_kernel,
+    handling_lower_bound,
+    search_kernel,
+    skyline_kernel,
+)
 
 __all__ = ["eval_set_kernel", "search_kernel", "skyline_kernel"]
 
@@ -24,6 +29,13 @@ ERR_QTY = -2  # a line quantity below 1
 ERR_SKU = -3  # a line names a SKU outside the stock array
 ERR_PICKUP = -4  # the pickup node is not a pickup-capable node
 ERR_LINES = -5  # an order without lines
+
+# Rows of the packed node arrays (one float and one bool array: fewer arguments to dispatch).
+LAT, LON, HANDLING, BASE, PER_KM, UX, UY, UZ = range(8)
+N_FLOAT_ROWS = 8
+CAN_SHIP, ENABLED, CAN_PICKUP = range(3)
+N_FLAG_ROWS = 3
+EARTH_RADIUS_KM = 6371.0
 
 
 @njit(cache=True)
@@ -110,6 +122,100 @@ def candidate_cost_kernel(  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True)
+def unit_vector(lat, lon):  # type: ignore[no-untyped-def]
+    p, q = np.radians(lat), np.radians(lon)
+    return np.cos(p) * np.cos(q), np.cos(p) * np.sin(q), np.sin(p)
+
+
+@njit(cache=True)
+def prune_kernel(  # type: ignore[no-untyped-def]
+    floats,
+    cand,
+    cov,
+    capc,
+    hc,
+    m,
+    n_u,
+    dem,
+    dest_lat,
+    dest_lon,
+    free_node,
+    max_shipments,
+    split_penalty,
+    unfilled_penalty,
+):
+    """Drop candidates that no plan cheaper than the best single node can use; returns how many
+    remain (compacted in place, handling costs in hc).
+
+    A candidate's shipment cost is bounded below with the chord to the destination (a chord is
+    never longer than its arc), which needs no trigonometry per node. The best single node by
+    that bound is priced exactly: that is the incumbent. A candidate stays if it could beat it
+    alone, or, when splits are allowed, as one of several nodes (bound + split penalty + the
+    least handling cost of the order's units). The exact search then runs on far fewer nodes."""
+    dx, dy, dz = unit_vector(dest_lat, dest_lon)
+    total = 0
+    for u in range(n_u):
+        total += dem[u]
+    best_k, best_lb = -1, np.inf
+    for k in range(m):
+        i = cand[k]
+        hc[k] = floats[HANDLING, i]
+        lb = _single_cost(
+            _shipment_lower_bound(floats, i, dx, dy, dz, free_node),
+            k,
+            cov,
+            capc,
+            hc,
+            n_u,
+            total,
+            unfilled_penalty,
+        )
+        if lb < best_lb:
+            best_k, best_lb = k, lb
+    if best_k < 0:
+        return 0
+    i = cand[best_k]
+    f0 = shipment_cost(
+        floats[BASE, i],
+        floats[PER_KM, i],
+        haversine_km(floats[LAT, i], floats[LON, i], dest_lat, dest_lon),
+        1.0 if i == free_node else 0.0,
+    )
+    incumbent = _single_cost(f0, best_k, cov, capc, hc, n_u, total, unfilled_penalty)
+    hlb = handling_lower_bound(hc, cov, m, dem, n_u, unfilled_penalty)
+    kept = 0
+    for k in range(m):
+        i = cand[k]
+        f_lb = _shipment_lower_bound(floats, i, dx, dy, dz, free_node)
+        alone = _single_cost(f_lb, k, cov, capc, hc, n_u, total, unfilled_penalty) < incumbent
+        shared = max_shipments >= 2 and f_lb + split_penalty + hlb < incumbent
+        if k == best_k or alone or shared:
+            cand[kept], capc[kept], hc[kept] = i, capc[k], hc[k]
+            for u in range(n_u):
+                cov[kept, u] = cov[k, u]
+            kept += 1
+    return kept
+
+
+@njit(cache=True)
+def _shipment_lower_bound(floats, i, dx, dy, dz, free_node):  # type: ignore[no-untyped-def]
+    if i == free_node:
+        return 0.0
+    ex, ey, ez = floats[UX, i] - dx, floats[UY, i] - dy, floats[UZ, i] - dz
+    chord = EARTH_RADIUS_KM * np.sqrt(ex * ex + ey * ey + ez * ez) * (1.0 - 1e-9)
+    return floats[BASE, i] + floats[PER_KM, i] * chord
+
+
+@njit(cache=True)
+def _single_cost(f, k, cov, capc, hc, n_u, total, unfilled_penalty):  # type: ignore[no-untyped-def]
+    covered = 0
+    for u in range(n_u):
+        covered += cov[k, u]
+    units = min(covered, capc[k])
+    return f + units * hc[k] + unfilled_cost(total - units, unfilled_penalty)
+
+
+@njit(cache=True)
 def _source_one(  # type: ignore[no-untyped-def]
     net,
     stock,
@@ -133,16 +239,55 @@ def _source_one(  # type: ignore[no-untyped-def]
     """Source one order; writes rows (line within order, node, qty) from row0.
 
     Returns (rows written, cost). Reads stock and capacity, changes neither."""
-    lat, lon, can_ship, enabled, handling, base, per_km = net
+    floats, flags = net
     eligible, cand, cov, capc, f, hc, u_sku, u_dem, line_u, line_rem, sel, alloc = scratch
     n_u = merge_lines_kernel(line_sku, line_qty, u_sku, u_dem, line_u)
-    eligibility_kernel(can_ship, enabled, is_pickup, pickup_node, allow_transfers, eligible)
+    eligibility_kernel(
+        flags[CAN_SHIP], flags[ENABLED], is_pickup, pickup_node, allow_transfers, eligible
+    )
     m = coverage_kernel(
-        stock, u_sku, u_dem, n_u, eligible, cap_left, handling, unfilled_penalty, cand, cov, capc
+        stock,
+        u_sku,
+        u_dem,
+        n_u,
+        eligible,
+        cap_left,
+        floats[HANDLING],
+        unfilled_penalty,
+        cand,
+        cov,
+        capc,
     )
     free_node = pickup_node if is_pickup else -1
+    m = prune_kernel(
+        floats,
+        cand,
+        cov,
+        capc,
+        hc,
+        m,
+        n_u,
+        u_dem,
+        dest_lat,
+        dest_lon,
+        free_node,
+        max_shipments,
+        split_penalty,
+        unfilled_penalty,
+    )
     candidate_cost_kernel(
-        lat, lon, base, per_km, handling, cand, m, dest_lat, dest_lon, free_node, f, hc
+        floats[LAT],
+        floats[LON],
+        floats[BASE],
+        floats[PER_KM],
+        floats[HANDLING],
+        cand,
+        m,
+        dest_lat,
+        dest_lon,
+        free_node,
+        f,
+        hc,
     )
     n_sel, cost = search_kernel(
         f, hc, cov, capc, u_dem, m, n_u, max_shipments, split_penalty, unfilled_penalty, sel, alloc
@@ -195,13 +340,8 @@ def rows_needed(line_qty, max_shipments, n_nodes):  # type: ignore[no-untyped-de
 
 @njit(cache=True)
 def source_order_kernel(  # type: ignore[no-untyped-def]
-    lat,
-    lon,
-    can_ship,
-    enabled,
-    handling,
-    base,
-    per_km,
+    floats,
+    flags,
     stock,
     cap_left,
     line_sku,
@@ -214,27 +354,28 @@ def source_order_kernel(  # type: ignore[no-untyped-def]
     allow_transfers,
     split_penalty,
     unfilled_penalty,
-    can_pickup,
-    out_line,
-    out_node,
-    out_qty,
+    out,
     out_cost,
-    out_unfilled,
 ):
-    """The checkout path: one order against current stock, unfilled units per line into
-    out_unfilled. Returns the rows written, or an ERR_ code."""
-    n_nodes = lat.shape[0]
+    """The checkout path: one order against current stock and capacity (neither is changed).
+
+    `out` holds, for room = (len(out) - lines) // 3: line within the order [0:room], node
+    [room:2 room], units [2 room:3 room], then the unfilled units per line. Returns the rows
+    written, or an ERR_ code."""
+    n_nodes = floats.shape[1]
+    n_lines = line_sku.shape[0]
     status = check_order_kernel(
-        line_sku, line_qty, stock.shape[0], can_pickup, is_pickup, pickup_node
+        line_sku, line_qty, stock.shape[0], flags[CAN_PICKUP], is_pickup, pickup_node
     )
     if status != OK:
         return status
-    if out_qty.shape[0] < rows_needed(line_qty, max_shipments, n_nodes):
+    room = (out.shape[0] - n_lines) // 3
+    if room < rows_needed(line_qty, max_shipments, n_nodes):
         return ERR_ROOM
-    net = (lat, lon, can_ship, enabled, handling, base, per_km)
-    scratch = make_scratch(n_nodes, max(line_sku.shape[0], 1))
+    out_line, out_node, out_qty = out[:room], out[room : 2 * room], out[2 * room : 3 * room]
+    scratch = make_scratch(n_nodes, max(n_lines, 1))
     rows, cost = _source_one(
-        net,
+        (floats, flags),
         stock,
         cap_left,
         line_sku,
@@ -254,10 +395,11 @@ def source_order_kernel(  # type: ignore[no-untyped-def]
         0,
     )
     out_cost[0] = cost
-    for j in range(line_qty.shape[0]):
-        out_unfilled[j] = line_qty[j]
+    unfilled = out[3 * room : 3 * room + n_lines]
+    for j in range(n_lines):
+        unfilled[j] = line_qty[j]
     for t in range(rows):
-        out_unfilled[out_line[t]] -= out_qty[t]
+        unfilled[out_line[t]] -= out_qty[t]
     return rows
 
 
@@ -280,13 +422,8 @@ def check_order_kernel(line_sku, line_qty, n_skus, can_pickup, is_pickup, pickup
 
 @njit(cache=True)
 def source_stream_kernel(  # type: ignore[no-untyped-def]
-    lat,
-    lon,
-    can_ship,
-    enabled,
-    handling,
-    base,
-    per_km,
+    floats,
+    flags,
     stock,
     cap_left,
     line_start,
@@ -313,11 +450,11 @@ def source_stream_kernel(  # type: ignore[no-untyped-def]
 
     Takes the chosen units off `stock` and `cap_left`. Writes rows with global line indices from
     row0; returns (next order to source, next free row): next < stop when the rows ran out."""
-    n_nodes = lat.shape[0]
+    n_nodes = floats.shape[1]
     max_lines = 1
     for o in range(start, stop):
         max_lines = max(max_lines, line_start[o + 1] - line_start[o])
-    net = (lat, lon, can_ship, enabled, handling, base, per_km)
+    net = (floats, flags)
     scratch = make_scratch(n_nodes, max_lines)
     r = row0
     for o in range(start, stop):

@@ -39,12 +39,11 @@ def warm_up() -> None:
     with _warm_lock:
         if _warm:
             return
-        net = NetworkArrays(
+        net = NetworkArrays.build(
             lat=np.array([45.0, 46.0]),
             lon=np.array([4.0, 5.0]),
             can_ship=np.array([True, True]),
             can_pickup=np.array([False, True]),
-            enabled=np.array([True, True]),
             handling=np.array([0.3, 0.9]),
             base=np.array([4.5, 6.0]),
             per_km=np.array([0.006, 0.008]),
@@ -68,43 +67,52 @@ def warm_up() -> None:
 
 @dataclass(frozen=True)
 class NetworkArrays:
-    """Node attributes the kernels read, contiguous and typed."""
+    """Node attributes packed the way the kernels read them: one float and one bool array.
 
-    lat: F64
-    lon: F64
-    can_ship: B
-    can_pickup: B
-    enabled: B
-    handling: F64
-    base: F64
-    per_km: F64
+    floats rows (kernels.LAT ...): lat, lon, handling, base shipment cost, cost per km and the
+    node's unit vector (x, y, z) for the chord bound; flags rows: can_ship, enabled, can_pickup."""
+
+    floats: F64
+    flags: B
+
+    @staticmethod
+    def build(
+        *,
+        lat: F64,
+        lon: F64,
+        can_ship: B,
+        can_pickup: B,
+        handling: F64,
+        base: F64,
+        per_km: F64,
+        enabled: B | None = None,
+    ) -> NetworkArrays:
+        p, q = np.radians(_f64(lat)), np.radians(_f64(lon))
+        rows = [lat, lon, handling, base, per_km, np.cos(p) * np.cos(q), np.cos(p) * np.sin(q)]
+        floats = np.ascontiguousarray(np.vstack([*rows, np.sin(p)]), dtype=np.float64)
+        on = np.ones(len(p), dtype=np.bool_) if enabled is None else enabled
+        flags = np.ascontiguousarray(np.vstack([can_ship, on, can_pickup]), dtype=np.bool_)
+        return NetworkArrays(floats.reshape(kernels.N_FLOAT_ROWS, -1), flags.reshape(3, -1))
 
     @staticmethod
     def from_nodes(nodes: Nodes, enabled: B | None = None) -> NetworkArrays:
-        return NetworkArrays(
-            lat=_f64(nodes.lat),
-            lon=_f64(nodes.lon),
-            can_ship=_bool(nodes.can_ship),
-            can_pickup=_bool(nodes.can_pickup),
-            enabled=_bool(np.ones(len(nodes), dtype=np.bool_) if enabled is None else enabled),
-            handling=_f64(nodes.handling_cost),
-            base=_f64(nodes.shipment_cost),
-            per_km=_f64(nodes.cost_per_km),
+        return NetworkArrays.build(
+            lat=nodes.lat,
+            lon=nodes.lon,
+            can_ship=nodes.can_ship,
+            can_pickup=nodes.can_pickup,
+            handling=nodes.handling_cost,
+            base=nodes.shipment_cost,
+            per_km=nodes.cost_per_km,
+            enabled=enabled,
         )
 
     def __len__(self) -> int:
-        return int(self.lat.shape[0])
+        return int(self.floats.shape[1])
 
-    def as_tuple(self) -> tuple[F64, F64, B, B, F64, F64, F64]:
-        return (
-            self.lat,
-            self.lon,
-            self.can_ship,
-            self.enabled,
-            self.handling,
-            self.base,
-            self.per_km,
-        )
+    @property
+    def can_pickup(self) -> B:
+        return self.flags[kernels.CAN_PICKUP]
 
 
 @dataclass(slots=True)
@@ -151,14 +159,13 @@ class OnlineSourcer:
         max_ship = NO_LIMIT if max_shipments is None else int(max_shipments)
         self._check_shapes(stock, cap_left, line_sku, line_qty, max_ship)
         room = len(line_qty) * min(max_ship, n)
-        # One buffer for every integer output: fewer allocations on the checkout path.
-        buf = np.empty(3 * room + len(line_qty), dtype=np.int64)
-        out_line, out_node, out_qty = buf[:room], buf[room : 2 * room], buf[2 * room : 3 * room]
-        unfilled = buf[3 * room :]
+        # One buffer for every integer output: fewer allocations and arguments on this path.
+        out = np.empty(3 * room + len(line_qty), dtype=np.int64)
         out_cost = np.empty(1, dtype=np.float64)
         s = self.settings
         rows = kernels.source_order_kernel(
-            *self.network.as_tuple(),
+            self.network.floats,
+            self.network.flags,
             stock,
             cap_left,
             line_sku,
@@ -171,21 +178,17 @@ class OnlineSourcer:
             s.allow_transfers,
             s.split_penalty,
             s.unfilled_penalty,
-            self.network.can_pickup,
-            out_line,
-            out_node,
-            out_qty,
+            out,
             out_cost,
-            unfilled,
         )
         if rows < 0:
             raise ValidationError([_KERNEL_ERRORS.get(rows, f"sourcing kernel status {rows}")])
         return OrderDecision(
-            line=out_line[:rows],
-            node=out_node[:rows],
-            qty=out_qty[:rows],
+            line=out[:rows],
+            node=out[room : room + rows],
+            qty=out[2 * room : 2 * room + rows],
             cost=float(out_cost[0]),
-            unfilled=unfilled,
+            unfilled=out[3 * room :],
         )
 
     def _check_shapes(
@@ -266,7 +269,8 @@ def source_stream(
     while start < len(o):
         stop = min(len(o), start + chunk)
         nxt, row = kernels.source_stream_kernel(
-            *net.as_tuple(),
+            net.floats,
+            net.flags,
             stock,
             cap_left,
             o.line_start,
@@ -318,8 +322,6 @@ def _f64(a: np.ndarray) -> F64:
 
 
 def _i64(a: np.ndarray) -> I64:
+    if a.dtype == np.int64 and a.flags.c_contiguous:  # the common case costs no copy, no call
+        return a
     return np.ascontiguousarray(a, dtype=np.int64)
-
-
-def _bool(a: np.ndarray) -> B:
-    return np.ascontiguousarray(a, dtype=np.bool_)

@@ -146,7 +146,7 @@ def eval_set_kernel(  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True)
-def _handling_lower_bound(h, cov, m, dem, n_u, unfilled_penalty):  # type: ignore[no-untyped-def]
+def handling_lower_bound(h, cov, m, dem, n_u, unfilled_penalty):  # type: ignore[no-untyped-def]
     """Least conceivable handling + unfilled cost of the order's units over all candidates."""
     lb = 0.0
     for u in range(n_u):
@@ -243,7 +243,7 @@ def search_kernel(  # type: ignore[no-untyped-def]
 @njit(cache=True)
 def _pairs_and_triples(m, k_max, sel, args, best, best_k, out_sel, out_alloc):  # type: ignore[no-untyped-def]
     f, h, cov, cap, dem, n_u, split_p, unfilled_p, alloc = args[:9]
-    hlb = _handling_lower_bound(h, cov, m, dem, n_u, unfilled_p)
+    hlb = handling_lower_bound(h, cov, m, dem, n_u, unfilled_p)
     filt = np.empty(m, dtype=np.int64)
     n_f = 0
     for s in range(m):

@@ -8,6 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from oms.domain.errors import ValidationError
+from oms.sourcing import kernels
 from oms.sourcing.contract import Allocations, parse_problem
 from oms.sourcing.cost import evaluate, violations
 from oms.sourcing.online import NetworkArrays, OnlineSourcer, source_online
@@ -235,4 +236,47 @@ def test_bad_one_order_input_is_refused_with_every_fault_named():
     with pytest.raises(ValidationError, match="SKU outside"):
         sourcer.source_order(
             problem.stock, problem.nodes.capacity, np.array([99]), np.array([1]), 45.0, 4.0
+        )
+
+
+def _search_without_pruning(problem, order):
+    """The exact search on every candidate, no chord-bound pruning: the pruned path must match."""
+    o, n = problem.orders, problem.nodes
+    lines = o.lines_of(order)
+    sku, qty = o.line_sku[lines.start : lines.stop], o.line_qty[lines.start : lines.stop]
+    u_sku, u_dem, line_u = (np.empty(len(sku), dtype=np.int64) for _ in range(3))
+    n_u = kernels.merge_lines_kernel(sku, qty, u_sku, u_dem, line_u)
+    eligible = np.empty(len(n), dtype=np.bool_)
+    pickup = int(o.pickup_node[order]) if o.is_pickup[order] else -1
+    kernels.eligibility_kernel(
+        n.can_ship, np.ones(len(n), dtype=np.bool_), bool(o.is_pickup[order]), pickup,
+        problem.settings.allow_transfers, eligible,
+    )
+    cand, capc = np.empty(len(n), dtype=np.int64), np.empty(len(n), dtype=np.int64)
+    cov = np.empty((len(n), n_u), dtype=np.int64)
+    s = problem.settings
+    m = kernels.coverage_kernel(
+        problem.stock, u_sku, u_dem, n_u, eligible, n.capacity, n.handling_cost,
+        s.unfilled_penalty, cand, cov, capc,
+    )
+    f, h = np.empty(len(n)), np.empty(len(n))
+    kernels.candidate_cost_kernel(
+        n.lat, n.lon, n.shipment_cost, n.cost_per_km, n.handling_cost, cand, m,
+        o.dest_lat[order], o.dest_lon[order], pickup, f, h,
+    )
+    sel, alloc = np.empty(m + 1, dtype=np.int64), np.empty((n_u, m + 1), dtype=np.int64)
+    _, cost = kernels.search_kernel(
+        f, h, cov, capc, u_dem, m, n_u, o.max_shipments[order], s.split_penalty,
+        s.unfilled_penalty, sel, alloc,
+    )
+    return cost
+
+
+@settings(max_examples=60)
+@given(st.integers(0, 2**32 - 1))
+def test_pruning_far_nodes_by_the_chord_bound_never_changes_the_optimum(seed):
+    problem = random_problem(seed, n_nodes=40, n_orders=3, n_skus=4, max_lines=4, max_stock=2)
+    for order in range(len(problem.orders)):
+        assert _decide(problem, order).cost == pytest.approx(
+            _search_without_pruning(problem, order), abs=1e-9
         )
