@@ -9,231 +9,48 @@ fixes a file in one pass.
 from __future__ import annotations
 
 import json
-import math
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 
 from oms.domain.errors import ContractError
+from oms.sourcing import contract_checks as chk
+from oms.sourcing.contract_types import (
+    CONTRACT_VERSION,
+    F64,
+    I64,
+    NO_LIMIT,
+    Allocations,
+    B,
+    CostBreakdown,
+    Nodes,
+    Orders,
+    Plan,
+    Problem,
+    Settings,
+)
 
-CONTRACT_VERSION = 1
-# Stands for "no limit" in integer arrays (capacity, max_shipments); large, yet safe to add to.
-NO_LIMIT = 2**62
-
-F64 = npt.NDArray[np.float64]
-I64 = npt.NDArray[np.int64]
-B = npt.NDArray[np.bool_]
-
-
-@dataclass(frozen=True)
-class Settings:
-    split_penalty: float
-    unfilled_penalty: float
-    allow_transfers: bool
-
-
-@dataclass(frozen=True)
-class Nodes:
-    ids: list[str]
-    kind: list[str]
-    lat: F64
-    lon: F64
-    can_ship: B
-    can_pickup: B
-    capacity: I64  # NO_LIMIT where the contract says null
-    handling_cost: F64
-    shipment_cost: F64
-    cost_per_km: F64
-    index: dict[str, int] = field(repr=False)
-
-    def __len__(self) -> int:
-        return len(self.ids)
-
-
-@dataclass(frozen=True)
-class Orders:
-    ids: list[str]
-    lat: F64
-    lon: F64
-    is_pickup: B
-    pickup_node: I64  # -1 for ship orders
-    max_shipments: I64  # NO_LIMIT where null
-    dest_lat: F64  # the order's destination: its address, or its pickup node
-    dest_lon: F64
-    line_start: I64  # lines of order o are line_start[o]:line_start[o + 1]
-    line_ids: list[str]
-    line_sku: I64
-    line_qty: I64
-    line_order: I64
-
-    def __len__(self) -> int:
-        return len(self.ids)
-
-    def lines_of(self, order: int) -> range:
-        return range(int(self.line_start[order]), int(self.line_start[order + 1]))
-
-
-@dataclass(frozen=True)
-class Problem:
-    settings: Settings
-    nodes: Nodes
-    sku_ids: list[str]
-    sku_index: dict[str, int]
-    stock: I64  # [sku, node]: each SKU's row is contiguous over nodes
-    orders: Orders
-
-
-@dataclass(frozen=True)
-class Allocations:
-    """Units of a line (global line index) taken at a node."""
-
-    order: I64
-    line: I64
-    node: I64
-    qty: I64
-
-    def __len__(self) -> int:
-        return len(self.qty)
-
-    @staticmethod
-    def empty() -> Allocations:
-        z = np.zeros(0, dtype=np.int64)
-        return Allocations(z, z.copy(), z.copy(), z.copy())
-
-    @staticmethod
-    def from_rows(rows: list[tuple[int, int, int, int]]) -> Allocations:
-        """Rows of (order, line, node, qty)."""
-        a = np.array(rows, dtype=np.int64).reshape(-1, 4)
-        return Allocations(*(np.ascontiguousarray(a[:, k]) for k in range(4)))
-
-
-@dataclass(frozen=True)
-class CostBreakdown:
-    total: float
-    shipping: float
-    handling: float
-    split: float
-    unfilled: float
-
-
-@dataclass(frozen=True)
-class Plan:
-    allocations: Allocations
-    cost: CostBreakdown
-    unfilled_qty: I64  # per line
-    shipments: I64  # per order
-    status: str  # optimal | feasible | heuristic
-    mode: str  # online | wave
-    lower_bound: float | None = None
-    elapsed_s: float = 0.0
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
-# ---------------------------------------------------------------- validation plumbing
-
-
-class _Problems:
-    """Collects messages; each names the record it is about."""
-
-    def __init__(self) -> None:
-        self.messages: list[str] = []
-
-    def add(self, where: str, message: str) -> None:
-        self.messages.append(f"{where}: {message}" if where else message)
-
-    def raise_if_any(self) -> None:
-        if self.messages:
-            raise ContractError(self.messages)
-
-
-_MISSING = object()
-
-
-def _field(
-    rec: Mapping[str, Any],
-    key: str,
-    where: str,
-    probs: _Problems,
-    check: Callable[[Any], str | None],
-    *,
-    nullable: bool = False,
-) -> Any:
-    value = rec.get(key, _MISSING)
-    if value is _MISSING:
-        if nullable:
-            return None
-        probs.add(where, f'missing field "{key}"')
-        return _MISSING
-    if value is None and nullable:
-        return None
-    error = check(value)
-    if error:
-        probs.add(where, f'"{key}" {error}, got {json.dumps(value)[:60]}')
-        return _MISSING
-    return value
-
-
-def _is_number(v: Any) -> str | None:
-    if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
-        return "must be a finite number"
-    return None
-
-
-def _non_negative(v: Any) -> str | None:
-    return _is_number(v) or ("must be >= 0" if v < 0 else None)
-
-
-def _int_at_least(low: int) -> Callable[[Any], str | None]:
-    def check(v: Any) -> str | None:
-        if isinstance(v, bool) or not isinstance(v, int):
-            return "must be a whole number"
-        if v >= NO_LIMIT:
-            return f"must be below {NO_LIMIT}"
-        return f"must be >= {low}" if v < low else None
-
-    return check
-
-
-def _is_bool(v: Any) -> str | None:
-    return None if isinstance(v, bool) else "must be true or false"
-
-
-def _is_id(v: Any) -> str | None:
-    return None if isinstance(v, str) and v.strip() else "must be a non-empty string"
-
-
-def _latitude(v: Any) -> str | None:
-    return _is_number(v) or (None if -90.0 <= v <= 90.0 else "must be within [-90, 90]")
-
-
-def _longitude(v: Any) -> str | None:
-    return _is_number(v) or (None if -180.0 <= v <= 180.0 else "must be within [-180, 180]")
-
-
-def _records(
-    data: Mapping[str, Any], key: str, probs: _Problems, owner: str = "problem"
-) -> Iterator[tuple[str, Any]]:
-    items = data.get(key, _MISSING)
-    if items is _MISSING:
-        probs.add(owner, f'missing field "{key}"')
-        return
-    if not isinstance(items, list):
-        probs.add(owner, f'"{key}" must be a list')
-        return
-    for i, rec in enumerate(items):
-        if isinstance(rec, dict):
-            yield _name(key, i, rec), rec
-        else:
-            probs.add(f"{key}[{i}]", "must be an object")
-
-
-def _name(key: str, i: int, rec: Mapping[str, Any]) -> str:
-    rid = rec.get("id")
-    return f'{key}[{i}] (id "{rid}")' if isinstance(rid, str) else f"{key}[{i}]"
+__all__ = [
+    "CONTRACT_VERSION",
+    "F64",
+    "I64",
+    "NO_LIMIT",
+    "Allocations",
+    "B",
+    "CostBreakdown",
+    "Nodes",
+    "Orders",
+    "Plan",
+    "Problem",
+    "Settings",
+    "load_problem",
+    "parse_plan_allocations",
+    "parse_problem",
+    "plan_to_dict",
+    "problem_to_dict",
+]
 
 
 # ---------------------------------------------------------------- parsing
@@ -254,11 +71,11 @@ def load_problem(path: str | Path) -> Problem:
 
 def parse_problem(data: Any) -> Problem:
     """Validate a decoded problem into arrays; raises one ContractError listing every fault."""
-    probs = _Problems()
+    probs = chk.Problems()
     if not isinstance(data, dict):
         raise ContractError(["problem: must be a JSON object"])
-    version = data.get("version", _MISSING)
-    if version is _MISSING:
+    version = data.get("version", chk.MISSING)
+    if version is chk.MISSING:
         probs.add("problem", 'missing field "version"')
     elif version != CONTRACT_VERSION or not isinstance(version, int) or isinstance(version, bool):
         probs.add("problem", f'"version" must be {CONTRACT_VERSION}, got {json.dumps(version)}')
@@ -275,18 +92,18 @@ def parse_problem(data: Any) -> Problem:
     return Problem(settings, nodes, sku_ids, sku_index, stock_arr, orders)
 
 
-def _parse_settings(data: Mapping[str, Any], probs: _Problems) -> Settings | None:
-    rec = data.get("settings", _MISSING)
-    if rec is _MISSING or not isinstance(rec, dict):
+def _parse_settings(data: Mapping[str, Any], probs: chk.Problems) -> Settings | None:
+    rec = data.get("settings", chk.MISSING)
+    if rec is chk.MISSING or not isinstance(rec, dict):
         probs.add(
             "problem",
-            'missing field "settings"' if rec is _MISSING else '"settings" must be an object',
+            'missing field "settings"' if rec is chk.MISSING else '"settings" must be an object',
         )
         return None
-    split = _field(rec, "split_penalty", "settings", probs, _non_negative)
-    unfilled = _field(rec, "unfilled_penalty", "settings", probs, _non_negative)
-    transfers = _field(rec, "allow_transfers", "settings", probs, _is_bool)
-    if _MISSING in (split, unfilled, transfers):
+    split = chk.field(rec, "split_penalty", "settings", probs, chk.non_negative)
+    unfilled = chk.field(rec, "unfilled_penalty", "settings", probs, chk.non_negative)
+    transfers = chk.field(rec, "allow_transfers", "settings", probs, chk.is_bool)
+    if chk.MISSING in (split, unfilled, transfers):
         return None
     return Settings(float(split), float(unfilled), bool(transfers))
 
@@ -294,25 +111,25 @@ def _parse_settings(data: Mapping[str, Any], probs: _Problems) -> Settings | Non
 _NODE_NUMBERS = ("handling_cost", "shipment_cost", "cost_per_km")
 
 
-def _parse_nodes(data: Mapping[str, Any], probs: _Problems) -> Nodes | None:
+def _parse_nodes(data: Mapping[str, Any], probs: chk.Problems) -> Nodes | None:
     rows: list[dict[str, Any]] = []
     index: dict[str, int] = {}
     ok = True
-    for where, rec in _records(data, "nodes", probs):
+    for where, rec in chk.records(data, "nodes", probs):
         row = {
-            "id": _field(rec, "id", where, probs, _is_id),
-            "kind": _field(rec, "kind", where, probs, _is_id),
-            "lat": _field(rec, "lat", where, probs, _latitude),
-            "lon": _field(rec, "lon", where, probs, _longitude),
-            "can_ship": _field(rec, "can_ship", where, probs, _is_bool),
-            "can_pickup": _field(rec, "can_pickup", where, probs, _is_bool),
-            "capacity_units": _field(
-                rec, "capacity_units", where, probs, _int_at_least(0), nullable=True
+            "id": chk.field(rec, "id", where, probs, chk.is_id),
+            "kind": chk.field(rec, "kind", where, probs, chk.is_id),
+            "lat": chk.field(rec, "lat", where, probs, chk.latitude),
+            "lon": chk.field(rec, "lon", where, probs, chk.longitude),
+            "can_ship": chk.field(rec, "can_ship", where, probs, chk.is_bool),
+            "can_pickup": chk.field(rec, "can_pickup", where, probs, chk.is_bool),
+            "capacity_units": chk.field(
+                rec, "capacity_units", where, probs, chk.int_at_least(0), nullable=True
             ),
         }
         for key in _NODE_NUMBERS:
-            row[key] = _field(rec, key, where, probs, _non_negative)
-        if _MISSING in row.values():
+            row[key] = chk.field(rec, key, where, probs, chk.non_negative)
+        if chk.MISSING in row.values():
             ok = False
             continue
         if row["id"] in index:
@@ -365,18 +182,18 @@ def _nodes_from_rows(rows: list[dict[str, Any]], index: dict[str, int]) -> Nodes
 
 
 def _parse_inventory(
-    data: Mapping[str, Any], nodes: Nodes | None, named: set[str] | None, probs: _Problems
+    data: Mapping[str, Any], nodes: Nodes | None, named: set[str] | None, probs: chk.Problems
 ) -> tuple[list[str], dict[str, int], dict[tuple[int, int], int]]:
     sku_ids: list[str] = []
     sku_index: dict[str, int] = {}
     stock: dict[tuple[int, int], int] = {}
     node_index = nodes.index if nodes is not None else {}
-    for i, rec in _records_plain(data, "inventory", probs):
+    for i, rec in chk.records_plain(data, "inventory", probs):
         where = f"inventory[{i}]"
-        node = _field(rec, "node", where, probs, _is_id)
-        sku = _field(rec, "sku", where, probs, _is_id)
-        qty = _field(rec, "qty", where, probs, _int_at_least(0))
-        if _MISSING in (node, sku, qty):
+        node = chk.field(rec, "node", where, probs, chk.is_id)
+        sku = chk.field(rec, "sku", where, probs, chk.is_id)
+        qty = chk.field(rec, "qty", where, probs, chk.int_at_least(0))
+        if chk.MISSING in (node, sku, qty):
             continue
         where = f'inventory[{i}] (node "{node}", sku "{sku}")'
         if node not in node_index:
@@ -394,24 +211,17 @@ def _parse_inventory(
     return sku_ids, sku_index, stock
 
 
-def _records_plain(
-    data: Mapping[str, Any], key: str, probs: _Problems, owner: str = "problem"
-) -> Iterator[tuple[int, Mapping[str, Any]]]:
-    for where, rec in _records(data, key, probs, owner):
-        yield int(where.split("[", 1)[1].split("]", 1)[0]), rec
-
-
 def _parse_orders(
     data: Mapping[str, Any],
     nodes: Nodes | None,
     named: set[str] | None,
     sku_ids: list[str],
     sku_index: dict[str, int],
-    probs: _Problems,
+    probs: chk.Problems,
 ) -> Orders | None:
     b = _OrdersBuilder()
     seen: set[str] = set()
-    for where, rec in _records(data, "orders", probs):
+    for where, rec in chk.records(data, "orders", probs):
         _parse_order(where, rec, nodes, named, seen, b, probs)
     if nodes is None or probs.messages:
         return None
@@ -469,23 +279,23 @@ def _parse_order(
     named: set[str] | None,
     seen: set[str],
     b: _OrdersBuilder,
-    probs: _Problems,
+    probs: chk.Problems,
 ) -> None:
     start = len(probs.messages)
-    oid = _field(rec, "id", where, probs, _is_id)
-    lat = _field(rec, "lat", where, probs, _latitude)
-    lon = _field(rec, "lon", where, probs, _longitude)
-    delivery = _field(
+    oid = chk.field(rec, "id", where, probs, chk.is_id)
+    lat = chk.field(rec, "lat", where, probs, chk.latitude)
+    lon = chk.field(rec, "lon", where, probs, chk.longitude)
+    delivery = chk.field(
         rec,
         "delivery",
         where,
         probs,
         lambda v: None if v in ("ship", "pickup") else 'must be "ship" or "pickup"',
     )
-    max_ship = _field(rec, "max_shipments", where, probs, _int_at_least(1), nullable=True)
+    max_ship = chk.field(rec, "max_shipments", where, probs, chk.int_at_least(1), nullable=True)
     pickup = _pickup_node(where, rec, delivery, nodes, named, probs)
     lines = _parse_lines(where, rec, probs)
-    if oid is not _MISSING:
+    if oid is not chk.MISSING:
         if oid in seen:
             probs.add(where, f'duplicate order id "{oid}"')
         seen.add(oid)
@@ -510,10 +320,10 @@ def _pickup_node(
     delivery: Any,
     nodes: Nodes | None,
     named: set[str] | None,
-    probs: _Problems,
+    probs: chk.Problems,
 ) -> int:
-    pickup = _field(rec, "pickup_node", where, probs, _is_id, nullable=True)
-    if pickup is _MISSING:
+    pickup = chk.field(rec, "pickup_node", where, probs, chk.is_id, nullable=True)
+    if pickup is chk.MISSING:
         return -1
     if pickup is not None and _is_unknown(pickup, named):
         probs.add(where, f'unknown pickup_node "{pickup}"')
@@ -533,10 +343,10 @@ def _pickup_node(
 
 
 def _parse_lines(
-    where: str, rec: Mapping[str, Any], probs: _Problems
+    where: str, rec: Mapping[str, Any], probs: chk.Problems
 ) -> list[tuple[str, str, int]]:
-    raw = rec.get("lines", _MISSING)
-    if raw is _MISSING:
+    raw = rec.get("lines", chk.MISSING)
+    if raw is chk.MISSING:
         probs.add(where, 'missing field "lines"')
         return []
     if not isinstance(raw, list) or not raw:
@@ -545,18 +355,19 @@ def _parse_lines(
     out: list[tuple[str, str, int]] = []
     seen: set[str] = set()
     for j, line in enumerate(raw):
-        lwhere = f"{where}: {_name('lines', j, line) if isinstance(line, dict) else f'lines[{j}]'}"
+        label = chk.record_name("lines", j, line) if isinstance(line, dict) else f"lines[{j}]"
+        lwhere = f"{where}: {label}"
         if not isinstance(line, dict):
             probs.add(lwhere, "must be an object")
             continue
-        lid = _field(line, "id", lwhere, probs, _is_id)
-        sku = _field(line, "sku", lwhere, probs, _is_id)
-        qty = _field(line, "qty", lwhere, probs, _int_at_least(1))
-        if lid is not _MISSING:
+        lid = chk.field(line, "id", lwhere, probs, chk.is_id)
+        sku = chk.field(line, "sku", lwhere, probs, chk.is_id)
+        qty = chk.field(line, "qty", lwhere, probs, chk.int_at_least(1))
+        if lid is not chk.MISSING:
             if lid in seen:
                 probs.add(lwhere, f'duplicate line id "{lid}" in this order')
             seen.add(lid)
-        if _MISSING not in (lid, sku, qty):
+        if chk.MISSING not in (lid, sku, qty):
             out.append((lid, sku, qty))
     return out
 
@@ -657,19 +468,19 @@ def plan_to_dict(problem: Problem, plan: Plan) -> dict[str, Any]:
 
 def parse_plan_allocations(problem: Problem, data: Any) -> Allocations:
     """Read a plan's allocations back into arrays (for re-optimisation and evaluation)."""
-    probs = _Problems()
+    probs = chk.Problems()
     if not isinstance(data, dict):
         raise ContractError(["plan: must be a JSON object"])
     o = problem.orders
     order_index = {oid: i for i, oid in enumerate(o.ids)}
     rows: list[tuple[int, int, int, int]] = []
-    for i, rec in _records_plain(data, "allocations", probs, owner="plan"):
+    for i, rec in chk.records_plain(data, "allocations", probs, owner="plan"):
         where = f"allocations[{i}]"
-        oid = _field(rec, "order", where, probs, _is_id)
-        lid = _field(rec, "line", where, probs, _is_id)
-        nid = _field(rec, "node", where, probs, _is_id)
-        qty = _field(rec, "qty", where, probs, _int_at_least(1))
-        if _MISSING in (oid, lid, nid, qty):
+        oid = chk.field(rec, "order", where, probs, chk.is_id)
+        lid = chk.field(rec, "line", where, probs, chk.is_id)
+        nid = chk.field(rec, "node", where, probs, chk.is_id)
+        qty = chk.field(rec, "qty", where, probs, chk.int_at_least(1))
+        if chk.MISSING in (oid, lid, nid, qty):
             continue
         oi = order_index.get(oid)
         li = None if oi is None else next((k for k in o.lines_of(oi) if o.line_ids[k] == lid), None)
