@@ -32,12 +32,24 @@ Record = dict[str, Any]
 
 DEMO_SEED = 20261123
 DEFAULT_SETTINGS: Mapping[str, Any] = {
-    "split_penalty": 1.5, "unfilled_penalty": 100.0, "allow_transfers": True,
+    "split_penalty": 1.5,
+    "unfilled_penalty": 100.0,
+    "allow_transfers": True,
 }
 # Warehouses go to France's main logistics hubs first, in this order; then to further big cities.
 HUB_CITIES = (
-    "Paris", "Lyon", "Lille", "Marseille", "Bordeaux", "Toulouse", "Nantes", "Strasbourg",
-    "Rennes", "Montpellier", "Dijon", "Orléans",
+    "Paris",
+    "Lyon",
+    "Lille",
+    "Marseille",
+    "Bordeaux",
+    "Toulouse",
+    "Nantes",
+    "Strasbourg",
+    "Rennes",
+    "Montpellier",
+    "Dijon",
+    "Orléans",
 )
 LINES_P = (0.55, 0.30, 0.10, 0.05)  # P(1..4 lines per order): mostly 1-2
 QTY_P = (0.80, 0.15, 0.05)  # P(qty 1..3 per line): mostly 1
@@ -75,8 +87,9 @@ def french_cities() -> Cities:
         a.flags.writeable = False  # shared by every call through the cache
         return a
 
-    return Cities(tuple(str(c["name"]) for c in rows), col("latitude"), col("longitude"),
-                  col("population"))
+    return Cities(
+        tuple(str(c["name"]) for c in rows), col("latitude"), col("longitude"), col("population")
+    )
 
 
 # ---------------------------------------------------------------- public API
@@ -109,13 +122,23 @@ def generate_problem(
     st_ids = _node_ids("ST", [cities.names[c] for c in st_city], numbered=True)
     popularity = _popularity(rng, n_skus)
     sku_ids = [f"SKU-{k + 1:05d}" for k in range(n_skus)]
-    orders, demand = _orders(rng, cities, st_lat, st_lon, st_ids, popularity, sku_ids, n_orders,
-                             pickup_share if n_stores else 0.0)
+    orders, demand = _orders(
+        rng,
+        cities,
+        st_lat,
+        st_lon,
+        st_ids,
+        popularity,
+        sku_ids,
+        n_orders,
+        pickup_share if n_stores else 0.0,
+    )
     stock = _stock(rng, n_warehouses, n_stores, popularity, demand, scarce_sku_share, scarce_fill)
     if warehouse_capacity == "auto":  # each could serve all demand: large, never binding
         warehouse_capacity = max(1000, 1000 * math.ceil(float(demand.sum()) / 1000))
     nodes = _warehouses(rng, cities, wh_city, wh_ids, warehouse_capacity) + _stores(
-        rng, st_lat, st_lon, st_ids, ship_from_store_share, store_capacity)
+        rng, st_lat, st_lon, st_ids, ship_from_store_share, store_capacity
+    )
     return {
         "version": CONTRACT_VERSION,
         "settings": {**DEFAULT_SETTINGS, **(settings or {})},
@@ -141,9 +164,16 @@ def generate_wave_problem(seed: int, n_nodes: int, n_orders: int, n_skus: int) -
     per_store = 0.45 * units / max(1, n_st)
     st_cap = (max(1, round(0.4 * per_store)), max(2, round(1.6 * per_store)))
     return generate_problem(
-        seed=seed, n_warehouses=n_wh, n_stores=n_st, n_skus=n_skus, n_orders=n_orders,
-        ship_from_store_share=0.5, scarce_sku_share=0.3, scarce_fill=(0.6, 0.95),
-        store_capacity=st_cap, warehouse_capacity=wh_cap,
+        seed=seed,
+        n_warehouses=n_wh,
+        n_stores=n_st,
+        n_skus=n_skus,
+        n_orders=n_orders,
+        ship_from_store_share=0.5,
+        scarce_sku_share=0.3,
+        scarce_fill=(0.6, 0.95),
+        store_capacity=st_cap,
+        warehouse_capacity=wh_cap,
     )
 
 
@@ -153,8 +183,9 @@ def generate_network_problem(
     """A network of `n_nodes` nodes (any size; stores beyond the city count share cities) with a
     stream of orders for one-order (checkout path) benchmarks."""
     n_wh = warehouse_count(n_nodes)
-    return generate_problem(seed=seed, n_warehouses=n_wh, n_stores=n_nodes - n_wh,
-                            n_skus=n_skus, n_orders=n_orders)
+    return generate_problem(
+        seed=seed, n_warehouses=n_wh, n_stores=n_nodes - n_wh, n_skus=n_skus, n_orders=n_orders
+    )
 
 
 def warehouse_count(n_nodes: int) -> int:
@@ -199,8 +230,12 @@ def _warehouse_cities(cities: Cities, n: int) -> list[int]:
             if c in chosen:
                 continue
             idx = np.array(chosen, dtype=np.int64)
-            d = haversine_km(cities.lat[idx], cities.lon[idx],
-                             np.full(len(idx), cities.lat[c]), np.full(len(idx), cities.lon[c]))
+            d = haversine_km(
+                cities.lat[idx],
+                cities.lon[idx],
+                np.full(len(idx), cities.lat[c]),
+                np.full(len(idx), cities.lon[c]),
+            )
             if not chosen or float(d.min()) >= min_km:
                 chosen.append(c)
     return chosen
@@ -223,8 +258,9 @@ def _store_sites(rng: np.random.Generator, cities: Cities, n: int) -> tuple[I64,
     return city, np.round(lat, 5), np.round(lon, 5)
 
 
-def _jitter(rng: np.random.Generator, lat: F64, lon: F64, km: F64, *,
-            uniform_angle: bool = False) -> tuple[F64, F64]:
+def _jitter(
+    rng: np.random.Generator, lat: F64, lon: F64, km: F64, *, uniform_angle: bool = False
+) -> tuple[F64, F64]:
     """Move each point by about `km`: exactly km in a random direction, or Gaussian with sd km."""
     if uniform_angle:
         angle = rng.uniform(0.0, 2.0 * math.pi, len(lat))
@@ -251,35 +287,63 @@ def _node_ids(prefix: str, names: list[str], *, numbered: bool) -> list[str]:
     return out
 
 
-def _warehouses(rng: np.random.Generator, cities: Cities, city: list[int], ids: list[str],
-                capacity: int | None) -> list[Record]:
+def _warehouses(
+    rng: np.random.Generator, cities: Cities, city: list[int], ids: list[str], capacity: int | None
+) -> list[Record]:
     n = len(ids)
     costs = (rng.uniform(0.30, 0.40, n), rng.uniform(4.4, 4.6, n), rng.uniform(0.0055, 0.0065, n))
     idx = np.array(city, dtype=np.int64)
-    return _node_records("warehouse", ids, cities.lat[idx], cities.lon[idx], [True] * n,
-                         [capacity] * n, costs)
+    return _node_records(
+        "warehouse", ids, cities.lat[idx], cities.lon[idx], [True] * n, [capacity] * n, costs
+    )
 
 
-def _stores(rng: np.random.Generator, lat: F64, lon: F64, ids: list[str], sfs_share: float,
-            capacity: int | tuple[int, int] | None) -> list[Record]:
+def _stores(
+    rng: np.random.Generator,
+    lat: F64,
+    lon: F64,
+    ids: list[str],
+    sfs_share: float,
+    capacity: int | tuple[int, int] | None,
+) -> list[Record]:
     n = len(ids)
     ships = np.zeros(n, dtype=np.bool_)
     ships[rng.permutation(n)[: round(sfs_share * n)]] = True
     costs = (rng.uniform(0.8, 1.2, n), rng.uniform(5.5, 6.5, n), rng.uniform(0.007, 0.009, n))
-    caps: list[int | None] = [capacity] * n if not isinstance(capacity, tuple) else [
-        int(c) for c in rng.integers(capacity[0], capacity[1], n, endpoint=True)]
+    caps: list[int | None] = (
+        [capacity] * n
+        if not isinstance(capacity, tuple)
+        else [int(c) for c in rng.integers(capacity[0], capacity[1], n, endpoint=True)]
+    )
     return _node_records("store", ids, lat, lon, ships.tolist(), caps, costs)
 
 
-def _node_records(kind: str, ids: list[str], lat: F64, lon: F64, can_ship: list[bool],
-                  caps: list[int | None], costs: tuple[F64, F64, F64]) -> list[Record]:
+def _node_records(
+    kind: str,
+    ids: list[str],
+    lat: F64,
+    lon: F64,
+    can_ship: list[bool],
+    caps: list[int | None],
+    costs: tuple[F64, F64, F64],
+) -> list[Record]:
     """Contract node records; costs (handling, shipment, per km) rounded to readable digits."""
-    handling, shipment, per_km = (np.round(c, d).tolist() for c, d in zip(costs, (3, 2, 5),
-                                                                          strict=True))
+    handling, shipment, per_km = (
+        np.round(c, d).tolist() for c, d in zip(costs, (3, 2, 5), strict=True)
+    )
     return [
-        {"id": ids[i], "kind": kind, "lat": float(lat[i]), "lon": float(lon[i]),
-         "can_ship": can_ship[i], "can_pickup": kind == "store", "capacity_units": caps[i],
-         "handling_cost": handling[i], "shipment_cost": shipment[i], "cost_per_km": per_km[i]}
+        {
+            "id": ids[i],
+            "kind": kind,
+            "lat": float(lat[i]),
+            "lon": float(lon[i]),
+            "can_ship": can_ship[i],
+            "can_pickup": kind == "store",
+            "capacity_units": caps[i],
+            "handling_cost": handling[i],
+            "shipment_cost": shipment[i],
+            "cost_per_km": per_km[i],
+        }
         for i in range(len(ids))
     ]
 
@@ -290,7 +354,7 @@ def _node_records(kind: str, ids: list[str], lat: F64, lon: F64, can_ship: list[
 def _popularity(rng: np.random.Generator, n_skus: int) -> F64:
     """Zipf weights over popularity ranks, shuffled so that SKU ids say nothing about demand."""
     ranks = rng.permutation(n_skus) + 1.0
-    w = ranks ** -ZIPF_EXPONENT
+    w = ranks**-ZIPF_EXPONENT
     return np.asarray(w / w.sum(), dtype=np.float64)
 
 
@@ -316,9 +380,17 @@ class _SkuStream:
         return out
 
 
-def _orders(rng: np.random.Generator, cities: Cities, st_lat: F64, st_lon: F64, st_ids: list[str],
-            popularity: F64, sku_ids: list[str], n: int,
-            pickup_share: float) -> tuple[list[Record], I64]:
+def _orders(
+    rng: np.random.Generator,
+    cities: Cities,
+    st_lat: F64,
+    st_lon: F64,
+    st_ids: list[str],
+    popularity: F64,
+    sku_ids: list[str],
+    n: int,
+    pickup_share: float,
+) -> tuple[list[Record], I64]:
     """Orders from customers around cities drawn by population; returns them and units per SKU."""
     city = rng.choice(len(cities), size=n, p=cities.population / cities.population.sum())
     # Bigger cities spread wider: sd from 1.5 km (small towns) to 8 km (Paris).
@@ -341,17 +413,28 @@ def _orders(rng: np.random.Generator, cities: Cities, st_lat: F64, st_lon: F64, 
             demand[sku] += qty[q]
             q += 1
         p = int(pickup[o])
-        orders.append({
-            "id": oid, "lat": float(lat[o]), "lon": float(lon[o]),
-            "delivery": "pickup" if p >= 0 else "ship",
-            "pickup_node": st_ids[p] if p >= 0 else None,
-            "max_shipments": max_ship[o] or None, "lines": lines,
-        })
+        orders.append(
+            {
+                "id": oid,
+                "lat": float(lat[o]),
+                "lon": float(lon[o]),
+                "delivery": "pickup" if p >= 0 else "ship",
+                "pickup_node": st_ids[p] if p >= 0 else None,
+                "max_shipments": max_ship[o] or None,
+                "lines": lines,
+            }
+        )
     return orders, demand
 
 
-def _pickup_stores(rng: np.random.Generator, lat: F64, lon: F64, st_lat: F64, st_lon: F64,
-                   is_pickup: npt.NDArray[np.bool_]) -> I64:
+def _pickup_stores(
+    rng: np.random.Generator,
+    lat: F64,
+    lon: F64,
+    st_lat: F64,
+    st_lon: F64,
+    is_pickup: npt.NDArray[np.bool_],
+) -> I64:
     """Store index per order (-1: ship): one of the 3 stores nearest the customer."""
     out = np.full(len(lat), -1, dtype=np.int64)
     rows = np.flatnonzero(is_pickup)
@@ -361,18 +444,25 @@ def _pickup_stores(rng: np.random.Generator, lat: F64, lon: F64, st_lat: F64, st
     p = np.array(PICKUP_RANK_P[:k]) / sum(PICKUP_RANK_P[:k])
     rank = rng.choice(k, size=len(rows), p=p)
     for start in range(0, len(rows), 512):  # chunks keep the distance matrix small
-        r = rows[start:start + 512]
+        r = rows[start : start + 512]
         d = haversine_km(lat[r, None], lon[r, None], st_lat[None, :], st_lon[None, :])
         nearest = np.argsort(d, axis=1, kind="stable")[:, :k]
-        out[r] = nearest[np.arange(len(r)), rank[start:start + 512]]
+        out[r] = nearest[np.arange(len(r)), rank[start : start + 512]]
     return out
 
 
 # ---------------------------------------------------------------- stock
 
 
-def _stock(rng: np.random.Generator, n_wh: int, n_st: int, popularity: F64, demand: I64,
-           scarce_share: float, scarce_fill: tuple[float, float]) -> I64:
+def _stock(
+    rng: np.random.Generator,
+    n_wh: int,
+    n_st: int,
+    popularity: F64,
+    demand: I64,
+    scarce_share: float,
+    scarce_fill: tuple[float, float],
+) -> I64:
     """Units per (node, SKU): warehouses deep on most SKUs, stores shallow on popular ones, and a
     share of SKUs scarce in the whole network (below demand, so that some lines go unfilled)."""
     n_skus = len(popularity)

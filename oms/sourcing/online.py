@@ -112,7 +112,8 @@ class NetworkArrays:
 
     @property
     def can_pickup(self) -> B:
-        return self.flags[kernels.CAN_PICKUP]
+        row: B = self.flags[kernels.CAN_PICKUP]
+        return row
 
 
 @dataclass(slots=True)

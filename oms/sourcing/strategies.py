@@ -41,9 +41,7 @@ def distances_km(problem: Problem, order: int) -> F64:
     """Great-circle distance from every node to the order's destination."""
     n, o = problem.nodes, problem.orders
     k = len(n)
-    return haversine_km(
-        n.lat, n.lon, np.full(k, o.dest_lat[order]), np.full(k, o.dest_lon[order])
-    )
+    return haversine_km(n.lat, n.lon, np.full(k, o.dest_lat[order]), np.full(k, o.dest_lon[order]))
 
 
 def _eligible(problem: Problem, order: int) -> I64:
@@ -60,9 +58,7 @@ def source_order_priority(
     return _fill_lines_by_rank(problem, order, _eligible(problem, order), stock, capacity_left)
 
 
-def source_order_nearest(
-    problem: Problem, order: int, stock: I64, capacity_left: I64
-) -> list[Row]:
+def source_order_nearest(problem: Problem, order: int, stock: I64, capacity_left: I64) -> list[Row]:
     """Greedy per line over eligible nodes by distance to the destination (ties: node order)."""
     nodes = _eligible(problem, order)
     dist = distances_km(problem, order)[nodes]
@@ -157,9 +153,7 @@ def _best_single(cover: I64, dist: F64, demand: I64, total: int) -> Picks | None
     return [(int(np.argmin(np.where(full, dist, np.inf))), demand.copy())]
 
 
-def _best_pair(
-    give: I64, cover: I64, cap: I64, dist: F64, demand: I64, total: int
-) -> Picks | None:
+def _best_pair(give: I64, cover: I64, cap: I64, dist: F64, demand: I64, total: int) -> Picks | None:
     """The covering pair with the least total distance. A pair (a, b) covers the order exactly
     when every SKU is covered by a and b together and cover[a] + cover[b] >= total (the units
     split into a part each node can give and ship; see `_split_pair`)."""
@@ -278,6 +272,10 @@ def run_strategy(problem: Problem, name: str) -> Plan:
         rows.extend((order, *row) for row in source(problem, order, stock, capacity_left))
     elapsed = time.perf_counter() - started
     return cost.make_plan(
-        problem, Allocations.from_rows(rows), status="heuristic", mode="online",
-        elapsed_s=elapsed, extra={"strategy": name},
+        problem,
+        Allocations.from_rows(rows),
+        status="heuristic",
+        mode="online",
+        elapsed_s=elapsed,
+        extra={"strategy": name},
     )
