@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import sys
 from collections.abc import Callable, Iterator
@@ -12,7 +13,7 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 
-from oms.domain.errors import OmsError
+from oms.domain.errors import NotAvailableError, OmsError
 from oms.sourcing.contract import Plan, Problem
 
 app = typer.Typer(
@@ -84,9 +85,7 @@ def source(
 
 def _run(problem: Problem, mode: Mode, strategy: Strategy, time_limit: float) -> Plan:
     if mode is Mode.wave:
-        from oms.sourcing.wave import solve_wave
-
-        return solve_wave(problem, time_limit=time_limit)
+        return _solve_wave(problem, time_limit)
     if strategy is Strategy.online:
         from oms.sourcing.online import source_online
 
@@ -95,6 +94,15 @@ def _run(problem: Problem, mode: Mode, strategy: Strategy, time_limit: float) ->
     from oms.sourcing.strategies import run_strategy
 
     return run_strategy(problem, strategy.value)
+
+
+def _solve_wave(problem: Problem, time_limit: float) -> Plan:
+    try:
+        wave = importlib.import_module("oms.sourcing.wave")
+    except ImportError as exc:
+        raise NotAvailableError("--mode wave is not available yet: use --mode online") from exc
+    plan: Plan = wave.solve_wave(problem, time_limit=time_limit)
+    return plan
 
 
 @contextmanager
