@@ -1,0 +1,1 @@
+"""Orders: lifecycle state machine, commands and events."""
