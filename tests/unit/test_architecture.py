@@ -27,6 +27,8 @@ PURE = [
     OMS / "sourcing" / "contract_checks.py",
     OMS / "sourcing" / "cost.py",
     OMS / "sourcing" / "strategies.py",
+    OMS / "orders" / "lifecycle.py",
+    *sorted((OMS / "promise").glob("*.py")),
 ]
 
 

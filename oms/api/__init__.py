@@ -1,0 +1,1 @@
+"""HTTP adapter: FastAPI app, one router per context, pydantic schemas, one error mapping."""

@@ -1,0 +1,72 @@
+"""One place maps domain error codes to HTTP statuses; every error body is
+`{"error": code, "detail": message, ...}`. Routes never raise HTTPException themselves."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from oms.domain.errors import OmsError
+
+log = logging.getLogger("oms.api")
+
+STATUS_BY_CODE: dict[str, int] = {
+    "invalid_input": 422,
+    "invalid_problem": 422,
+    "not_found": 404,
+    "unauthorized": 401,
+    "forbidden": 403,
+    "insufficient_stock": 409,
+    "illegal_transition": 409,
+    "conflict": 409,
+    "idempotency_conflict": 409,
+    "slot_full": 409,
+    "not_available": 503,
+    "not_ready": 503,
+}
+
+
+def error_body(code: str, detail: str, **extra: Any) -> dict[str, Any]:
+    return {"error": code, "detail": detail, **extra}
+
+
+async def _oms_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, OmsError)
+    extra: dict[str, Any] = getattr(exc, "extra", lambda: {})()
+    status = STATUS_BY_CODE.get(exc.code, 400)
+    return JSONResponse(error_body(exc.code, exc.detail, **extra), status_code=status)
+
+
+async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    problems = [
+        f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+    ]
+    return JSONResponse(
+        error_body("invalid_input", "; ".join(problems), fields=problems), status_code=422
+    )
+
+
+async def _http_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    code = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized"}.get(
+        exc.status_code, "http_error"
+    )
+    return JSONResponse(error_body(code, str(exc.detail)), status_code=exc.status_code)
+
+
+async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+    log.exception("unexpected error", exc_info=exc)
+    return JSONResponse(error_body("internal", "internal error; it has been logged"), 500)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(OmsError, _oms_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)
