@@ -42,3 +42,27 @@ class NotAvailableError(OmsError):
     """A feature that exists in the interface but cannot run in this configuration."""
 
     code = "not_available"
+
+
+class NotFoundError(OmsError):
+    """A record the request names does not exist."""
+
+    code = "not_found"
+
+
+class UnauthorizedError(OmsError):
+    """No credentials, or credentials that name no active key."""
+
+    code = "unauthorized"
+
+
+class ForbiddenError(OmsError):
+    """Valid credentials without the right to this resource."""
+
+    code = "forbidden"
+
+
+class ConflictError(OmsError):
+    """The request contradicts the current state (reused idempotency key, full slot, ...)."""
+
+    code = "conflict"
