@@ -43,7 +43,7 @@ def savings(plan: Plan, problem: Problem) -> dict[str, Any]:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("target", sorted(TARGETS))
-def test_bench_wave_target(benchmark, target: str) -> None:
+def test_bench_wave_target(benchmark: Any, target: str) -> None:
     kwargs, limit, max_gap = TARGETS[target]
     problem = parse_problem(generate_wave_problem(1, **kwargs))
     warm_up()  # the online seed's kernels compile outside the timed solve

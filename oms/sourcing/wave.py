@@ -5,20 +5,28 @@ Public API: `solve_wave(problem, time_limit, start=...)` and `reoptimise(problem
 Design (details in `wave_model` and `wave_decompose`):
 - The contract's MIP (DESIGN.md section 3) is held as arrays: pairs (line, node) carry integer
   units x, blocks (order, node) carry the binary shipment y; unfilled units are substituted out.
-  Models are built from those arrays straight into MathOpt protos, with no per-variable Python
-  objects.
-- The seed is the best of: the `start` plan, the online plan and the baseline strategies (those
-  that fit the time), and the empty plan. The result is never worse than the seed.
-- Small waves go to SCIP whole. Larger ones: column generation on the LP relaxation (HiGHS) keeps
-  the LP small and gives a Lagrangian bound valid for the whole problem; SCIP then solves the MIP
-  restricted to the LP's support, the seed's blocks and near-ties, hinted with the seed.
-- The bound reported is the best of the Lagrangian bound and the restricted MIP's bound combined
-  with per-block Lagrangian bounds outside the restriction; it is rounded down a little so that
-  floating-point noise never makes it exceed the optimum. The plan's cost is always recomputed
-  by `cost.evaluate`.
-Solvers were chosen by measurement on 2 cores (see the issue's closing note): HiGHS for LPs
-(GLOP and PDLP are 2-3x slower on these, and HiGHS through MathOpt returns duals), SCIP for MIPs
-(HiGHS MIP found no solution in 10 s; CP-SAT is weak at this size on 2 workers).
+  Models go from those arrays straight into MathOpt protos (no per-variable Python objects:
+  0.2 s for 600k non-zeros).
+- Seed: the `start` plan, or else the online plan and the baseline strategies that fit 15% of
+  the time, and the empty plan; the cheapest feasible one. The result is never worse.
+- Small waves (<= 6,000 pairs) go to SCIP whole, which usually proves optimality. Larger ones:
+  column generation keeps the LP at ~5% of the blocks and gives a Lagrangian bound valid for
+  the whole problem; LP rounding plus a MIP over the fractional orders gives the first plan;
+  SCIP over the LP's near-ties when they are few; then LNS for the time left.
+- The bound is the best of: the Lagrangian bound, the restricted MIP's bound combined with the
+  per-block Lagrangian bounds outside the restriction, and a solver-free counting bound. It is
+  shaved by 1e-7 (relative) against floating-point noise. The plan's cost is always recomputed
+  by `cost.evaluate`, and every candidate plan is checked by `cost.violations`.
+Solvers, by measurement on this 2-core machine (8,000-order wave unless said):
+- LP: HiGHS through MathOpt (pywraplp/model_builder's HiGHS returns zero duals). Cold LP of the
+  first column-generation round: HiGHS IPM 4.5 s, HiGHS dual simplex 5.9-6.8 s, PDLP 3.9 s (no
+  basis, inexact), GLOP 19 s. Later rounds: GLOP warm-started from the previous basis, 0.8-2.3 s
+  (HiGHS through MathOpt ignores a starting basis: 7.2 s). The full LP without column
+  generation did not finish in 100 s with GLOP, PDLP or HiGHS.
+- MIP: SCIP. The whole 65-node MIP (44k pairs), 10 s: SCIP and HiGHS return the hint with no
+  bound (HiGHS after 36 s), CP-SAT nothing. Over its near-ties (2,956 blocks): SCIP 2.1-2.7 s to
+  optimality (the global optimum, as a 900-s SCIP run proved), HiGHS 2.1 s, CP-SAT 8 s without
+  beating the hint. LNS sub-MIPs: SCIP and HiGHS alike; SCIP keeps its time limits.
 """
 
 from __future__ import annotations
@@ -28,10 +36,12 @@ import math
 import time
 from collections.abc import Callable
 
+import numpy as np
+
 from oms.sourcing import cost
 from oms.sourcing import wave_decompose as wd
 from oms.sourcing import wave_model as wm
-from oms.sourcing.contract import I64, Allocations, Plan, Problem
+from oms.sourcing.contract import I64, NO_LIMIT, Allocations, Plan, Problem
 
 # Seeds may use this share of the time limit (the online plan always runs: it is fast).
 SEED_SHARE = 0.15
@@ -51,8 +61,11 @@ def solve_wave(
     started = time.perf_counter()
     deadline = started + max(time_limit, 0.0) * DEADLINE_SHARE - RESERVE_S
     d = wm.build_data(problem)
-    seeds = {"start": start} if start is not None else _default_seeds(problem, started, time_limit)
+    seeds = {"start": start} if start is not None else {}
+    if start is None or cost.violations(problem, start):  # no usable start: make seeds
+        seeds |= _default_seeds(problem, started, time_limit)
     seed, seed_name = _best_seed(problem, d, seeds)
+    seed.bound = counting_bound(problem)
 
     def price(qty: I64) -> float:
         alloc = wm.qty_to_alloc(d, qty)
@@ -136,6 +149,20 @@ def _best_seed(
         if total < best.cost:
             best, best_name = wd.Result(qty, total), name
     return best, best_name
+
+
+def counting_bound(problem: Problem) -> float:
+    """A bound that needs no solver: units beyond a SKU's stock in the whole network, or beyond
+    all nodes' capacity, go unfilled; every other unit costs at least the cheaper of the lowest
+    handling cost and the unfilled penalty."""
+    o, n, s = problem.orders, problem.nodes, problem.settings
+    demand = np.bincount(o.line_sku, weights=o.line_qty, minlength=len(problem.sku_ids))
+    short = float(np.maximum(demand - problem.stock.sum(axis=1), 0).sum())
+    total = float(demand.sum())
+    capacity = float(np.minimum(n.capacity, NO_LIMIT // max(len(n), 1)).sum())
+    unfilled = max(short, total - capacity)
+    cheapest = min(s.unfilled_penalty, float(n.handling_cost.min(initial=s.unfilled_penalty)))
+    return s.unfilled_penalty * unfilled + cheapest * (total - unfilled)
 
 
 def _safe(bound: float, plan_cost: float) -> float | None:

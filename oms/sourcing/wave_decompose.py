@@ -37,7 +37,9 @@ from oms.sourcing.contract import F64, I64, B
 FULL_MIP_PAIRS = 6_000
 # Up to this many blocks in R, SCIP gets the whole MIP over R (measured: 2,500 blocks solve in
 # ~2 s; 6,500 made SCIP worse than LP rounding in 10 s; 13,000 found nothing in 15 s).
-R_MIP_BLOCKS = 4_000
+R_MIP_BLOCKS = 5_000
+# SCIP; HiGHS (through MathOpt) did as well on these MIPs, CP-SAT much worse (see wave.py).
+MIP_SOLVER = "scip"
 # Initial blocks per order for the LP; pricing adds the rest where the duals ask for them.
 INITIAL_BLOCKS = 3
 # Blocks added per order per pricing round (the most negative reduced costs first).
@@ -51,13 +53,12 @@ CG_GAP = 1e-5
 # Share of the time left that column generation may use.
 CG_SHARE = 0.6
 # Near-ties joining R: reduced cost within this share of the mean shipment cost.
-NEAR_TIE = 0.15
+NEAR_TIE = 0.1
 # LNS: nodes drawn per move, most orders freed per move, time cap per move, least time for one.
 LNS_NODES = 2
-LNS_ORDERS = 400
+LNS_ORDERS = 200
 LNS_STEP_S = 2.0
 LNS_MIN_S = 0.2
-LNS_TIE = 0.5
 
 
 @dataclass
@@ -191,6 +192,9 @@ def column_generation(
             wm.to_proto(m), "glop" if warm else "highs", deadline - time.perf_counter(),
             basis=warm, highs_solver=COLD_LP,
         )
+        if warm is not None and sol.values is None and time.perf_counter() < deadline:
+            state.basis = None  # the solver refused the warm start: go again, cold
+            continue
         if sol.duals is None or sol.values is None or not sol.optimal:
             break  # out of time: keep the last complete round
         if sol.basis is not None:
@@ -234,15 +238,16 @@ def candidate_blocks(d: wm.WaveData, state: LpState, incumbent: I64, tie: float)
 class MipOutcome:
     qty: I64 | None
     bound: float  # SCIP's bound on the restricted MIP
+    optimal: bool  # for the restricted MIP
 
 
 def restricted_mip(d: wm.WaveData, blocks: B, hint: I64 | None, deadline: float) -> MipOutcome:
     """SCIP over the chosen blocks, hinted with a plan that uses only those blocks."""
     m = wm.build_model(d, blocks, relax=False)
     h = wm.hint_vector(d, m, hint) if hint is not None else None
-    sol = wm.solve(wm.to_proto(m), "scip", deadline - time.perf_counter(), hint=h, exact=True)
+    sol = wm.solve(wm.to_proto(m), MIP_SOLVER, deadline - time.perf_counter(), hint=h, exact=True)
     qty = wm.values_to_qty(d, m, sol.values) if sol.values is not None else None
-    return MipOutcome(qty, sol.bound)
+    return MipOutcome(qty, sol.bound, sol.optimal)
 
 
 def sub_mip(d: wm.WaveData, free: B, blocks: B, current: I64, deadline: float) -> I64 | None:
@@ -312,46 +317,60 @@ def _keep_better(best: Result, qty: I64 | None, price: Callable[[I64], float]) -
 def search(
     d: wm.WaveData, seed: Result, price: Callable[[I64], float], deadline: float
 ) -> Result:
-    """The best plan found by `deadline` from the seed (never worse), with a bound."""
+    """The best plan found by `deadline` from the seed (never worse), with a bound (at least the
+    seed's)."""
+    best = _search(d, seed, price, deadline)
+    best.bound = max(best.bound, seed.bound)
+    return best
+
+
+def _search(
+    d: wm.WaveData, seed: Result, price: Callable[[I64], float], deadline: float
+) -> Result:
     best = Result(seed.qty, seed.cost)
+    clock = _Clock(best.stats)
     if d.n_pairs == 0:  # nothing can be allocated: the seed (empty plan) is the only plan
         best.bound = seed.cost
-        return best
-    clock = _Clock(best.stats)
-    if d.n_pairs <= FULL_MIP_PAIRS:
+    elif d.n_pairs <= FULL_MIP_PAIRS:
         out = restricted_mip(d, np.ones(d.n_blocks, dtype=np.bool_), best.qty, deadline)
         _keep_better(best, out.qty, price)
         best.bound = out.bound
         best.stats.update(method="mip", mip_blocks=d.n_blocks)
         clock.lap("mip_s")
-        return best
+    else:
+        _decomposed(d, best, price, deadline, clock)
+    return best
+
+
+def _decomposed(
+    d: wm.WaveData, best: Result, price: Callable[[I64], float], deadline: float, clock: _Clock
+) -> None:
+    """Steps 2-6 of the module docstring, improving `best` in place."""
     state = LpState(initial_blocks(d, INITIAL_BLOCKS, wm.used_blocks(d, best.qty)))
     column_generation(d, state, clock.now + CG_SHARE * (deadline - clock.now))
     best.stats.update(method="cg+lns", lp_rounds=state.rounds, lp_blocks=int(state.blocks.sum()))
     clock.lap("cg_s")
-    if state.y is None:  # no LP in time: improve the seed around its own blocks
-        best.bound = lagrangian_bound(d, Multipliers.zero(d))[0]
+    if state.y is None or state.forced is None:  # no LP in time: search around the seed
         best.stats["lns_moves"] = lns(d, state.blocks, best, price, deadline)
         clock.lap("lns_s")
-        return best
+        return
     best.bound = state.bound
-    # The full LP bound lies in [state.bound, lp_value]: equal when pricing has converged.
+    # The full LP bound lies in [state.bound, lp_value]; they meet when pricing has converged.
     best.stats.update(lp_value=round(state.lp_value, 6), lagrangian_bound=round(state.bound, 6))
     blocks = candidate_blocks(d, state, best.qty, NEAR_TIE)
     best.stats["r_blocks"] = int(blocks.sum())
     _keep_better(best, lp_rounding(d, state, blocks, deadline), price)
     clock.lap("rounding_s")
-    if blocks.sum() <= R_MIP_BLOCKS and time.perf_counter() + LNS_MIN_S < deadline:
+    if blocks.sum() <= R_MIP_BLOCKS and clock.now + LNS_MIN_S < deadline:
         out = restricted_mip(d, blocks, best.qty, deadline)
         _keep_better(best, out.qty, price)
-        assert state.forced is not None
         outside = float(state.forced[~blocks].min(initial=math.inf))
         best.bound = max(best.bound, min(out.bound, outside))
         clock.lap("r_mip_s")
-    wider = candidate_blocks(d, state, best.qty, LNS_TIE)  # LNS's small MIPs afford more
-    best.stats["lns_moves"] = lns(d, wider, best, price, deadline)
+        if out.optimal:  # LNS searches inside R too: nothing left for it to find
+            return
+    best.stats["lns_moves"] = lns(d, blocks, best, price, deadline)
     clock.lap("lns_s")
-    return best
 
 
 class _Clock:

@@ -33,6 +33,7 @@ from ortools.math_opt import (
 from ortools.math_opt.core.python import solver as core_solver
 from ortools.math_opt.python import callback, init_arguments
 from ortools.math_opt.python import parameters as mo_params
+from pybind11_abseil.status import StatusNotOk  # type: ignore[import-untyped]
 
 from oms.domain.geo import haversine_km
 from oms.sourcing import cost
@@ -413,11 +414,10 @@ def solve(
     if highs_solver is not None:
         params_proto.highs.string_options["solver"] = highs_solver
     mp = model_parameters_pb2.ModelSolveParametersProto()
-    if hint is not None:
+    if hint is not None:  # complete, zeros included: SCIP treats a sparse hint as partial
         h = mp.solution_hints.add().variable_values
-        nz = np.nonzero(hint)[0]
-        h.ids.extend(nz.tolist())
-        h.values.extend(hint[nz].tolist())
+        h.ids.extend(range(len(hint)))
+        h.values.extend(hint.tolist())
     if basis is not None:  # GLOP warm-starts from it; HiGHS (via MathOpt) ignores it
         b = mp.initial_basis
         b.variable_status.ids.extend(range(len(basis[0])))
@@ -425,10 +425,13 @@ def solve(
         b.constraint_status.ids.extend(range(len(basis[1])))
         b.constraint_status.values.extend(basis[1].tolist())
         b.basic_dual_feasibility = solution_pb2.SOLUTION_STATUS_UNDETERMINED
-    res = core_solver.solve(
-        proto, kind.value, init_arguments.StreamableSolverInitArguments().to_proto(),
-        params_proto, mp, None, callback.CallbackRegistration().to_proto(), None, None,
-    )
+    try:
+        res = core_solver.solve(
+            proto, kind.value, init_arguments.StreamableSolverInitArguments().to_proto(),
+            params_proto, mp, None, callback.CallbackRegistration().to_proto(), None, None,
+        )
+    except StatusNotOk:  # a solver that gives up (e.g. on a basis it cannot use) found nothing
+        return Solution(False, None, None, math.inf, -math.inf)
     return _extract(res, len(proto.variables.ids), len(proto.linear_constraints.ids))
 
 

@@ -19,14 +19,14 @@ from hypothesis import strategies as st
 from oms.sourcing import cost
 from oms.sourcing import wave_decompose as wd
 from oms.sourcing import wave_model as wm
-from oms.sourcing.contract import Allocations, Problem, parse_problem
+from oms.sourcing.contract import Allocations, Plan, Problem, parse_problem
 from oms.sourcing.demo import generate_wave_problem
 from oms.sourcing.online import source_online
 from oms.sourcing.strategies import run_strategy
-from oms.sourcing.wave import reoptimise, solve_wave
+from oms.sourcing.wave import counting_bound, reoptimise, solve_wave
 from tests.problems import problems, random_problem, random_problem_dict
 
-TINY = {"max_nodes": 3, "max_orders": 3, "n_skus": 2, "max_lines": 2, "max_qty": 2,
+TINY = {"max_nodes": 4, "max_orders": 4, "n_skus": 2, "max_lines": 2, "max_qty": 2,
         "max_stock": 2}
 MAX_PLANS = 3_000  # enumerations beyond this are skipped (hypothesis draws another problem)
 EPS = 1e-6
@@ -72,21 +72,16 @@ def exhaustive_optimum(p: Problem) -> float:
     return min(c for c, _ in all_feasible_plans(p))
 
 
-def tiny_problem(draw: st.DrawFn) -> Problem:
+@st.composite
+def tiny(draw: st.DrawFn) -> Problem:
+    """Problems small enough to enumerate every plan."""
     p = draw(problems(**TINY))
     assume(plan_count(p) <= MAX_PLANS)
     return p
 
 
-@st.composite
-def tiny(draw: st.DrawFn) -> Problem:
-    return tiny_problem(draw)
-
-
-def check_plan(p: Problem, plan: object) -> None:
-    from oms.sourcing.contract import Plan
-
-    assert isinstance(plan, Plan)
+def check_plan(p: Problem, plan: Plan) -> None:
+    """Feasible, priced by the one cost function, with a bound below its cost."""
     assert cost.violations(p, plan.allocations) == []
     assert plan.cost == cost.evaluate(p, plan.allocations).cost
     assert plan.mode == "wave"
@@ -97,7 +92,7 @@ def check_plan(p: Problem, plan: object) -> None:
 # ---------------------------------------------------------------- exactness and bounds
 
 
-@settings(max_examples=40)
+@settings(max_examples=100)
 @given(tiny())
 def test_on_small_random_waves_the_plan_is_an_exhaustive_optimum(p: Problem) -> None:
     best = exhaustive_optimum(p)
@@ -108,7 +103,7 @@ def test_on_small_random_waves_the_plan_is_an_exhaustive_optimum(p: Problem) -> 
     assert plan.lower_bound is not None and plan.lower_bound <= best + EPS
 
 
-@settings(max_examples=25)
+@settings(max_examples=60)
 @given(tiny())
 def test_the_decomposition_path_keeps_plans_feasible_and_bounds_below_the_optimum(
     p: Problem,
@@ -146,6 +141,12 @@ def test_the_lagrangian_bound_holds_for_any_prices_and_any_forced_block(
         assert qty is not None
         used = wm.used_blocks(d, qty)
         assert np.all(forced[used] <= c + EPS)
+
+
+@settings(max_examples=30)
+@given(tiny())
+def test_the_solver_free_counting_bound_never_exceeds_the_optimum(p: Problem) -> None:
+    assert counting_bound(p) <= exhaustive_optimum(p) + EPS
 
 
 @settings(max_examples=25)

@@ -1,0 +1,1 @@
+"""Persistence: tables, engines, unit of work, the inventory ledger and migrations."""

@@ -1,0 +1,355 @@
+"""The inventory ledger: the only code that changes stock. Never oversell, never lose a unit.
+
+Every function works inside the caller's session and transaction and writes its events there, so
+a rollback takes the change and its history back together. Multi-row operations take rows in
+(node_id, sku_id) order, the lock order, and either apply every row or none: when a row fails, the
+rows already applied are put back before returning or raising, so the transaction is left as it
+was and the caller may re-source and try again, or roll back.
+
+Sessions must come from an engine of oms.db.engine (on SQLite, its ``BEGIN IMMEDIATE``
+transactions). The ledger writes with SQL statements, not through the identity map: do not mix it
+with loaded ``Inventory`` objects in the same session.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Update, select
+from sqlalchemy.orm import Session
+
+from oms.db import stock_sql as sql
+from oms.db.statuses import Aggregate
+from oms.db.tables import Node
+from oms.db.uow import EventLog
+from oms.domain.errors import OmsError, ValidationError
+from oms.inventory.atp import Shortfall, StockLevel, StockRow, atp, is_quantity, merge_rows
+from oms.inventory.errors import InsufficientStock, InvalidQuantity, NotReserved, StockBelowReserved
+
+__all__ = [
+    "InventoryEvent",
+    "Shortfall",
+    "StockLevel",
+    "StockRow",
+    "adjust",
+    "available",
+    "commit_shipment",
+    "hold",
+    "hold_or_raise",
+    "levels",
+    "receive",
+    "release",
+    "set_stock",
+    "stock_key",
+]
+
+
+class InventoryEvent(StrEnum):
+    SET = "StockSet"
+    RECEIVED = "StockReceived"
+    ADJUSTED = "StockAdjusted"
+    RESERVED = "StockReserved"
+    RELEASED = "StockReleased"
+    SHIPPED = "StockShipped"
+
+
+def stock_key(node_id: str, sku_id: str) -> str:
+    """The aggregate id of one stock item in the event log."""
+    return f"{node_id}/{sku_id}"
+
+
+# ---------------------------------------------------------------- reads
+
+
+def levels(session: Session, node_id: str, sku_id: str) -> StockLevel | None:
+    return sql.read_level(session, node_id, sku_id, lock=False)
+
+
+def available(
+    session: Session,
+    sku_ids: Iterable[str],
+    node_ids: Iterable[str] | None = None,
+    *,
+    enabled_only: bool = True,
+) -> dict[tuple[str, str], int]:
+    """ATP per (node_id, sku_id) for sourcing: a snapshot, not a promise (hold() decides).
+
+    Rows that do not exist are absent (ATP 0); disabled nodes are left out unless asked for."""
+    skus = list(sku_ids)
+    if not skus:
+        return {}
+    c = sql.C
+    stmt = select(c.node_id, c.sku_id, c.on_hand, c.reserved, c.safety_stock).where(
+        c.sku_id.in_(skus)
+    )
+    if node_ids is not None:
+        stmt = stmt.where(c.node_id.in_(list(node_ids)))
+    if enabled_only:
+        stmt = stmt.join(Node, Node.id == c.node_id).where(Node.enabled.is_(True))
+    return {(n, s): atp(oh, r, ss) for n, s, oh, r, ss in session.execute(stmt)}
+
+
+# ---------------------------------------------------------------- single-row changes
+
+
+def set_stock(
+    session: Session,
+    node_id: str,
+    sku_id: str,
+    *,
+    on_hand: int | None = None,
+    safety_stock: int | None = None,
+) -> StockLevel:
+    """PUT semantics: set the counted on_hand and/or the safety stock; reserved is untouched.
+
+    Refuses an on_hand below what is reserved (StockBelowReserved): those units are promised."""
+    _check_set(on_hand, safety_stock)
+    current = sql.read_level(session, node_id, sku_id, lock=True)
+    if current is None:
+        sql.ensure_row(session, node_id, sku_id)
+        current = sql.read_level(session, node_id, sku_id, lock=True)
+        assert current is not None
+    if on_hand is not None and on_hand < current.reserved:
+        raise StockBelowReserved(node_id, sku_id, on_hand, current.reserved)
+    after = sql.run(
+        session, sql.SET_LEVELS, node_id, sku_id, on_hand=on_hand, safety_stock=safety_stock
+    )
+    assert after is not None  # the row is locked (or the database is, on SQLite)
+    previous = {"on_hand": current.on_hand, "safety_stock": current.safety_stock}
+    _record(session, InventoryEvent.SET, node_id, sku_id, after, previous=previous)
+    return after
+
+
+def receive(
+    session: Session, node_id: str, sku_id: str, qty: int, *, ref: str | None = None
+) -> StockLevel:
+    """Goods in: on_hand += qty (qty > 0). Creates the stock row on first receipt."""
+    _check_positive("qty", qty)
+    after = _add_on_hand(session, node_id, sku_id, qty)
+    _record(session, InventoryEvent.RECEIVED, node_id, sku_id, after, qty=qty, ref=ref)
+    return after
+
+
+def adjust(session: Session, node_id: str, sku_id: str, delta: int, reason: str) -> StockLevel:
+    """A counted correction (damage, shrinkage, found stock): on_hand += delta, never below
+    reserved. ``reason`` is kept in the event."""
+    problems = []
+    if not is_quantity(delta) or delta == 0:
+        problems.append(f"delta must be a non-zero whole number, got {delta!r}")
+    if not isinstance(reason, str) or not reason.strip():
+        problems.append("reason must be a non-empty string")
+    if problems:
+        raise InvalidQuantity(problems)
+    if delta > 0:
+        after = _add_on_hand(session, node_id, sku_id, delta)
+    else:
+        after = _remove_on_hand(session, node_id, sku_id, -delta)
+    _record(session, InventoryEvent.ADJUSTED, node_id, sku_id, after, delta=delta, reason=reason)
+    return after
+
+
+def _add_on_hand(session: Session, node_id: str, sku_id: str, qty: int) -> StockLevel:
+    after = sql.run(session, sql.ADD_ON_HAND, node_id, sku_id, qty)
+    if after is None:  # first stock of this SKU at this node
+        sql.ensure_row(session, node_id, sku_id)
+        after = sql.run(session, sql.ADD_ON_HAND, node_id, sku_id, qty)
+        assert after is not None
+    return after
+
+
+def _remove_on_hand(session: Session, node_id: str, sku_id: str, qty: int) -> StockLevel:
+    after = sql.run(session, sql.REMOVE_ON_HAND, node_id, sku_id, qty)
+    if after is not None:
+        return after
+    current = sql.read_level(session, node_id, sku_id, lock=True)
+    if current is None:
+        sql.require_catalog(session, node_id, sku_id)
+        raise StockBelowReserved(node_id, sku_id, -qty, 0)
+    if current.on_hand - qty < current.reserved:
+        raise StockBelowReserved(node_id, sku_id, current.on_hand - qty, current.reserved)
+    # Someone received stock between the two statements; the row is locked now.
+    after = sql.run(session, sql.REMOVE_ON_HAND, node_id, sku_id, qty)
+    assert after is not None
+    return after
+
+
+# ---------------------------------------------------------------- multi-row movements
+
+
+@dataclass(frozen=True)
+class _Movement:
+    """How a hold, a release or a shipment changes a row, and how to put it back."""
+
+    event: InventoryEvent
+    apply: Update  # guarded: refuses when the row has too little room
+    undo: Update
+    needs_atp: bool  # else needs reserved units
+
+    def room(self, level: StockLevel | None) -> int:
+        """What the row offers this movement: ATP for a hold, reserved units otherwise."""
+        if level is None:
+            return 0
+        return level.atp if self.needs_atp else level.reserved
+
+
+_HOLD = _Movement(InventoryEvent.RESERVED, sql.HOLD, sql.UNHOLD, needs_atp=True)
+_RELEASE = _Movement(InventoryEvent.RELEASED, sql.RELEASE, sql.UNRELEASE, needs_atp=False)
+_SHIP = _Movement(InventoryEvent.SHIPPED, sql.SHIP, sql.UNSHIP, needs_atp=False)
+
+
+def hold(
+    session: Session, rows: Iterable[tuple[str, str, int]], *, ref: str | None = None
+) -> list[Shortfall]:
+    """Reserve every row (reserved += qty where ATP allows), or none of them.
+
+    Returns [] when all were held, else a Shortfall for every short row with its ATP at that
+    moment; then nothing is held and no event written. ``ref`` (a reservation or order id) goes
+    into the events."""
+    return _move(session, _HOLD, rows, ref)
+
+
+def hold_or_raise(
+    session: Session, rows: Iterable[tuple[str, str, int]], *, ref: str | None = None
+) -> None:
+    """hold(), raising InsufficientStock with every shortfall instead of returning them."""
+    shortfalls = hold(session, rows, ref=ref)
+    if shortfalls:
+        raise InsufficientStock(shortfalls)
+
+
+def release(
+    session: Session, rows: Iterable[tuple[str, str, int]], *, ref: str | None = None
+) -> None:
+    """Give held units back (reserved -= qty). Releasing more than is reserved means the
+    caller's books are wrong: NotReserved lists every such row and nothing changes."""
+    _raise_not_reserved(_move(session, _RELEASE, rows, ref))
+
+
+def commit_shipment(
+    session: Session, rows: Iterable[tuple[str, str, int]], *, ref: str | None = None
+) -> None:
+    """Held units leave the building: on_hand -= qty and reserved -= qty together, so ATP does
+    not move. Only reserved units can ship (NotReserved otherwise, nothing changes)."""
+    _raise_not_reserved(_move(session, _SHIP, rows, ref))
+
+
+def _raise_not_reserved(faults: Sequence[Shortfall]) -> None:
+    if faults:
+        raise NotReserved(faults)
+
+
+def _move(
+    session: Session, move: _Movement, rows: Iterable[tuple[str, str, int]], ref: str | None
+) -> list[Shortfall]:
+    merged = _checked_rows(rows)
+    done: list[tuple[StockRow, StockLevel]] = []
+    faults: list[Shortfall] = []
+    try:
+        for row in merged:
+            if faults:  # already failing: only look, to report every short row
+                faults += _fault(move, row, _look(session, row))
+                continue
+            after, fault = _apply(session, move, row)
+            if after is not None:
+                done.append((row, after))
+            faults += fault
+    except OmsError:  # an unknown node or SKU: leave the transaction as it was found
+        _undo(session, move, [row for row, _ in done])
+        raise
+    if faults:
+        _undo(session, move, [row for row, _ in done])
+        return faults
+    for row, after in done:
+        _record(session, move.event, row.node_id, row.sku_id, after, qty=row.qty, ref=ref)
+    return []
+
+
+def _apply(
+    session: Session, move: _Movement, row: StockRow
+) -> tuple[StockLevel | None, list[Shortfall]]:
+    after = sql.run(session, move.apply, *row)
+    if after is not None:
+        return after, []
+    current = sql.read_level(session, row.node_id, row.sku_id, lock=True)
+    if current is None:
+        sql.require_catalog(session, row.node_id, row.sku_id)
+    room = move.room(current)
+    if room >= row.qty:
+        # The row changed between the two statements (PostgreSQL) and is locked now.
+        after = sql.run(session, move.apply, *row)
+        if after is not None:
+            return after, []
+    # The row that failed is always reported, whatever a concurrent change shows since.
+    return None, [Shortfall(row.node_id, row.sku_id, row.qty, min(room, row.qty - 1))]
+
+
+def _look(session: Session, row: StockRow) -> StockLevel | None:
+    level = sql.read_level(session, row.node_id, row.sku_id, lock=False)
+    if level is None:
+        sql.require_catalog(session, row.node_id, row.sku_id)
+    return level
+
+
+def _fault(move: _Movement, row: StockRow, level: StockLevel | None) -> list[Shortfall]:
+    room = move.room(level)
+    if room >= row.qty:
+        return []
+    return [Shortfall(row.node_id, row.sku_id, row.qty, room)]
+
+
+def _undo(session: Session, move: _Movement, rows: Sequence[StockRow]) -> None:
+    # Reverse order is not needed for locks (they are all held already); it reads naturally.
+    for row in reversed(rows):
+        sql.run(session, move.undo, *row)
+
+
+# ---------------------------------------------------------------- validation and events
+
+
+def _checked_rows(rows: Iterable[tuple[str, str, int]]) -> list[StockRow]:
+    listed = list(rows)
+    bad_ids, bad_qty = [], []
+    for i, row in enumerate(listed):
+        if len(row) != 3 or not all(isinstance(x, str) and x for x in row[:2]):
+            bad_ids.append(f"rows[{i}]: must be (node_id, sku_id, qty) with non-empty ids")
+        elif not is_quantity(row[2]) or row[2] <= 0:
+            bad_qty.append(f"rows[{i}]: qty must be a whole number above 0, got {row[2]!r}")
+    if bad_ids:
+        raise ValidationError(bad_ids + bad_qty)
+    if bad_qty:
+        raise InvalidQuantity(bad_qty)
+    return merge_rows(listed)
+
+
+def _check_positive(name: str, value: int) -> None:
+    if not is_quantity(value) or value <= 0:
+        raise InvalidQuantity([f"{name} must be a whole number above 0, got {value!r}"])
+
+
+def _check_set(on_hand: int | None, safety_stock: int | None) -> None:
+    if on_hand is None and safety_stock is None:
+        raise InvalidQuantity(["set_stock needs on_hand, safety_stock or both"])
+    problems = [
+        f"{name} must be a whole number >= 0, got {value!r}"
+        for name, value in (("on_hand", on_hand), ("safety_stock", safety_stock))
+        if value is not None and (not is_quantity(value) or value < 0)
+    ]
+    if problems:
+        raise InvalidQuantity(problems)
+
+
+def _record(
+    session: Session,
+    event: InventoryEvent,
+    node_id: str,
+    sku_id: str,
+    after: StockLevel,
+    **details: Any,
+) -> None:
+    payload = {"node_id": node_id, "sku_id": sku_id, **details}
+    payload |= {"on_hand": after.on_hand, "reserved": after.reserved}
+    payload |= {"safety_stock": after.safety_stock, "atp": after.atp}
+    EventLog.record(session, event, Aggregate.INVENTORY, stock_key(node_id, sku_id), payload)

@@ -1,0 +1,72 @@
+"""Status and kind enumerations stored by the tables. Standard library only, so the domain may
+import them; they live here until their owning contexts (orders, stores) take them over.
+
+Columns store the string values as VARCHAR(32) without a database CHECK, so adding a status is a
+code change, not a migration.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class ReservationStatus(StrEnum):
+    ACTIVE = "active"
+    RELEASED = "released"
+    EXPIRED = "expired"
+    CONVERTED = "converted"  # became an order; its units moved to the order's allocations
+
+
+class DeliveryMethod(StrEnum):
+    SHIP = "ship"
+    PICKUP = "pickup"
+
+
+class OrderStatus(StrEnum):
+    CREATED = "created"
+    SOURCED = "sourced"
+    BACKORDERED = "backordered"
+    PICKING = "picking"
+    READY_FOR_PICKUP = "ready_for_pickup"
+    PARTIALLY_SHIPPED = "partially_shipped"
+    SHIPPED = "shipped"
+    COLLECTED = "collected"
+    CANCELLED = "cancelled"
+    RETURNED = "returned"
+
+
+class OrderLineStatus(StrEnum):
+    OPEN = "open"
+    ALLOCATED = "allocated"
+    PICKED = "picked"
+    SHORT_PICKED = "short_picked"
+    SHIPPED = "shipped"
+    COLLECTED = "collected"
+    CANCELLED = "cancelled"
+    RETURNED = "returned"
+
+
+class ShipmentStatus(StrEnum):
+    CREATED = "created"
+    PICKING = "picking"
+    PICKED = "picked"
+    READY_FOR_PICKUP = "ready_for_pickup"
+    SHIPPED = "shipped"
+    COLLECTED = "collected"
+    CANCELLED = "cancelled"
+
+
+class ApiRole(StrEnum):
+    CHECKOUT = "checkout"
+    OPS = "ops"
+    STORE = "store"
+
+
+class Aggregate(StrEnum):
+    """What an event is about (events.aggregate)."""
+
+    ORDER = "order"
+    RESERVATION = "reservation"
+    INVENTORY = "inventory"
+    NODE = "node"
+    SKU = "sku"
