@@ -262,8 +262,10 @@ def _move(
     if faults:
         _undo(session, move, [row for row, _ in done])
         return faults
-    for row, after in done:
-        _record(session, move.event, row.node_id, row.sku_id, after, qty=row.qty, ref=ref)
+    EventLog.record_many(
+        session,
+        [_event(move.event, *row[:2], after, qty=row.qty, ref=ref) for row, after in done],
+    )
     return []
 
 
@@ -341,6 +343,15 @@ def _check_set(on_hand: int | None, safety_stock: int | None) -> None:
         raise InvalidQuantity(problems)
 
 
+def _event(
+    event: InventoryEvent, node_id: str, sku_id: str, after: StockLevel, **details: Any
+) -> tuple[str, Aggregate, str, dict[str, Any]]:
+    payload = {"node_id": node_id, "sku_id": sku_id, **details}
+    payload |= {"on_hand": after.on_hand, "reserved": after.reserved}
+    payload |= {"safety_stock": after.safety_stock, "atp": after.atp}
+    return event, Aggregate.INVENTORY, stock_key(node_id, sku_id), payload
+
+
 def _record(
     session: Session,
     event: InventoryEvent,
@@ -349,7 +360,4 @@ def _record(
     after: StockLevel,
     **details: Any,
 ) -> None:
-    payload = {"node_id": node_id, "sku_id": sku_id, **details}
-    payload |= {"on_hand": after.on_hand, "reserved": after.reserved}
-    payload |= {"safety_stock": after.safety_stock, "atp": after.atp}
-    EventLog.record(session, event, Aggregate.INVENTORY, stock_key(node_id, sku_id), payload)
+    EventLog.record_many(session, [_event(event, node_id, sku_id, after, **details)])

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from types import TracebackType
-from typing import Any, Self, TypeVar
+from typing import Any, Self, TypeVar, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -60,7 +60,8 @@ class UnitOfWork:
 
 
 class EventLog:
-    """Append-only history rows, flushed with the session's other changes."""
+    """Append-only history rows, inserted at once (not at the next flush), so that their ids
+    follow the order in which they were recorded."""
 
     @staticmethod
     def record(
@@ -71,16 +72,22 @@ class EventLog:
         payload: dict[str, Any],
         *,
         occurred_at: datetime | None = None,
-    ) -> Event:
-        event = Event(
-            type=type,
-            aggregate=Aggregate(aggregate),
-            aggregate_id=aggregate_id,
-            payload=payload,
-            occurred_at=occurred_at or utcnow(),  # replays pass their simulated clock
-        )
-        session.add(event)
-        return event
+    ) -> int:
+        """Write one event in the session's transaction; its id."""
+        row = _event_row(type, aggregate, aggregate_id, payload, occurred_at)
+        return int(session.execute(_INSERT_EVENT.returning(_EVENTS.c.id), row).scalar_one())
+
+    @staticmethod
+    def record_many(
+        session: Session,
+        events: Sequence[tuple[str, Aggregate | str, str, dict[str, Any]]],
+        *,
+        occurred_at: datetime | None = None,
+    ) -> None:
+        """Write several (type, aggregate, aggregate_id, payload) events in one statement."""
+        if events:
+            when = occurred_at or utcnow()
+            session.execute(_INSERT_EVENT, [_event_row(*e, when) for e in events])
 
     @staticmethod
     def history(session: Session, aggregate: Aggregate | str, aggregate_id: str) -> list[Event]:
@@ -91,6 +98,26 @@ class EventLog:
             .order_by(Event.id)
         )
         return list(session.scalars(stmt))
+
+
+_EVENTS = cast(Table, Event.__table__)
+_INSERT_EVENT = insert(_EVENTS)
+
+
+def _event_row(
+    type: str,
+    aggregate: Aggregate | str,
+    aggregate_id: str,
+    payload: dict[str, Any],
+    occurred_at: datetime | None,
+) -> dict[str, Any]:
+    return {
+        "type": type,
+        "aggregate": Aggregate(aggregate),
+        "aggregate_id": aggregate_id,
+        "payload": payload,
+        "occurred_at": occurred_at or utcnow(),  # replays pass their simulated clock
+    }
 
 
 def is_transient(exc: BaseException) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import threading
+import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -16,7 +17,7 @@ from sqlalchemy import Engine, func, inspect, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from oms.db import ledger
-from oms.db.engine import make_engine, make_session_factory, migrate
+from oms.db.engine import make_engine, make_session_factory, migrate, read_only
 from oms.db.statuses import Aggregate
 from oms.db.tables import Base, Event, Node, Sku
 from oms.db.uow import EventLog, UnitOfWork, run_transaction
@@ -168,7 +169,11 @@ def test_hold_reports_every_shortfall_and_holds_nothing(sf: sessionmaker[Session
         Shortfall("N3", "S1", requested=1, available=0),  # no row at all
         Shortfall("N3", "S2", requested=1, available=0),
     ]
-    assert all(stock(sf, n, k) in (None, StockLevel(q, 0, 0)) for n, k, q in [("N1", "S1", 5)])
+    assert [stock(sf, n, k) for n, k in [("N1", "S1"), ("N2", "S1"), ("N2", "S2")]] == [
+        StockLevel(5, 0, 0),
+        StockLevel(1, 0, 0),
+        StockLevel(9, 0, 0),
+    ]
     assert event_types(sf) == ["StockSet"] * 4
     err = InsufficientStock(shortfalls)
     assert err.code == "insufficient_stock" and 'node "N3" sku "S2"' in err.detail
@@ -282,6 +287,26 @@ def _reserved_events(sf: sessionmaker[Session]) -> int:
     with UnitOfWork(sf) as uow:
         stmt = select(func.count()).where(Event.type == "StockReserved")
         return int(uow.session.scalar(stmt) or 0)
+
+
+def test_a_second_writer_waits_for_the_first_and_then_sees_its_stock(
+    sf: sessionmaker[Session], engine: Engine
+) -> None:
+    committed(sf, lambda s: ledger.receive(s, "N1", "S1", 1))
+    with UnitOfWork(sf) as first:
+        ledger.receive(first.session, "N1", "S1", 4)  # holds the write lock (SQLite) / row lock
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            # No retries: the writer must queue (busy_timeout / row lock), not fail.
+            second = pool.submit(
+                run_transaction, sf, lambda s: ledger.hold(s, [("N1", "S1", 5)]), attempts=1
+            )
+            reader = pool.submit(stock, make_session_factory(read_only(engine)), "N1", "S1")
+            assert reader.result(timeout=5) == StockLevel(1, 0, 0)  # readers are not blocked
+            time.sleep(0.3)
+            assert not second.done()
+            first.commit()
+            assert second.result(timeout=10) == []
+    assert stock(sf, "N1", "S1") == StockLevel(5, 5, 0)
 
 
 def test_32_threads_race_for_10_units_and_exactly_10_win(sf: sessionmaker[Session]) -> None:

@@ -6,6 +6,8 @@ else ``OMS_DATABASE_URL``.
 
 from __future__ import annotations
 
+from logging.config import fileConfig
+
 from alembic import context
 from sqlalchemy import URL, Connection
 
@@ -58,6 +60,9 @@ def run_migrations_online() -> None:
         engine.dispose()
 
 
+if context.config.config_file_name is not None:
+    # The alembic command line with alembic.ini; migrate() leaves the host's logging alone.
+    fileConfig(context.config.config_file_name, disable_existing_loggers=False)
 if context.is_offline_mode():
     run_migrations_offline()
 else:
