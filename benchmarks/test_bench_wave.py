@@ -55,7 +55,7 @@ def test_bench_wave_target(benchmark: Any, target: str) -> None:
         elapsed_s=round(plan.elapsed_s, 2), status=plan.status,
         cost=round(plan.cost.total, 2), bound=round(plan.lower_bound, 2),
         gap_to_bound_pct=round(100 * gap, 3),
-        **{k: v for k, v in plan.extra.items() if k != "seed_cost"},
+        **{k: v for k, v in plan.extra["search"].items() if k != "seed_cost"},
         **savings(plan, problem),
     )
     if STRICT:

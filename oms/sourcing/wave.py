@@ -85,7 +85,7 @@ def solve_wave(
         mode="wave",
         lower_bound=bound,
         elapsed_s=time.perf_counter() - started,
-        extra={"seed": seed_name, "seed_cost": seed.cost, **result.stats},
+        extra={"search": {"seed": seed_name, "seed_cost": seed.cost, **result.stats}},
     )
 
 

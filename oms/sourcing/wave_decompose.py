@@ -13,8 +13,9 @@
    small share of a shipment's price). Nothing outside R is used by the plans below; the bound
    tells what that could cost: any plan either ships from R only (cost >= the MIP bound over R)
    or from some block b outside it (cost >= forced[b]).
-4. LP rounding: the LP ships almost every order integrally (all but ~4% on the target waves);
-   those are kept, and SCIP re-solves the fractional orders over R with what the rest leave.
+4. LP rounding: the LP ships almost every order integrally (all but ~3% on the target waves);
+   those are kept, and SCIP re-solves the fractional orders over R with what the rest leave,
+   starting from leaving them unserved (feasible, so rounding always yields a plan).
 5. SCIP over the whole of R when R is small, hinted with the best plan.
 6. Large neighbourhood search for the time left: free the orders that could ship from a few
    random nodes, fix the others (their units leave stock and capacity), re-solve, keep gains.
@@ -35,8 +36,9 @@ from oms.sourcing.contract import F64, I64, B
 
 # Up to this many pairs, SCIP gets the whole MIP (it also proves optimality on small waves).
 FULL_MIP_PAIRS = 6_000
-# Up to this many blocks in R, SCIP gets the whole MIP over R (measured: 2,500 blocks solve in
-# ~2 s; 6,500 made SCIP worse than LP rounding in 10 s; 13,000 found nothing in 15 s).
+# Up to this many blocks in R, SCIP gets the whole MIP over R. Measured: 2,500-3,000 blocks solve
+# to optimality in ~2 s; 6,500 were 0.48% above the LP after 10 s and 10,700 after 15 s, where
+# LP rounding is within 0.12% in about 1 s.
 R_MIP_BLOCKS = 5_000
 # SCIP; HiGHS (through MathOpt) did as well on these MIPs, CP-SAT much worse (see wave.py).
 MIP_SOLVER = "scip"
@@ -51,7 +53,9 @@ COLD_LP = "ipm"
 # Column generation stops when its bound is this close (relative) to the restricted LP value.
 CG_GAP = 1e-5
 # Share of the time left that column generation may use.
-CG_SHARE = 0.6
+CG_SHARE = 0.7
+# Share of the time left that LP rounding's MIP may use.
+ROUNDING_SHARE = 0.15
 # Near-ties joining R: reduced cost within this share of the mean shipment cost.
 NEAR_TIE = 0.1
 # LNS: nodes drawn per move, most orders freed per move, time cap per move, least time for one.
@@ -241,33 +245,41 @@ class MipOutcome:
     optimal: bool  # for the restricted MIP
 
 
-def restricted_mip(d: wm.WaveData, blocks: B, hint: I64 | None, deadline: float) -> MipOutcome:
-    """SCIP over the chosen blocks, hinted with a plan that uses only those blocks."""
+def restricted_mip(
+    d: wm.WaveData, blocks: B, hint: I64 | None, deadline: float, *, exact: bool = True
+) -> MipOutcome:
+    """SCIP over the chosen blocks, hinted with a plan that uses only those blocks; `exact`
+    asks for a zero gap (for proofs), else a small one (for quick sub-MIPs)."""
     m = wm.build_model(d, blocks, relax=False)
     h = wm.hint_vector(d, m, hint) if hint is not None else None
-    sol = wm.solve(wm.to_proto(m), MIP_SOLVER, deadline - time.perf_counter(), hint=h, exact=True)
+    left = deadline - time.perf_counter()
+    sol = wm.solve(wm.to_proto(m), MIP_SOLVER, left, hint=h, exact=exact)
     qty = wm.values_to_qty(d, m, sol.values) if sol.values is not None else None
     return MipOutcome(qty, sol.bound, sol.optimal)
 
 
-def sub_mip(d: wm.WaveData, free: B, blocks: B, current: I64, deadline: float) -> I64 | None:
+def sub_mip(
+    d: wm.WaveData, free: B, blocks: B, current: I64, deadline: float, hint: I64 | None = None
+) -> I64 | None:
     """Re-solve the orders in `free` over their `blocks`, the others fixed at `current` (their
-    units leave stock and capacity). Returns the whole new plan, or None."""
+    units leave stock and capacity); `hint` (default: `current`) must be feasible for the free
+    orders. Returns the whole new plan, or None."""
     pair_free = free[d.line_order[d.pair_line]]
     kept = np.where(pair_free, 0, current)
     taken = np.bincount(d.pair_row, weights=kept, minlength=len(d.stock_flat)).astype(np.int64)
     load = np.bincount(d.pair_node, weights=kept, minlength=d.n_nodes).astype(np.int64)
     sub = replace(d, stock_flat=d.stock_flat - taken, capacity=d.capacity - load)
-    hint = np.where(pair_free, current, 0)
-    mine = free[d.block_order] & (blocks | wm.used_blocks(d, hint))
+    start = np.where(pair_free, current if hint is None else hint, 0)
+    mine = free[d.block_order] & (blocks | wm.used_blocks(d, start))
     if not mine.any():
         return None
-    out = restricted_mip(sub, mine, hint, deadline)
+    out = restricted_mip(sub, mine, start, deadline, exact=False)
     return None if out.qty is None else np.where(pair_free, out.qty, current)
 
 
-def lp_rounding(d: wm.WaveData, state: LpState, blocks: B, deadline: float) -> I64 | None:
-    """Keep the orders the LP serves integrally; SCIP re-solves the fractional ones."""
+def lp_rounding(d: wm.WaveData, state: LpState, blocks: B, deadline: float) -> I64:
+    """Keep the orders the LP serves integrally; a MIP re-solves the fractional ones, starting
+    from leaving them unserved (always feasible, and the answer if the MIP finds nothing)."""
     assert state.x is not None and state.y is not None
     frac_pair = np.abs(state.x - np.rint(state.x)) > 1e-6
     frac_block = (state.y > 1e-6) & (state.y < 1 - 1e-6)
@@ -275,7 +287,11 @@ def lp_rounding(d: wm.WaveData, state: LpState, blocks: B, deadline: float) -> I
     free[d.line_order[d.pair_line[frac_pair]]] = True
     free[d.block_order[frac_block]] = True
     lp_qty = np.clip(np.rint(state.x).astype(np.int64), 0, d.pair_ub)
-    return sub_mip(d, free, blocks, lp_qty, deadline) if free.any() else lp_qty
+    lp_qty[free[d.line_order[d.pair_line]]] = 0
+    if not free.any():
+        return lp_qty
+    out = sub_mip(d, free, blocks, lp_qty, deadline)
+    return lp_qty if out is None else out
 
 
 def lns(
@@ -359,7 +375,8 @@ def _decomposed(
     best.stats.update(lp_value=round(state.lp_value, 6), lagrangian_bound=round(state.bound, 6))
     blocks = candidate_blocks(d, state, best.qty, NEAR_TIE)
     best.stats["r_blocks"] = int(blocks.sum())
-    _keep_better(best, lp_rounding(d, state, blocks, deadline), price)
+    rounding_deadline = clock.now + ROUNDING_SHARE * (deadline - clock.now)
+    _keep_better(best, lp_rounding(d, state, blocks, rounding_deadline), price)
     clock.lap("rounding_s")
     if blocks.sum() <= R_MIP_BLOCKS and clock.now + LNS_MIN_S < deadline:
         out = restricted_mip(d, blocks, best.qty, deadline)

@@ -213,7 +213,7 @@ def test_a_medium_wave_is_solved_close_to_its_lp_bound() -> None:
     p = parse_problem(generate_wave_problem(7, n_nodes=40, n_orders=600, n_skus=300))
     plan = solve_wave(p, time_limit=6.0)
     check_plan(p, plan)
-    assert plan.extra["method"] == "cg+lns"
+    assert plan.extra["search"]["method"] == "cg+lns"
     assert plan.lower_bound is not None
     assert plan.cost.total <= 1.01 * plan.lower_bound
     assert plan.cost.total < source_online(p).cost.total
