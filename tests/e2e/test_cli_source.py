@@ -104,3 +104,24 @@ def test_the_demo_file_is_what_the_generator_makes(tmp_path):
     assert runner.invoke(app, ["demo", "-o", str(out)]).exit_code == 0
     shipped = Path(__file__).resolve().parents[2] / "scenarios" / "demo-fr.json"
     assert out.read_bytes() == shipped.read_bytes()
+
+
+def test_wave_mode_writes_a_plan_with_a_proven_bound_and_its_gap(tmp_path):
+    problem = _write(tmp_path, random_problem_dict(9, n_nodes=5, n_orders=10))
+    out = tmp_path / "plan.json"
+    result = runner.invoke(
+        app, ["source", str(problem), "--mode", "wave", "--time-limit", "5", "-o", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    plan = json.loads(out.read_text())
+    assert plan["mode"] == "wave" and plan["status"] in {"optimal", "feasible"}
+    assert plan["lower_bound"] is not None
+    assert plan["lower_bound"] <= plan["cost"]["total"] + 1e-6
+    assert "gap=" in result.stderr and "lower_bound=" in result.stderr
+
+
+def test_a_baseline_strategy_in_wave_mode_is_refused(tmp_path):
+    problem = str(_write(tmp_path, random_problem_dict(10)))
+    result = runner.invoke(app, ["source", problem, "--mode", "wave", "--strategy", "nearest"])
+    assert result.exit_code == 2
+    assert "--strategy applies to --mode online only" in result.stderr
