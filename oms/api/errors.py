@@ -26,6 +26,11 @@ STATUS_BY_CODE: dict[str, int] = {
     "conflict": 409,
     "idempotency_conflict": 409,
     "slot_full": 409,
+    "unknown_node": 404,
+    "unknown_sku": 404,
+    "stock_below_reserved": 409,
+    "not_reserved": 409,
+    "invalid_quantity": 422,
     "not_available": 503,
     "not_ready": 503,
 }
@@ -44,9 +49,7 @@ async def _oms_error(_: Request, exc: Exception) -> JSONResponse:
 
 async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    problems = [
-        f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
-    ]
+    problems = [f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()]
     return JSONResponse(
         error_body("invalid_input", "; ".join(problems), fields=problems), status_code=422
     )

@@ -1,0 +1,30 @@
+"""The FastAPI application: one router per context, one error mapping, kernels warmed at start."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from oms import __version__
+from oms.api.errors import install_error_handlers
+from oms.api.routers import catalog, health
+from oms.api.state import AppState
+
+
+def create_app(state: AppState) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        # Compile in the background: /healthz answers at once, /readyz once kernels are warm.
+        threading.Thread(target=state.warm_up, name="oms-warm-up", daemon=True).start()
+        yield
+        state.engine.dispose()
+
+    app = FastAPI(title="OMS", version=__version__, lifespan=lifespan)
+    app.state.oms = state
+    install_error_handlers(app)
+    app.include_router(health.router)
+    app.include_router(catalog.router)
+    return app

@@ -1,0 +1,111 @@
+"""Nodes, SKUs and inventory (ops; reads also for checkout). Thin: schema in, one call, out."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, status
+
+from oms.api.deps import PrincipalDep, UowDep
+from oms.api.schemas import (
+    AdjustmentIn,
+    InventoryOut,
+    NodeIn,
+    NodeOut,
+    QtyIn,
+    SkuIn,
+    SkuOut,
+    StockIn,
+    StockRowOut,
+)
+from oms.db import ledger
+from oms.db.statuses import ApiRole
+from oms.inventory import catalog
+
+router = APIRouter(prefix="/v1", tags=["catalog"])
+OPS = ApiRole.OPS
+
+
+@router.get("/nodes")
+def list_nodes(uow: UowDep, who: PrincipalDep) -> list[NodeOut]:
+    who.require(ApiRole.CHECKOUT, ApiRole.STORE)
+    return [NodeOut.model_validate(n) for n in catalog.list_nodes(uow.session)]
+
+
+@router.post("/nodes", status_code=status.HTTP_201_CREATED)
+def add_node(body: NodeIn, uow: UowDep, who: PrincipalDep) -> NodeOut:
+    who.require(OPS)
+    node = catalog.add_node(uow.session, body.model_dump())
+    uow.commit()
+    return NodeOut.model_validate(node)
+
+
+@router.post("/nodes/{node_id}/disable")
+def disable_node(node_id: str, uow: UowDep, who: PrincipalDep) -> NodeOut:
+    who.require(OPS)
+    node = catalog.set_node_enabled(uow.session, node_id, False)
+    uow.commit()
+    return NodeOut.model_validate(node)
+
+
+@router.post("/nodes/{node_id}/enable")
+def enable_node(node_id: str, uow: UowDep, who: PrincipalDep) -> NodeOut:
+    who.require(OPS)
+    node = catalog.set_node_enabled(uow.session, node_id, True)
+    uow.commit()
+    return NodeOut.model_validate(node)
+
+
+@router.put("/skus/{sku_id}")
+def put_sku(sku_id: str, body: SkuIn, uow: UowDep, who: PrincipalDep) -> SkuOut:
+    who.require(OPS)
+    sku = catalog.put_sku(uow.session, sku_id, **body.model_dump())
+    uow.commit()
+    return SkuOut.model_validate(sku)
+
+
+@router.get("/inventory/{sku_id}")
+def inventory(sku_id: str, uow: UowDep, who: PrincipalDep) -> InventoryOut:
+    who.require(ApiRole.CHECKOUT, ApiRole.STORE)
+    rows = catalog.stock_of(uow.session, sku_id)
+    return InventoryOut(
+        sku=sku_id,
+        nodes=[StockRowOut(**vars(r)) for r in rows],
+        available=sum(r.available for r in rows),
+    )
+
+
+@router.put("/inventory/{node_id}/{sku_id}")
+def put_stock(
+    node_id: str, sku_id: str, body: StockIn, uow: UowDep, who: PrincipalDep
+) -> StockRowOut:
+    who.require(OPS)
+    level = ledger.set_stock(uow.session, node_id, sku_id, **body.model_dump())
+    uow.commit()
+    return _row(node_id, level)
+
+
+@router.post("/inventory/{node_id}/{sku_id}/receipts")
+def receive(node_id: str, sku_id: str, body: QtyIn, uow: UowDep, who: PrincipalDep) -> StockRowOut:
+    who.require(OPS)
+    level = ledger.receive(uow.session, node_id, sku_id, body.qty, ref=body.ref)
+    uow.commit()
+    return _row(node_id, level)
+
+
+@router.post("/inventory/{node_id}/{sku_id}/adjustments")
+def adjust(
+    node_id: str, sku_id: str, body: AdjustmentIn, uow: UowDep, who: PrincipalDep
+) -> StockRowOut:
+    who.require(OPS)
+    level = ledger.adjust(uow.session, node_id, sku_id, body.delta, body.reason)
+    uow.commit()
+    return _row(node_id, level)
+
+
+def _row(node_id: str, level: ledger.StockLevel) -> StockRowOut:
+    return StockRowOut(
+        node=node_id,
+        on_hand=level.on_hand,
+        reserved=level.reserved,
+        safety_stock=level.safety_stock,
+        available=level.atp,
+    )

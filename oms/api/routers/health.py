@@ -1,0 +1,26 @@
+"""Liveness and readiness: no key needed."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from oms.api.deps import StateDep
+from oms.domain.errors import OmsError
+
+router = APIRouter(tags=["health"])
+
+
+class NotReady(OmsError):
+    code = "not_ready"
+
+
+@router.get("/healthz")
+def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get("/readyz")
+def readyz(state: StateDep) -> dict[str, str]:
+    if not state.warm.is_set():
+        raise NotReady("sourcing kernels are still compiling")
+    return {"status": "ready"}

@@ -1,0 +1,79 @@
+"""Request and response bodies. Field rules here give 422s that name the field."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class NodeIn(BaseModel):
+    """The sourcing contract's node fields, plus the service's own (with defaults)."""
+
+    model_config = ConfigDict(extra="forbid")
+    id: str = Field(min_length=1, max_length=64)
+    kind: str = Field(min_length=1, max_length=64)
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+    can_ship: bool
+    can_pickup: bool
+    capacity_units: int | None = Field(default=None, ge=0)
+    handling_cost: float = Field(ge=0)
+    shipment_cost: float = Field(ge=0)
+    cost_per_km: float = Field(ge=0)
+    timezone: str = "Europe/Paris"
+    cutoff_time: str = Field(default="14:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    processing_days: int = Field(default=0, ge=0, le=30)
+    open_days: str = Field(default="012345", pattern=r"^[0-6]{1,7}$")
+    holidays: list[str] = Field(default_factory=list)
+    opens: str = Field(default="09:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    closes: str = Field(default="20:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    pick_lead_minutes: int = Field(default=120, ge=0, le=24 * 60)
+
+
+class NodeOut(NodeIn):
+    model_config = ConfigDict(from_attributes=True, extra="ignore")
+    enabled: bool
+
+
+class SkuIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=200)
+    price_minor: int = Field(ge=0)
+    currency: str = Field(default="EUR", pattern=r"^[A-Z]{3}$")
+    final_sale: bool = False
+
+
+class SkuOut(SkuIn):
+    model_config = ConfigDict(from_attributes=True, extra="ignore")
+    id: str
+
+
+class StockIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    on_hand: int | None = Field(default=None, ge=0)
+    safety_stock: int | None = Field(default=None, ge=0)
+
+
+class QtyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    qty: int = Field(gt=0)
+    ref: str | None = None
+
+
+class AdjustmentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    delta: int
+    reason: str = Field(min_length=1, max_length=200)
+
+
+class StockRowOut(BaseModel):
+    node: str
+    on_hand: int
+    reserved: int
+    safety_stock: int
+    available: int
+
+
+class InventoryOut(BaseModel):
+    sku: str
+    nodes: list[StockRowOut]
+    available: int

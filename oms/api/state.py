@@ -1,0 +1,40 @@
+"""What the app holds for its lifetime: the engine, sessions, and whether kernels are warm."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from oms.db.engine import make_engine, make_session_factory, migrate
+from oms.db.uow import UnitOfWork
+
+
+@dataclass
+class AppState:
+    engine: Engine
+    sessions: sessionmaker[Session]
+    warm: threading.Event = field(default_factory=threading.Event)
+
+    @staticmethod
+    def open(database_url: str, *, run_migrations: bool = True) -> AppState:
+        if run_migrations:
+            migrate(database_url)
+        engine = make_engine(database_url)
+        return AppState(engine, make_session_factory(engine))
+
+    @contextmanager
+    def unit_of_work(self) -> Iterator[UnitOfWork]:
+        with UnitOfWork(self.sessions) as uow:
+            yield uow
+
+    def warm_up(self) -> None:
+        """Compile the sourcing kernels; /readyz answers only once this is done."""
+        from oms.sourcing.online import warm_up
+
+        warm_up()
+        self.warm.set()

@@ -1,0 +1,33 @@
+"""An app on a fresh SQLite file, with a key per role."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from oms.api.app import create_app
+from oms.api.auth import create_key
+from oms.api.state import AppState
+
+
+@dataclass
+class Api:
+    client: TestClient
+    state: AppState
+    ops: dict[str, str]
+    checkout: dict[str, str]
+
+
+@pytest.fixture
+def api(tmp_path: Path) -> Iterator[Api]:
+    state = AppState.open(f"sqlite:///{tmp_path / 'oms.db'}")
+    with state.sessions() as session:
+        ops, checkout = create_key(session, "ops"), create_key(session, "checkout")
+        session.commit()
+    with TestClient(create_app(state)) as client:
+        state.warm.wait(120)
+        yield Api(client, state, {"X-API-Key": ops}, {"X-API-Key": checkout})
