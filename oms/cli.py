@@ -175,3 +175,50 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+
+
+def _database_url() -> str:
+    from oms.config import get_settings
+
+    return get_settings().database_url
+
+
+@keys_app.command("create")
+def keys_create(
+    role: Annotated[str, typer.Option(help="checkout | ops | store")],
+    node: Annotated[str | None, typer.Option(help="The store a store key is bound to.")] = None,
+) -> None:
+    """Create an API key on the database OMS_DATABASE_URL names; prints it once."""
+    from oms.api.auth import create_key
+    from oms.api.state import AppState
+
+    state = AppState.open(_database_url())
+    try:
+        with state.sessions() as session:
+            raw = create_key(session, role, node)
+            session.commit()
+    except OmsError as exc:
+        _fail(exc.detail)
+    finally:
+        state.engine.dispose()
+    typer.echo(raw)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8000,
+) -> None:
+    """Migrate the database OMS_DATABASE_URL names, then serve the API (docs at /docs)."""
+    import uvicorn
+
+    from oms.api.app import create_app
+    from oms.api.state import AppState
+
+    url = _database_url()
+    typer.echo(f"oms: serving {url} on http://{host}:{port} (docs at /docs)", err=True)
+    uvicorn.run(create_app(AppState.open(url)), host=host, port=port, log_level="warning")

@@ -125,3 +125,17 @@ def test_a_baseline_strategy_in_wave_mode_is_refused(tmp_path):
     result = runner.invoke(app, ["source", problem, "--mode", "wave", "--strategy", "nearest"])
     assert result.exit_code == 2
     assert "--strategy applies to --mode online only" in result.stderr
+
+
+def test_keys_create_prints_a_key_and_refuses_an_unknown_role(tmp_path, monkeypatch):
+    from oms.config import get_settings
+
+    monkeypatch.setenv("OMS_DATABASE_URL", f"sqlite:///{tmp_path / 'oms.db'}")
+    get_settings.cache_clear()
+    try:
+        ok = runner.invoke(app, ["keys", "create", "--role", "ops"])
+        assert ok.exit_code == 0 and ok.stdout.strip().startswith("oms_")
+        bad = runner.invoke(app, ["keys", "create", "--role", "admin"])
+        assert bad.exit_code == 2 and "role: must be one of" in bad.stderr
+    finally:
+        get_settings.cache_clear()
