@@ -10,7 +10,7 @@ from fastapi import FastAPI
 
 from oms import __version__
 from oms.api.errors import install_error_handlers
-from oms.api.routers import catalog, health
+from oms.api.routers import catalog, health, promise
 from oms.api.state import AppState
 
 
@@ -27,4 +27,5 @@ def create_app(state: AppState) -> FastAPI:
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(catalog.router)
+    app.include_router(promise.router)
     return app

@@ -77,3 +77,49 @@ class InventoryOut(BaseModel):
     sku: str
     nodes: list[StockRowOut]
     available: int
+
+
+class LineIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    sku: str = Field(min_length=1, max_length=64)
+    qty: int = Field(gt=0, le=10_000)
+
+
+class Destination(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+
+
+class PromiseIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    lines: list[LineIn] = Field(min_length=1, max_length=100)
+    destination: Destination
+
+
+class AllocationOut(BaseModel):
+    sku: str
+    node: str
+    qty: int
+
+
+class OptionOut(BaseModel):
+    id: str
+    method: str
+    service: str
+    cost: float
+    delivery_date: str | None = None
+    ready_at: str | None = None
+    node: str | None = None
+    allocations: list[AllocationOut]
+
+
+class ShortfallOut(BaseModel):
+    sku: str
+    requested: int
+    available: int
+
+
+class PromiseOut(BaseModel):
+    options: list[OptionOut]
+    shortfalls: list[ShortfallOut]

@@ -104,9 +104,7 @@ def reoptimise(
 # ---------------------------------------------------------------- seeds
 
 
-def _default_seeds(
-    problem: Problem, started: float, time_limit: float
-) -> dict[str, Allocations]:
+def _default_seeds(problem: Problem, started: float, time_limit: float) -> dict[str, Allocations]:
     """The online plan and the baseline strategies, as many as fit the seed budget."""
     runners: dict[str, Callable[[], Plan]] = {}
     try:

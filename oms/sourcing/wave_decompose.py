@@ -193,8 +193,11 @@ def column_generation(
         # MathOpt ignores a starting basis).
         warm = state.basis.carried_to(m) if state.basis is not None else None
         sol = wm.solve(
-            wm.to_proto(m), "glop" if warm else "highs", deadline - time.perf_counter(),
-            basis=warm, highs_solver=COLD_LP,
+            wm.to_proto(m),
+            "glop" if warm else "highs",
+            deadline - time.perf_counter(),
+            basis=warm,
+            highs_solver=COLD_LP,
         )
         if warm is not None and sol.values is None and time.perf_counter() < deadline:
             state.basis = None  # the solver refused the warm start: go again, cold
@@ -330,9 +333,7 @@ def _keep_better(best: Result, qty: I64 | None, price: Callable[[I64], float]) -
 # ---------------------------------------------------------------- the search
 
 
-def search(
-    d: wm.WaveData, seed: Result, price: Callable[[I64], float], deadline: float
-) -> Result:
+def search(d: wm.WaveData, seed: Result, price: Callable[[I64], float], deadline: float) -> Result:
     """The best plan found by `deadline` from the seed (never worse), with a bound (at least the
     seed's)."""
     best = _search(d, seed, price, deadline)
@@ -340,9 +341,7 @@ def search(
     return best
 
 
-def _search(
-    d: wm.WaveData, seed: Result, price: Callable[[I64], float], deadline: float
-) -> Result:
+def _search(d: wm.WaveData, seed: Result, price: Callable[[I64], float], deadline: float) -> Result:
     best = Result(seed.qty, seed.cost)
     clock = _Clock(best.stats)
     if d.n_pairs == 0:  # nothing can be allocated: the seed (empty plan) is the only plan

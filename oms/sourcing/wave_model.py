@@ -223,16 +223,26 @@ def build_model(d: WaveData, blocks: B, *, relax: bool) -> Model:
     xs = np.arange(nx)
     border = d.block_order[bids]
     parts = [
-        ("link", np.tile(np.arange(nl), 2), np.concatenate([lp, ly]),
-         np.concatenate([np.ones(nl), -d.pair_ub[pairs[lp]]]), np.zeros(nl)),
+        (
+            "link",
+            np.tile(np.arange(nl), 2),
+            np.concatenate([lp, ly]),
+            np.concatenate([np.ones(nl), -d.pair_ub[pairs[lp]]]),
+            np.zeros(nl),
+        ),
         _grouped("line", d.pair_line[pairs], xs, rows.line, d.line_qty),
         _grouped("stock", d.pair_row[pairs], xs, rows.stock, d.stock_flat),
         _grouped("cap", d.pair_node[pairs], xs, rows.cap, d.capacity),
         _grouped("maxship", border, block_var, rows.maxship, d.order_max, block_coef),
         # sum_n y[o,n] - s_o <= 1
-        _grouped("split", np.concatenate([border, rows.split]),
-                 np.concatenate([block_var, s0 + np.arange(ns)]), rows.split,
-                 np.ones(d.n_orders, dtype=np.int64), np.concatenate([block_coef, -np.ones(ns)])),
+        _grouped(
+            "split",
+            np.concatenate([border, rows.split]),
+            np.concatenate([block_var, s0 + np.arange(ns)]),
+            rows.split,
+            np.ones(d.n_orders, dtype=np.int64),
+            np.concatenate([block_coef, -np.ones(ns)]),
+        ),
     ]
     row_start: dict[str, int] = {}
     r_all, c_all, v_all, ub_all = [], [], [], []
@@ -246,18 +256,35 @@ def build_model(d: WaveData, blocks: B, *, relax: bool) -> Model:
         n_rows += len(rhs)
     big = d.n_pairs + d.n_blocks + len(d.stock_flat) + len(d.line_qty) + d.n_orders + d.n_nodes + 1
     var_key = np.concatenate([pairs, big + bids[~merged], 2 * big + rows.split])
-    row_key = np.concatenate([
-        pairs[lp], big + rows.line, 2 * big + rows.stock, 3 * big + rows.cap,
-        4 * big + rows.maxship, 5 * big + rows.split,
-    ])
+    row_key = np.concatenate(
+        [
+            pairs[lp],
+            big + rows.line,
+            2 * big + rows.stock,
+            3 * big + rows.cap,
+            4 * big + rows.maxship,
+            5 * big + rows.split,
+        ]
+    )
     return Model(
-        obj=obj.astype(np.float64), ub=ub.astype(np.float64),
-        integer=(np.arange(len(obj)) < s0) & (not relax), offset=d.offset,
-        row_ub=np.concatenate(ub_all), coo_row=np.concatenate(r_all).astype(np.int64),
+        obj=obj.astype(np.float64),
+        ub=ub.astype(np.float64),
+        integer=(np.arange(len(obj)) < s0) & (not relax),
+        offset=d.offset,
+        row_ub=np.concatenate(ub_all),
+        coo_row=np.concatenate(r_all).astype(np.int64),
         coo_col=np.concatenate(c_all).astype(np.int64),
-        coo_val=np.concatenate(v_all).astype(np.float64), pairs=pairs, blocks=bids,
-        block_var=block_var, block_coef=block_coef, s0=s0, s_orders=rows.split, rows=rows,
-        row_start=row_start, var_key=var_key, row_key=row_key,
+        coo_val=np.concatenate(v_all).astype(np.float64),
+        pairs=pairs,
+        blocks=bids,
+        block_var=block_var,
+        block_coef=block_coef,
+        s0=s0,
+        s_orders=rows.split,
+        rows=rows,
+        row_start=row_start,
+        var_key=var_key,
+        row_key=row_key,
     )
 
 
@@ -294,8 +321,10 @@ def qty_to_alloc(d: WaveData, qty: I64) -> Allocations:
     k = np.nonzero(qty > 0)[0]
     line = d.pair_line[k]
     return Allocations(
-        np.ascontiguousarray(d.line_order[line]), np.ascontiguousarray(line),
-        np.ascontiguousarray(d.pair_node[k]), np.ascontiguousarray(qty[k]),
+        np.ascontiguousarray(d.line_order[line]),
+        np.ascontiguousarray(line),
+        np.ascontiguousarray(d.pair_node[k]),
+        np.ascontiguousarray(qty[k]),
     )
 
 
@@ -311,7 +340,7 @@ def hint_vector(d: WaveData, m: Model, qty: I64) -> F64:
     has_y = m.block_var >= len(m.pairs)
     h[m.block_var[has_y]] = used[m.blocks[has_y]]
     n_used = np.bincount(d.block_order, weights=used, minlength=d.n_orders)
-    h[m.s0:] = np.maximum(n_used[m.s_orders] - 1, 0)
+    h[m.s0 :] = np.maximum(n_used[m.s_orders] - 1, 0)
     return h
 
 
@@ -424,8 +453,15 @@ def solve(
         b.basic_dual_feasibility = solution_pb2.SOLUTION_STATUS_UNDETERMINED
     try:
         res = core_solver.solve(
-            proto, kind.value, init_arguments.StreamableSolverInitArguments().to_proto(),
-            params_proto, mp, None, callback.CallbackRegistration().to_proto(), None, None,
+            proto,
+            kind.value,
+            init_arguments.StreamableSolverInitArguments().to_proto(),
+            params_proto,
+            mp,
+            None,
+            callback.CallbackRegistration().to_proto(),
+            None,
+            None,
         )
     except StatusNotOk:  # a solver that gives up (e.g. on a basis it cannot use) found nothing
         return Solution(False, None, None, math.inf, -math.inf)
@@ -456,8 +492,10 @@ def _extract(res: result_pb2.SolveResultProto, n_vars: int, n_rows: int) -> Solu
                 _dense(sol.basis.constraint_status, n_rows).astype(np.int64),
             )
         ps = sol.primal_solution
-        if values is None and sol.HasField("primal_solution") and (
-            ps.feasibility_status == solution_pb2.SOLUTION_STATUS_FEASIBLE
+        if (
+            values is None
+            and sol.HasField("primal_solution")
+            and (ps.feasibility_status == solution_pb2.SOLUTION_STATUS_FEASIBLE)
         ):
             values = _dense(ps.variable_values, n_vars)
             objective = float(ps.objective_value)

@@ -1,0 +1,128 @@
+"""The promise service: a stock snapshot from the ledger, the network from the database, and the
+promise planner. Reads stock; reserves nothing."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, date, datetime, time, timedelta
+
+import numpy as np
+from sqlalchemy import Integer, cast, func, select
+from sqlalchemy.orm import Session
+
+from oms.db import ledger
+from oms.db.tables import Inventory, Node, Sku
+from oms.inventory.errors import UnknownSku
+from oms.promise import FRENCH_HOLIDAYS, NodeCalendar
+from oms.promise.options import Cart, PromiseResult, promise
+from oms.sourcing.contract import Settings
+from oms.sourcing.network import Network, NodeInfo
+from oms.sourcing.online import OnlineSourcer
+
+SOURCING = Settings(split_penalty=1.5, unfilled_penalty=100.0, allow_transfers=True)
+
+
+def node_info(row: Node) -> NodeInfo:
+    holidays = frozenset(date.fromisoformat(d) for d in row.holidays) | FRENCH_HOLIDAYS
+    calendar = NodeCalendar(
+        timezone=row.timezone,
+        cutoff=time.fromisoformat(row.cutoff_time),
+        processing_days=row.processing_days,
+        open_days=frozenset(int(c) for c in row.open_days),
+        holidays=holidays,
+        opens=time.fromisoformat(row.opens),
+        closes=time.fromisoformat(row.closes),
+        pick_lead=timedelta(minutes=row.pick_lead_minutes),
+    )
+    return NodeInfo(
+        row.id,
+        row.kind,
+        row.lat,
+        row.lon,
+        row.can_ship,
+        row.can_pickup,
+        row.capacity_units,
+        row.handling_cost,
+        row.shipment_cost,
+        row.cost_per_km,
+        row.enabled,
+        calendar,
+    )
+
+
+class NetworkCache:
+    """The network and its sourcer, rebuilt when the nodes change (cheap signature check)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._signature: tuple[object, ...] | None = None
+        self._network: Network | None = None
+        self._sourcer: OnlineSourcer | None = None
+
+    def get(self, session: Session) -> tuple[Network, OnlineSourcer]:
+        signature = tuple(
+            session.execute(
+                select(
+                    func.count(Node.id), func.sum(cast(Node.enabled, Integer)), func.max(Node.id)
+                )
+            ).one()
+        )
+        with self._lock:
+            if signature != self._signature or self._network is None or self._sourcer is None:
+                rows = session.scalars(select(Node).order_by(Node.id))
+                self._network = Network([node_info(r) for r in rows])
+                self._sourcer = OnlineSourcer(self._network.arrays, SOURCING)
+                self._signature = signature
+            return self._network, self._sourcer
+
+
+def stock_snapshot(session: Session, network: Network, skus: list[str]) -> np.ndarray:
+    """ATP as a [distinct SKU, node] array for the cart's SKUs."""
+    stock = np.zeros((len(skus), len(network)), dtype=np.int64)
+    row = {s: k for k, s in enumerate(skus)}
+    for (node, sku), qty in ledger.available(session, skus).items():
+        if node in network.index:
+            stock[row[sku], network.index[node]] = qty
+    return stock
+
+
+def capacity_left(session: Session, network: Network) -> np.ndarray:
+    """Capacity less the units already held at each node (work the node still has to do)."""
+    held = dict(
+        session.execute(
+            select(Inventory.node_id, func.sum(Inventory.reserved)).group_by(Inventory.node_id)
+        ).all()
+    )
+    left = network.capacity.copy()
+    for node, units in held.items():
+        if node in network.index:
+            left[network.index[node]] -= int(units or 0)
+    return np.maximum(left, 0)
+
+
+def promise_for(
+    session: Session,
+    cache: NetworkCache,
+    lines: list[tuple[str, int]],
+    lat: float,
+    lon: float,
+    now: datetime | None = None,
+) -> PromiseResult:
+    skus = list(dict.fromkeys(s for s, _ in lines))
+    known = set(session.scalars(select(Sku.id).where(Sku.id.in_(skus))))
+    for sku in skus:
+        if sku not in known:
+            raise UnknownSku(sku)
+    network, sourcer = cache.get(session)
+    stock = stock_snapshot(session, network, skus)
+    row = {s: k for k, s in enumerate(skus)}
+    cart = Cart(
+        skus=[s for s, _ in lines],
+        sku_index=np.array([row[s] for s, _ in lines], dtype=np.int64),
+        qty=np.array([q for _, q in lines], dtype=np.int64),
+        lat=lat,
+        lon=lon,
+    )
+    return promise(
+        network, sourcer, stock, capacity_left(session, network), cart, now or datetime.now(UTC)
+    )
