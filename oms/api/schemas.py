@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -123,3 +125,27 @@ class ShortfallOut(BaseModel):
 class PromiseOut(BaseModel):
     options: list[OptionOut]
     shortfalls: list[ShortfallOut]
+
+
+class ReservationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    lines: list[LineIn] = Field(min_length=1, max_length=100)
+    destination: Destination | None = None
+    method: Literal["ship", "pickup"] = "ship"
+    pickup_node: str | None = None
+    ttl_seconds: int = Field(default=900, ge=1, le=7 * 24 * 3600)
+
+
+class HeldOut(BaseModel):
+    sku: str
+    node: str
+    qty: int
+
+
+class ReservationOut(BaseModel):
+    id: str
+    status: str
+    method: str
+    pickup_node: str | None
+    expires_at: str
+    lines: list[HeldOut]

@@ -100,6 +100,16 @@ def capacity_left(session: Session, network: Network) -> np.ndarray:
     return np.maximum(left, 0)
 
 
+def check_skus(session: Session, line_skus: list[str]) -> list[str]:
+    """The distinct SKUs of a cart, in order; UnknownSku for the first one not in the catalog."""
+    skus = list(dict.fromkeys(line_skus))
+    known = set(session.scalars(select(Sku.id).where(Sku.id.in_(skus))))
+    for sku in skus:
+        if sku not in known:
+            raise UnknownSku(sku)
+    return skus
+
+
 def promise_for(
     session: Session,
     cache: NetworkCache,
@@ -108,11 +118,7 @@ def promise_for(
     lon: float,
     now: datetime | None = None,
 ) -> PromiseResult:
-    skus = list(dict.fromkeys(s for s, _ in lines))
-    known = set(session.scalars(select(Sku.id).where(Sku.id.in_(skus))))
-    for sku in skus:
-        if sku not in known:
-            raise UnknownSku(sku)
+    skus = check_skus(session, [s for s, _ in lines])
     network, sourcer = cache.get(session)
     stock = stock_snapshot(session, network, skus)
     row = {s: k for k, s in enumerate(skus)}

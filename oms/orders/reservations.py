@@ -1,0 +1,242 @@
+"""Reservations: the sourced plan held atomically, location by location, with an expiry.
+
+Promise, sourcing decision and hold are one step: the plan is sourced on a fresh snapshot and its
+exact (node, SKU) rows are held with the ledger's conditional updates. A lost race (another
+checkout took the units between snapshot and hold) re-sources once against fresh stock; if the
+stock still cannot cover the cart, nothing is held and every short SKU is listed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from oms.db import ledger
+from oms.db.statuses import Aggregate, DeliveryMethod, ReservationStatus
+from oms.db.tables import Reservation, ReservationLine
+from oms.db.uow import EventLog
+from oms.domain.errors import ConflictError, NotFoundError, ValidationError
+from oms.inventory.atp import Shortfall
+from oms.inventory.errors import InsufficientStock, UnknownNode
+from oms.promise.service import NetworkCache, capacity_left, check_skus, stock_snapshot
+from oms.sourcing.online import OrderDecision
+
+MAX_TTL_S = 7 * 24 * 3600
+
+
+@dataclass(frozen=True)
+class ReserveRequest:
+    lines: list[tuple[str, int]]
+    lat: float | None
+    lon: float | None
+    method: DeliveryMethod
+    pickup_node: str | None
+    ttl_seconds: int
+
+    def fingerprint(self) -> str:
+        body = json.dumps(
+            [self.lines, self.lat, self.lon, self.method, self.pickup_node, self.ttl_seconds],
+            sort_keys=True,
+        )
+        return hashlib.sha256(body.encode()).hexdigest()
+
+
+class StockShortfall(InsufficientStock):
+    """Insufficient stock for a cart, per SKU: what was asked and what could be had."""
+
+    def __init__(self, short: list[tuple[str, int, int]]) -> None:
+        super().__init__([Shortfall("*", s, r, a) for s, r, a in short])
+        self.short = short
+        self.detail = "insufficient stock: " + "; ".join(
+            f'sku "{s}": requested {r}, available {a}' for s, r, a in short
+        )
+
+    def extra(self) -> dict[str, object]:
+        return {
+            "shortfalls": [{"sku": s, "requested": r, "available": a} for s, r, a in self.short]
+        }
+
+
+def reserve(
+    session: Session,
+    cache: NetworkCache,
+    req: ReserveRequest,
+    *,
+    key: str | None,
+    now: datetime | None = None,
+) -> tuple[Reservation, bool]:
+    """The reservation and whether it is new (False: the same key was seen with the same body)."""
+    now = now or datetime.now(UTC)
+    if key is not None:
+        existing = session.scalars(
+            select(Reservation).where(Reservation.idempotency_key == key)
+        ).first()
+        if existing is not None:
+            if existing.request_hash != req.fingerprint():
+                raise ConflictError(f'Idempotency-Key "{key}" was used with another request')
+            return existing, False
+    _validate(session, cache, req)
+    rid = str(uuid.uuid4())
+    rows = _hold_plan(session, cache, req, rid)
+    res = Reservation(
+        id=rid,
+        idempotency_key=key,
+        status=ReservationStatus.ACTIVE,
+        method=req.method,
+        pickup_node=req.pickup_node,
+        dest_lat=req.lat,
+        dest_lon=req.lon,
+        expires_at=now + timedelta(seconds=req.ttl_seconds),
+        request_hash=req.fingerprint(),
+    )
+    session.add(res)
+    session.add_all(
+        ReservationLine(reservation_id=rid, line_no=i, sku_id=s, node_id=n, qty=q)
+        for i, (n, s, q) in enumerate(rows)
+    )
+    session.flush()
+    EventLog.record(
+        session,
+        "Reserved",
+        Aggregate.RESERVATION,
+        rid,
+        {"rows": [list(r) for r in rows], "expires_at": res.expires_at.isoformat()},
+    )
+    return res, True
+
+
+def _validate(session: Session, cache: NetworkCache, req: ReserveRequest) -> None:
+    problems = []
+    if not 1 <= req.ttl_seconds <= MAX_TTL_S:
+        problems.append(f"ttl_seconds: must be within 1..{MAX_TTL_S}")
+    if req.method is DeliveryMethod.PICKUP and not req.pickup_node:
+        problems.append("pickup_node: a pickup reservation needs a pickup_node")
+    if req.method is DeliveryMethod.SHIP and (req.lat is None or req.lon is None):
+        problems.append("destination: a ship reservation needs a destination")
+    if problems:
+        raise ValidationError(problems)
+    check_skus(session, [s for s, _ in req.lines])
+    if req.pickup_node is not None:
+        network, _ = cache.get(session)
+        if req.pickup_node not in network.index:
+            raise UnknownNode(req.pickup_node)
+        if not network.node(req.pickup_node).can_pickup:
+            raise ValidationError([f'pickup_node: "{req.pickup_node}" does not take pickups'])
+
+
+def _hold_plan(
+    session: Session, cache: NetworkCache, req: ReserveRequest, ref: str
+) -> list[tuple[str, str, int]]:
+    """Source on a fresh snapshot and hold it; once more if another checkout won the race."""
+    for _ in range(2):
+        decision, skus = _source(session, cache, req)
+        short = [
+            (skus[j], req.lines[j][1], int(req.lines[j][1] - decision.unfilled[j]))
+            for j in range(len(req.lines))
+            if decision.unfilled[j] > 0
+        ]
+        if short:
+            raise StockShortfall(short)
+        network, _ = cache.get(session)
+        rows = [
+            (network.nodes[int(n)].id, skus[int(j)], int(q))
+            for j, n, q in zip(decision.line, decision.node, decision.qty, strict=True)
+        ]
+        if not ledger.hold(session, rows, ref=ref):
+            return rows
+    raise StockShortfall(short_after_race(session, req))
+
+
+def short_after_race(session: Session, req: ReserveRequest) -> list[tuple[str, int, int]]:
+    avail = ledger.available(session, [s for s, _ in req.lines])
+    total: dict[str, int] = {}
+    for (_, sku), q in avail.items():
+        total[sku] = total.get(sku, 0) + q
+    return [(s, q, min(q, total.get(s, 0))) for s, q in req.lines]
+
+
+def _source(
+    session: Session, cache: NetworkCache, req: ReserveRequest
+) -> tuple[OrderDecision, list[str]]:
+    import numpy as np
+
+    network, sourcer = cache.get(session)
+    skus = list(dict.fromkeys(s for s, _ in req.lines))
+    row = {s: k for k, s in enumerate(skus)}
+    stock = stock_snapshot(session, network, skus)
+    sku_index = np.array([row[s] for s, _ in req.lines], dtype=np.int64)
+    qty = np.array([q for _, q in req.lines], dtype=np.int64)
+    cap = capacity_left(session, network)
+    if req.method is DeliveryMethod.PICKUP:
+        assert req.pickup_node is not None
+        store = network.index[req.pickup_node]
+        node = network.nodes[store]
+        decision = sourcer.source_order(
+            stock, cap, sku_index, qty, node.lat, node.lon, pickup_node=store
+        )
+    else:
+        assert req.lat is not None and req.lon is not None
+        decision = sourcer.source_order(stock, cap, sku_index, qty, req.lat, req.lon)
+    return decision, [s for s, _ in req.lines]
+
+
+def get_reservation(session: Session, rid: str, now: datetime | None = None) -> Reservation:
+    """The reservation, expired first if its time is up (lazy expiry on read)."""
+    res = session.get(Reservation, rid)
+    if res is None:
+        raise NotFoundError(f'reservation "{rid}" does not exist')
+    if res.status is ReservationStatus.ACTIVE and res.expires_at <= (now or datetime.now(UTC)):
+        _end(session, res, ReservationStatus.EXPIRED)
+    return res
+
+
+def release_reservation(session: Session, rid: str) -> Reservation:
+    res = get_reservation(session, rid)
+    if res.status is not ReservationStatus.ACTIVE:
+        raise ConflictError(f'reservation "{rid}" is {res.status.value}, not active')
+    _end(session, res, ReservationStatus.RELEASED)
+    return res
+
+
+def expire_due(session: Session, now: datetime | None = None, limit: int = 500) -> int:
+    """The sweeper: expire active reservations whose time is up; returns how many."""
+    due = list(
+        session.scalars(
+            select(Reservation)
+            .where(
+                Reservation.status == ReservationStatus.ACTIVE,
+                Reservation.expires_at <= (now or datetime.now(UTC)),
+            )
+            .order_by(Reservation.id)
+            .limit(limit)
+        )
+    )
+    for res in due:
+        _end(session, res, ReservationStatus.EXPIRED)
+    return len(due)
+
+
+def lines_of(session: Session, rid: str) -> list[ReservationLine]:
+    return list(
+        session.scalars(
+            select(ReservationLine)
+            .where(ReservationLine.reservation_id == rid)
+            .order_by(ReservationLine.line_no)
+        )
+    )
+
+
+def _end(session: Session, res: Reservation, status: ReservationStatus) -> None:
+    rows = [(x.node_id, x.sku_id, x.qty) for x in lines_of(session, res.id)]
+    ledger.release(session, rows, ref=res.id)
+    res.status = status
+    event = "ReservationExpired" if status is ReservationStatus.EXPIRED else "ReservationReleased"
+    EventLog.record(
+        session, event, Aggregate.RESERVATION, res.id, {"rows": [list(r) for r in rows]}
+    )
