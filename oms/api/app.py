@@ -10,7 +10,7 @@ from fastapi import FastAPI
 
 from oms import __version__
 from oms.api.errors import install_error_handlers
-from oms.api.routers import catalog, health, promise, reservations
+from oms.api.routers import catalog, health, orders, promise, reservations
 from oms.api.state import AppState
 
 
@@ -29,4 +29,5 @@ def create_app(state: AppState) -> FastAPI:
     app.include_router(catalog.router)
     app.include_router(promise.router)
     app.include_router(reservations.router)
+    app.include_router(orders.router)
     return app

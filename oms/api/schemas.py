@@ -149,3 +149,20 @@ class ReservationOut(BaseModel):
     pickup_node: str | None
     expires_at: str
     lines: list[HeldOut]
+
+
+class OrderIn(BaseModel):
+    """From a reservation, or from lines and a destination directly."""
+
+    model_config = ConfigDict(extra="forbid")
+    reservation_id: str | None = None
+    lines: list[LineIn] | None = Field(default=None, min_length=1, max_length=100)
+    destination: Destination | None = None
+    method: Literal["ship", "pickup"] = "ship"
+    pickup_node: str | None = None
+    channel: Literal["web", "app", "store", "marketplace"] = "web"
+
+
+class CancelIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    lines: list[str] | None = None

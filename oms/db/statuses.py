@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from oms.orders.lifecycle import OrderStatus as _OrderStatus
+
 
 class ReservationStatus(StrEnum):
     ACTIVE = "active"
@@ -22,17 +24,8 @@ class DeliveryMethod(StrEnum):
     PICKUP = "pickup"
 
 
-class OrderStatus(StrEnum):
-    CREATED = "created"
-    SOURCED = "sourced"
-    BACKORDERED = "backordered"
-    PICKING = "picking"
-    READY_FOR_PICKUP = "ready_for_pickup"
-    PARTIALLY_SHIPPED = "partially_shipped"
-    SHIPPED = "shipped"
-    COLLECTED = "collected"
-    CANCELLED = "cancelled"
-    RETURNED = "returned"
+# The order lifecycle owns its statuses (and which may follow which).
+OrderStatus = _OrderStatus
 
 
 class OrderLineStatus(StrEnum):

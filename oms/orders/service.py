@@ -1,0 +1,198 @@
+"""Orders: created from a reservation (its held units become the order's allocations) or from
+lines directly (reserved and converted in one transaction); read with their history; cancelled
+whole or by line, giving the held units back."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from oms.db import ledger
+from oms.db.statuses import Aggregate, OrderLineStatus, ReservationStatus, ShipmentStatus
+from oms.db.tables import Allocation, Order, OrderLine, Reservation, Shipment, Sku
+from oms.db.uow import EventLog
+from oms.domain.errors import ConflictError, NotFoundError, ValidationError
+from oms.orders import reservations as res_svc
+from oms.orders.lifecycle import OrderStatus, transition
+from oms.promise.service import NetworkCache
+
+
+@dataclass(frozen=True)
+class OrderRequest:
+    reservation_id: str | None
+    reserve: res_svc.ReserveRequest | None
+    channel: str = "web"
+
+
+def create_order(
+    session: Session, cache: NetworkCache, req: OrderRequest, *, key: str | None
+) -> tuple[Order, bool]:
+    if key is not None:
+        existing = session.scalars(select(Order).where(Order.idempotency_key == key)).first()
+        if existing is not None:
+            return existing, False
+    if req.reservation_id is not None:
+        reservation = res_svc.get_reservation(session, req.reservation_id)
+    elif req.reserve is not None:
+        reservation, _ = res_svc.reserve(session, cache, req.reserve, key=None)
+    else:
+        raise ValidationError(["reservation_id: give a reservation_id, or lines and a destination"])
+    if reservation.status is not ReservationStatus.ACTIVE:
+        raise ConflictError(f'reservation "{reservation.id}" is {reservation.status.value}')
+    order = _convert(session, reservation, key, req.channel)
+    return order, True
+
+
+def _convert(session: Session, res: Reservation, key: str | None, channel: str) -> Order:
+    oid = "O-" + uuid.uuid4().hex[:12].upper()
+    order = Order(
+        id=oid,
+        idempotency_key=key,
+        status=OrderStatus.CREATED,
+        channel=channel,
+        method=res.method,
+        dest_lat=res.dest_lat,
+        dest_lon=res.dest_lon,
+        pickup_node=res.pickup_node,
+        reservation_id=res.id,
+        currency="EUR",
+    )
+    session.add(order)
+    session.flush()  # no ORM relationships: parents are flushed before the rows that name them
+    rows = res_svc.lines_of(session, res.id)
+    by_sku: dict[str, list[Any]] = defaultdict(list)
+    for row in rows:
+        by_sku[row.sku_id].append(row)
+    shipments = {
+        n: Shipment(id=f"{oid}-S{i + 1}", order_id=oid, node_id=n, status=ShipmentStatus.CREATED)
+        for i, n in enumerate(sorted({r.node_id for r in rows}))
+    }
+    session.add_all(shipments.values())
+    session.flush()
+    for no, (sku, held) in enumerate(by_sku.items(), start=1):
+        price = session.get(Sku, sku)
+        line = OrderLine(
+            id=f"{oid}-{no}",
+            order_id=oid,
+            line_no=no,
+            sku_id=sku,
+            qty=sum(r.qty for r in held),
+            price_minor=price.price_minor if price else 0,
+            status=OrderLineStatus.ALLOCATED,
+        )
+        session.add(line)
+        session.flush()
+        session.add_all(
+            Allocation(
+                order_line_id=line.id,
+                node_id=r.node_id,
+                qty=r.qty,
+                shipment_id=shipments[r.node_id].id,
+            )
+            for r in held
+        )
+    res.status = ReservationStatus.CONVERTED
+    session.flush()
+    EventLog.record(
+        session, "OrderCreated", Aggregate.ORDER, oid, {"reservation": res.id, "channel": channel}
+    )
+    order.status = transition(order.status, OrderStatus.ALLOCATED)
+    EventLog.record(
+        session,
+        "Sourced",
+        Aggregate.ORDER,
+        oid,
+        {"allocations": [[r.sku_id, r.node_id, r.qty] for r in rows]},
+    )
+    return order
+
+
+def get_order(session: Session, order_id: str) -> Order:
+    order = session.get(Order, order_id)
+    if order is None:
+        raise NotFoundError(f'order "{order_id}" does not exist')
+    return order
+
+
+def order_view(session: Session, order: Order) -> dict[str, Any]:
+    lines = list(
+        session.scalars(
+            select(OrderLine).where(OrderLine.order_id == order.id).order_by(OrderLine.line_no)
+        )
+    )
+    allocs = defaultdict(list)
+    for a in session.scalars(
+        select(Allocation)
+        .where(Allocation.order_line_id.in_([ln.id for ln in lines]))
+        .order_by(Allocation.id)
+    ):
+        allocs[a.order_line_id].append({"node": a.node_id, "qty": a.qty})
+    shipments = session.scalars(
+        select(Shipment).where(Shipment.order_id == order.id).order_by(Shipment.id)
+    )
+    history = EventLog.history(session, Aggregate.ORDER, order.id)
+    return {
+        "id": order.id,
+        "status": order.status.value,
+        "channel": order.channel,
+        "method": order.method.value,
+        "pickup_node": order.pickup_node,
+        "destination": None
+        if order.dest_lat is None
+        else {"lat": order.dest_lat, "lon": order.dest_lon},
+        "reservation_id": order.reservation_id,
+        "lines": [
+            {
+                "id": ln.id,
+                "sku": ln.sku_id,
+                "qty": ln.qty,
+                "status": ln.status.value,
+                "price_minor": ln.price_minor,
+                "allocations": allocs[ln.id],
+            }
+            for ln in lines
+        ],
+        "shipments": [{"id": s.id, "node": s.node_id, "status": s.status.value} for s in shipments],
+        "events": [
+            {"type": e.type, "at": e.occurred_at.isoformat(), "data": e.payload} for e in history
+        ],
+    }
+
+
+def cancel(session: Session, order_id: str, line_ids: list[str] | None) -> Order:
+    """Cancel the whole order or the given lines; their held units go back to ATP."""
+    order = get_order(session, order_id)
+    transition(order.status, OrderStatus.CANCELLED)  # refuses once goods have left (409)
+    lines = {
+        ln.id: ln for ln in session.scalars(select(OrderLine).where(OrderLine.order_id == order_id))
+    }
+    targets = line_ids or list(lines)
+    unknown = [t for t in targets if t not in lines]
+    if unknown:
+        raise ValidationError([f'lines: "{t}" is not a line of order {order_id}' for t in unknown])
+    live = [lines[t] for t in targets if lines[t].status is not OrderLineStatus.CANCELLED]
+    rows = [
+        (a.node_id, ln.sku_id, a.qty)
+        for ln in live
+        for a in session.scalars(select(Allocation).where(Allocation.order_line_id == ln.id))
+    ]
+    ledger.release(session, rows, ref=order_id)
+    for ln in live:
+        ln.status = OrderLineStatus.CANCELLED
+    if all(ln.status is OrderLineStatus.CANCELLED for ln in lines.values()):
+        order.status = OrderStatus.CANCELLED
+        for s in session.scalars(select(Shipment).where(Shipment.order_id == order_id)):
+            s.status = ShipmentStatus.CANCELLED
+    EventLog.record(
+        session,
+        "OrderCancelled" if order.status is OrderStatus.CANCELLED else "LinesCancelled",
+        Aggregate.ORDER,
+        order_id,
+        {"lines": [ln.id for ln in live], "released": [list(r) for r in rows]},
+    )
+    return order
