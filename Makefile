@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DEMO := scenarios/demo-fr.json
 export NUMBA_CACHE_DIR ?= $(CURDIR)/var/numba-cache
 
-.PHONY: install run test lint typecheck unit bench clean
+.PHONY: install run demo-plan test lint typecheck unit bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,7 +19,14 @@ install: $(STAMP)
 $(DEMO): | $(STAMP)
 	$(BIN)/oms demo -o $(DEMO)
 
+# Seed ./var/oms.db with the demo network (once), print a key per role, serve on :8000.
 run: install $(DEMO)
+	mkdir -p var
+	$(BIN)/oms seed-demo --problem $(DEMO)
+	$(BIN)/oms serve --host 127.0.0.1 --port 8000
+
+# Source the demo problem file and print the summary (the engine alone, no service).
+demo-plan: install $(DEMO)
 	mkdir -p var
 	$(BIN)/oms source $(DEMO) --mode online -o var/demo-plan.json
 

@@ -222,3 +222,28 @@ def serve(
     url = _database_url()
     typer.echo(f"oms: serving {url} on http://{host}:{port} (docs at /docs)", err=True)
     uvicorn.run(create_app(AppState.open(url)), host=host, port=port, log_level="warning")
+
+
+@app.command("seed-demo")
+def seed_demo(
+    problem: Annotated[Path, typer.Option(help="Problem file whose network to load.")] = Path(
+        "scenarios/demo-fr.json"
+    ),
+) -> None:
+    """Load the demo network into the database (once) and print a fresh key per role."""
+    from oms.api.state import AppState
+    from oms.seed import demo_keys, seed_network
+
+    state = AppState.open(_database_url())
+    try:
+        with state.sessions() as session:
+            added = seed_network(session, problem)
+            keys = demo_keys(session)
+            session.commit()
+    except (OSError, KeyError, ValueError) as exc:
+        _fail(f"cannot seed from {problem}: {exc}")
+    finally:
+        state.engine.dispose()
+    typer.echo(f"seeded {added} nodes" if added else "network already seeded", err=True)
+    for role, key in keys.items():
+        typer.echo(f"{role:>22}: {key}")

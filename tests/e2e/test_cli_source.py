@@ -139,3 +139,23 @@ def test_keys_create_prints_a_key_and_refuses_an_unknown_role(tmp_path, monkeypa
         assert bad.exit_code == 2 and "role: must be one of" in bad.stderr
     finally:
         get_settings.cache_clear()
+
+
+def test_seed_demo_loads_the_network_once_and_prints_a_key_per_role(tmp_path, monkeypatch):
+    from oms.config import get_settings
+
+    monkeypatch.setenv("OMS_DATABASE_URL", f"sqlite:///{tmp_path / 'oms.db'}")
+    get_settings.cache_clear()
+    demo = Path(__file__).resolve().parents[2] / "scenarios" / "demo-fr.json"
+    try:
+        first = runner.invoke(app, ["seed-demo", "--problem", str(demo)])
+        assert first.exit_code == 0, first.output
+        assert "seeded 64 nodes" in first.stderr
+        roles = [line.split(":")[0].strip() for line in first.stdout.splitlines()]
+        assert roles[:2] == ["checkout", "ops"] and roles[2].startswith("store (")
+        again = runner.invoke(app, ["seed-demo", "--problem", str(demo)])
+        assert again.exit_code == 0 and "already seeded" in again.stderr
+        missing = runner.invoke(app, ["seed-demo", "--problem", str(tmp_path / "none.json")])
+        assert missing.exit_code == 2
+    finally:
+        get_settings.cache_clear()

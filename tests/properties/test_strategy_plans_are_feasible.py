@@ -56,8 +56,11 @@ def covers(problem: Problem, order: int, nodes: tuple[int, ...], stock: I64, cap
     skus = list(demand)
     # Every way to split each SKU's units between the nodes, whole units.
     per_sku = [
-        [c for c in itertools.product(range(demand[s] + 1), repeat=len(nodes))
-         if sum(c) == demand[s] and all(c[i] <= stock[s, n] for i, n in enumerate(nodes))]
+        [
+            c
+            for c in itertools.product(range(demand[s] + 1), repeat=len(nodes))
+            if sum(c) == demand[s] and all(c[i] <= stock[s, n] for i, n in enumerate(nodes))
+        ]
         for s in skus
     ]
     for split in itertools.product(*per_sku):
@@ -106,8 +109,10 @@ def test_each_order_takes_exactly_its_allocations_from_what_earlier_orders_left(
         rows_all += [(step.order, *r) for r in step.rows]
     plan = run_strategy(problem, name)
     a = plan.allocations
-    assert list(zip(a.order.tolist(), a.line.tolist(), a.node.tolist(), a.qty.tolist(),
-                    strict=True)) == rows_all
+    assert (
+        list(zip(a.order.tolist(), a.line.tolist(), a.node.tolist(), a.qty.tolist(), strict=True))
+        == rows_all
+    )
 
 
 @pytest.mark.parametrize("name", ["priority", "nearest"])
@@ -121,13 +126,15 @@ def test_greedy_strategies_leave_a_line_short_only_when_no_allowed_node_can_serv
         used = {node for _, node, _ in step.rows}
         allowed = (
             np.flatnonzero(cost.eligible_nodes(problem, step.order))
-            if len(used) < o.max_shipments[step.order] else np.array(sorted(used), dtype=int)
+            if len(used) < o.max_shipments[step.order]
+            else np.array(sorted(used), dtype=int)
         )
         got = allocated_per_line(problem, step.rows)
         for line in o.lines_of(step.order):
             if got[line] < o.line_qty[line]:
-                room = np.minimum(step.stock_after[o.line_sku[line], allowed],
-                                  step.cap_after[allowed])
+                room = np.minimum(
+                    step.stock_after[o.line_sku[line], allowed], step.cap_after[allowed]
+                )
                 assert not np.any(room > 0)
 
 
@@ -145,8 +152,9 @@ def test_nearest_serves_each_line_first_from_the_nearest_node_that_could(
         if not rows:
             continue
         sku = o.line_sku[first]
-        could = eligible[np.minimum(step.stock_before[sku, eligible],
-                                    step.cap_before[eligible]) > 0]
+        could = eligible[
+            np.minimum(step.stock_before[sku, eligible], step.cap_before[eligible]) > 0
+        ]
         assert dist[rows[0][1]] == dist[could].min()
 
 
@@ -159,11 +167,14 @@ def test_fewest_splits_uses_the_fewest_nodes_then_the_nearest(problem: Problem) 
         dist = distances_km(problem, step.order)
         state = (step.stock_before, step.cap_before)
         singles = [n for n in eligible if covers(problem, step.order, (n,), *state)]
-        pairs = [p for p in itertools.combinations(eligible, 2)
-                 if covers(problem, step.order, p, *state)]
+        pairs = [
+            p for p in itertools.combinations(eligible, 2) if covers(problem, step.order, p, *state)
+        ]
         used = sorted({node for _, node, _ in step.rows})
-        filled = np.array_equal(allocated_per_line(problem, step.rows)[o.lines_of(step.order)],
-                                o.line_qty[o.lines_of(step.order)])
+        filled = np.array_equal(
+            allocated_per_line(problem, step.rows)[o.lines_of(step.order)],
+            o.line_qty[o.lines_of(step.order)],
+        )
         if singles:
             assert filled and len(used) == 1
             assert dist[used[0]] == min(dist[n] for n in singles)

@@ -31,8 +31,12 @@ from tests.problems import random_problem_dict
 
 def node(nid: str, lat: float, lon: float, **kw: Any) -> dict[str, Any]:
     return {
-        "id": nid, "kind": kw.get("kind", "warehouse"), "lat": lat, "lon": lon,
-        "can_ship": kw.get("can_ship", True), "can_pickup": kw.get("can_pickup", False),
+        "id": nid,
+        "kind": kw.get("kind", "warehouse"),
+        "lat": lat,
+        "lon": lon,
+        "can_ship": kw.get("can_ship", True),
+        "can_pickup": kw.get("can_pickup", False),
         "capacity_units": kw.get("capacity_units"),
         "handling_cost": kw.get("handling_cost", 0.35),
         "shipment_cost": kw.get("shipment_cost", 4.5),
@@ -42,9 +46,12 @@ def node(nid: str, lat: float, lon: float, **kw: Any) -> dict[str, Any]:
 
 def order(oid: str, lines: list[tuple[str, int]], **kw: Any) -> dict[str, Any]:
     return {
-        "id": oid, "lat": kw.get("lat", 48.85), "lon": kw.get("lon", 2.35),
+        "id": oid,
+        "lat": kw.get("lat", 48.85),
+        "lon": kw.get("lon", 2.35),
         "delivery": "pickup" if kw.get("pickup_node") else "ship",
-        "pickup_node": kw.get("pickup_node"), "max_shipments": kw.get("max_shipments"),
+        "pickup_node": kw.get("pickup_node"),
+        "max_shipments": kw.get("max_shipments"),
         "lines": [
             {"id": f"{oid}-{j + 1}", "sku": sku, "qty": qty} for j, (sku, qty) in enumerate(lines)
         ],
@@ -59,12 +66,29 @@ def valid_problem() -> dict[str, Any]:
         "settings": {"split_penalty": 1.5, "unfilled_penalty": 100.0, "allow_transfers": True},
         "nodes": [
             node("DC-LYON", 45.764, 4.8357, capacity_units=5000),
-            node("ST-PARIS", 48.8566, 2.3522, kind="store", can_pickup=True,
-                 handling_cost=0.2, shipment_cost=2.0, cost_per_km=0.02),
-            node("ST-GRE", 45.1885, 5.7245, kind="store", can_ship=False, can_pickup=True,
-                 capacity_units=40, handling_cost=0.25, shipment_cost=6.0, cost_per_km=0.05),
-            node("DC-MRS", 43.2965, 5.3698, handling_cost=0.5, shipment_cost=3.0,
-                 cost_per_km=0.01),
+            node(
+                "ST-PARIS",
+                48.8566,
+                2.3522,
+                kind="store",
+                can_pickup=True,
+                handling_cost=0.2,
+                shipment_cost=2.0,
+                cost_per_km=0.02,
+            ),
+            node(
+                "ST-GRE",
+                45.1885,
+                5.7245,
+                kind="store",
+                can_ship=False,
+                can_pickup=True,
+                capacity_units=40,
+                handling_cost=0.25,
+                shipment_cost=6.0,
+                cost_per_km=0.05,
+            ),
+            node("DC-MRS", 43.2965, 5.3698, handling_cost=0.5, shipment_cost=3.0, cost_per_km=0.01),
         ],
         "inventory": [
             {"node": "DC-LYON", "sku": "SKU-A", "qty": 12},
@@ -222,8 +246,16 @@ def test_zero_penalties_are_accepted() -> None:
 
 @pytest.mark.parametrize(
     "key",
-    ["kind", "lat", "lon", "can_ship", "can_pickup", "handling_cost", "shipment_cost",
-     "cost_per_km"],
+    [
+        "kind",
+        "lat",
+        "lon",
+        "can_ship",
+        "can_pickup",
+        "handling_cost",
+        "shipment_cost",
+        "cost_per_km",
+    ],
 )
 def test_a_node_missing_a_required_field_is_refused_with_its_record(key: str) -> None:
     d = valid_problem()
@@ -239,8 +271,7 @@ def test_a_node_missing_its_id_is_refused_with_its_position() -> None:
 
 @pytest.mark.parametrize(
     ("nid", "where"),
-    [("", 'nodes[3] (id "")'), ("   ", 'nodes[3] (id "   ")'), (7, "nodes[3]"),
-     (None, "nodes[3]")],
+    [("", 'nodes[3] (id "")'), ("   ", 'nodes[3] (id "   ")'), (7, "nodes[3]"), (None, "nodes[3]")],
 )
 def test_a_node_id_that_is_not_a_non_empty_string_is_refused(nid: Any, where: str) -> None:
     d = valid_problem()
@@ -248,8 +279,10 @@ def test_a_node_id_that_is_not_a_non_empty_string_is_refused(nid: Any, where: st
     assert_single_fault(d, where, '"id" must be a non-empty string')
 
 
-@pytest.mark.parametrize(("key", "value"), [("lat", 90.5), ("lat", -91.0), ("lon", 180.01),
-                                            ("lon", -181), ("lat", "45.0"), ("lon", None)])
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [("lat", 90.5), ("lat", -91.0), ("lon", 180.01), ("lon", -181), ("lat", "45.0"), ("lon", None)],
+)
 def test_a_node_outside_the_globe_is_refused(key: str, value: Any) -> None:
     d = valid_problem()
     d["nodes"][3][key] = value
@@ -320,8 +353,9 @@ def test_nodes_that_are_not_a_list_are_refused() -> None:
 def test_inventory_row_naming_an_unknown_node_is_refused_with_its_record() -> None:
     d = valid_problem()
     d["inventory"][1]["node"] = "ST-NOWHERE"
-    assert_single_fault(d, 'inventory[1] (node "ST-NOWHERE", sku "SKU-A")',
-                        'unknown node "ST-NOWHERE"')
+    assert_single_fault(
+        d, 'inventory[1] (node "ST-NOWHERE", sku "SKU-A")', 'unknown node "ST-NOWHERE"'
+    )
 
 
 def test_inventory_row_with_negative_qty_is_refused_with_its_record() -> None:
@@ -713,7 +747,13 @@ def test_plan_to_dict_has_exactly_the_contracts_fields() -> None:
     p, plan = _plan_of_valid_problem()
     out = plan_to_dict(p, plan)
     assert set(out) == {
-        "allocations", "cost", "unfilled", "lower_bound", "status", "mode", "elapsed_s",
+        "allocations",
+        "cost",
+        "unfilled",
+        "lower_bound",
+        "status",
+        "mode",
+        "elapsed_s",
     }
     assert set(out["cost"]) == {"total", "shipping", "handling", "split", "unfilled"}
     assert out["allocations"] == [
@@ -723,11 +763,17 @@ def test_plan_to_dict_has_exactly_the_contracts_fields() -> None:
     ]
     assert out["unfilled"] == [{"order": "O-2", "line": "O-2-1", "qty": 2}]
     assert (out["lower_bound"], out["status"], out["mode"], out["elapsed_s"]) == (
-        None, "heuristic", "online", 0.25,
+        None,
+        "heuristic",
+        "online",
+        0.25,
     )
     c = plan.cost
     assert out["cost"] == {
-        "total": c.total, "shipping": c.shipping, "handling": c.handling, "split": c.split,
+        "total": c.total,
+        "shipping": c.shipping,
+        "handling": c.handling,
+        "split": c.split,
         "unfilled": c.unfilled,
     }
     assert out["cost"]["unfilled"] == 200.0
@@ -752,9 +798,12 @@ def test_a_plan_with_no_allocations_reads_as_empty() -> None:
 
 
 def _plan_with(p_alloc: dict[str, Any]) -> dict[str, Any]:
-    return {"allocations": [
-        {"order": "O-1", "line": "O-1-1", "node": "DC-LYON", "qty": 2}, p_alloc,
-    ]}
+    return {
+        "allocations": [
+            {"order": "O-1", "line": "O-1-1", "node": "DC-LYON", "qty": 2},
+            p_alloc,
+        ]
+    }
 
 
 @pytest.mark.parametrize(
@@ -788,12 +837,14 @@ def test_a_plan_allocation_of_a_non_positive_or_fractional_qty_is_refused(qty: A
 
 def test_every_bad_plan_allocation_is_reported_at_once() -> None:
     p = parse_problem(valid_problem())
-    data = {"allocations": [
-        {"order": "O-9", "line": "O-1-1", "node": "DC-LYON", "qty": 1},
-        {"order": "O-1", "line": "O-1-1", "node": "DC-LYON", "qty": 1},
-        {"order": "O-1", "line": "O-1-2", "node": "DC-NICE", "qty": 1},
-        {"line": "O-1-2", "node": "DC-LYON", "qty": 1},
-    ]}
+    data = {
+        "allocations": [
+            {"order": "O-9", "line": "O-1-1", "node": "DC-LYON", "qty": 1},
+            {"order": "O-1", "line": "O-1-1", "node": "DC-LYON", "qty": 1},
+            {"order": "O-1", "line": "O-1-2", "node": "DC-NICE", "qty": 1},
+            {"line": "O-1-2", "node": "DC-LYON", "qty": 1},
+        ]
+    }
     with pytest.raises(ContractError) as info:
         parse_plan_allocations(p, data)
     assert info.value.problems == [

@@ -52,12 +52,28 @@ D_LYON_GRENOBLE = great_circle_km(LYON, GRENOBLE)  # 94.326 km
 # ---------------------------------------------------------------- builders
 
 
-def node(nid: str, at: tuple[float, float], *, handling: float, base: float, per_km: float,
-         ship: bool = True, pickup: bool = False, capacity: int | None = None) -> dict[str, Any]:
+def node(
+    nid: str,
+    at: tuple[float, float],
+    *,
+    handling: float,
+    base: float,
+    per_km: float,
+    ship: bool = True,
+    pickup: bool = False,
+    capacity: int | None = None,
+) -> dict[str, Any]:
     return {
-        "id": nid, "kind": "store" if pickup else "warehouse", "lat": at[0], "lon": at[1],
-        "can_ship": ship, "can_pickup": pickup, "capacity_units": capacity,
-        "handling_cost": handling, "shipment_cost": base, "cost_per_km": per_km,
+        "id": nid,
+        "kind": "store" if pickup else "warehouse",
+        "lat": at[0],
+        "lon": at[1],
+        "can_ship": ship,
+        "can_pickup": pickup,
+        "capacity_units": capacity,
+        "handling_cost": handling,
+        "shipment_cost": base,
+        "cost_per_km": per_km,
     }
 
 
@@ -71,31 +87,50 @@ NODES = [
 NODE_IDS = [n["id"] for n in NODES]
 
 
-def order(oid: str, *lines: tuple[str, int], at: tuple[float, float] = PARIS,
-          pickup: str | None = None, max_shipments: int | None = None) -> dict[str, Any]:
+def order(
+    oid: str,
+    *lines: tuple[str, int],
+    at: tuple[float, float] = PARIS,
+    pickup: str | None = None,
+    max_shipments: int | None = None,
+) -> dict[str, Any]:
     """Line j (from 1) of order "O-1" is "O-1-j"."""
     return {
-        "id": oid, "lat": at[0], "lon": at[1], "delivery": "pickup" if pickup else "ship",
-        "pickup_node": pickup, "max_shipments": max_shipments,
+        "id": oid,
+        "lat": at[0],
+        "lon": at[1],
+        "delivery": "pickup" if pickup else "ship",
+        "pickup_node": pickup,
+        "max_shipments": max_shipments,
         "lines": [{"id": f"{oid}-{j + 1}", "sku": s, "qty": q} for j, (s, q) in enumerate(lines)],
     }
 
 
-def problem(*orders: dict[str, Any], stock: dict[tuple[str, str], int] | None = None,
-            capacity: dict[str, int] | None = None, split: float = 1.5,
-            unfilled: float = 100.0, transfers: bool = True) -> Problem:
+def problem(
+    *orders: dict[str, Any],
+    stock: dict[tuple[str, str], int] | None = None,
+    capacity: dict[str, int] | None = None,
+    split: float = 1.5,
+    unfilled: float = 100.0,
+    transfers: bool = True,
+) -> Problem:
     """NODES with `capacity` overrides; 10 of SKU-A and SKU-B everywhere unless `stock` is given."""
     if stock is None:
         stock = {(n, s): 10 for n in NODE_IDS for s in ("SKU-A", "SKU-B")}
     nodes = [dict(n, capacity_units=(capacity or {}).get(n["id"])) for n in NODES]
-    return parse_problem({
-        "version": 1,
-        "settings": {"split_penalty": split, "unfilled_penalty": unfilled,
-                     "allow_transfers": transfers},
-        "nodes": nodes,
-        "inventory": [{"node": n, "sku": s, "qty": q} for (n, s), q in stock.items()],
-        "orders": list(orders),
-    })
+    return parse_problem(
+        {
+            "version": 1,
+            "settings": {
+                "split_penalty": split,
+                "unfilled_penalty": unfilled,
+                "allow_transfers": transfers,
+            },
+            "nodes": nodes,
+            "inventory": [{"node": n, "sku": s, "qty": q} for (n, s), q in stock.items()],
+            "orders": list(orders),
+        }
+    )
 
 
 def alloc(p: Problem, *rows: tuple[str, str, str, int]) -> Allocations:
@@ -170,8 +205,9 @@ def test_shipment_cost_is_zero_when_free() -> None:
 
 
 def test_shipment_cost_works_on_arrays() -> None:
-    out = cost.shipment_cost(np.array([1.0, 2.0]), np.array([0.1, 0.5]), np.array([10.0, 4.0]),
-                             np.array([0.0, 1.0]))
+    out = cost.shipment_cost(
+        np.array([1.0, 2.0]), np.array([0.1, 0.5]), np.array([10.0, 4.0]), np.array([0.0, 1.0])
+    )
     assert out.tolist() == pytest.approx([2.0, 0.0])
 
 
@@ -195,8 +231,13 @@ def _eligible_by_the_book(ship: bool, pickup: bool, own: bool, transfers: bool) 
     return own or (ship and transfers)
 
 
-FLAGS = [(a, b, c, d) for a in (False, True) for b in (False, True) for c in (False, True)
-         for d in (False, True)]
+FLAGS = [
+    (a, b, c, d)
+    for a in (False, True)
+    for b in (False, True)
+    for c in (False, True)
+    for d in (False, True)
+]
 
 
 @pytest.mark.parametrize(("ship", "pickup", "own", "transfers"), FLAGS)
@@ -258,12 +299,15 @@ def test_an_order_split_over_two_nodes_pays_the_split_penalty_once() -> None:
 
 def test_an_order_split_over_three_nodes_pays_the_split_penalty_twice() -> None:
     p = problem(order("O-1", ("SKU-A", 3), ("SKU-B", 1)))
-    r = evaluate(p, alloc(
+    r = evaluate(
         p,
-        ("O-1", "O-1-1", "DC-LYON", 2),
-        ("O-1", "O-1-1", "DC-MRS", 1),
-        ("O-1", "O-1-2", "ST-VER", 1),
-    ))
+        alloc(
+            p,
+            ("O-1", "O-1-1", "DC-LYON", 2),
+            ("O-1", "O-1-1", "DC-MRS", 1),
+            ("O-1", "O-1-2", "ST-VER", 1),
+        ),
+    )
     shipping = (
         (4.5 + 0.006 * D_LYON_PARIS)
         + (3.0 + 0.01 * D_MARSEILLE_PARIS)
@@ -366,15 +410,20 @@ def test_the_total_is_the_sum_of_its_parts_in_every_example() -> None:
     )
     a = alloc(
         p,
-        ("O-1", "O-1-1", "DC-LYON", 2), ("O-1", "O-1-1", "DC-MRS", 1),
+        ("O-1", "O-1-1", "DC-LYON", 2),
+        ("O-1", "O-1-1", "DC-MRS", 1),
         ("O-1", "O-1-2", "ST-VER", 1),
-        ("O-P", "O-P-1", "ST-GRE", 1), ("O-P", "O-P-1", "DC-LYON", 1),
+        ("O-P", "O-P-1", "ST-GRE", 1),
+        ("O-P", "O-P-1", "DC-LYON", 1),
     )
     c = evaluate(p, a).cost
     assert c.total == pytest.approx(parts_sum(c), rel=1e-12)
     shipping = (
-        (4.5 + 0.006 * D_LYON_PARIS) + (3.0 + 0.01 * D_MARSEILLE_PARIS)
-        + (2.0 + 0.02 * D_VERSAILLES_PARIS) + 0.0 + (4.5 + 0.006 * D_LYON_GRENOBLE)
+        (4.5 + 0.006 * D_LYON_PARIS)
+        + (3.0 + 0.01 * D_MARSEILLE_PARIS)
+        + (2.0 + 0.02 * D_VERSAILLES_PARIS)
+        + 0.0
+        + (4.5 + 0.006 * D_LYON_GRENOBLE)
     )
     handling = 2 * 0.35 + 0.5 + 0.2 + 0.25 + 0.35
     split = 1.5 * 2 + 1.5 * 1
@@ -393,7 +442,10 @@ def test_make_plan_carries_the_evaluated_cost() -> None:
     assert plan.unfilled_qty.tolist() == r.unfilled_qty.tolist() == [1]
     assert plan.shipments.tolist() == [1]
     assert (plan.status, plan.mode, plan.lower_bound, plan.elapsed_s) == (
-        "feasible", "wave", 1.0, 0.5,
+        "feasible",
+        "wave",
+        1.0,
+        0.5,
     )
 
 
@@ -406,8 +458,9 @@ def reference_cost(p: Problem, a: Allocations) -> tuple[float, float, float, flo
     handling = 0.0
     ships: set[tuple[int, int]] = set()
     given_units = [0] * len(o.line_qty)
-    for oi, li, ni, q in zip(a.order.tolist(), a.line.tolist(), a.node.tolist(), a.qty.tolist(),
-                             strict=True):
+    for oi, li, ni, q in zip(
+        a.order.tolist(), a.line.tolist(), a.node.tolist(), a.qty.tolist(), strict=True
+    ):
         if q <= 0:
             continue
         handling += q * float(n.handling_cost[ni])
@@ -432,9 +485,14 @@ def problem_and_allocations(draw: st.DrawFn) -> tuple[Problem, Allocations]:
     rows = []
     for li in range(len(p.orders.line_qty)):
         for _ in range(draw(st.integers(0, 2))):
-            rows.append((int(p.orders.line_order[li]), li,
-                         draw(st.integers(0, len(p.nodes) - 1)),
-                         draw(st.integers(1, int(p.orders.line_qty[li])))))
+            rows.append(
+                (
+                    int(p.orders.line_order[li]),
+                    li,
+                    draw(st.integers(0, len(p.nodes) - 1)),
+                    draw(st.integers(1, int(p.orders.line_qty[li]))),
+                )
+            )
     return p, Allocations.from_rows(rows)
 
 
@@ -461,15 +519,21 @@ def test_a_feasible_plan_has_no_violations() -> None:
         order("O-1", ("SKU-A", 3), ("SKU-B", 1), max_shipments=2),
         order("O-P", ("SKU-B", 2), pickup="ST-GRE"),
         order("O-3", ("SKU-A", 1)),
-        stock={("DC-LYON", "SKU-A"): 3, ("DC-MRS", "SKU-A"): 1, ("DC-LYON", "SKU-B"): 2,
-               ("ST-GRE", "SKU-B"): 1},
+        stock={
+            ("DC-LYON", "SKU-A"): 3,
+            ("DC-MRS", "SKU-A"): 1,
+            ("DC-LYON", "SKU-B"): 2,
+            ("ST-GRE", "SKU-B"): 1,
+        },
         capacity={"DC-LYON": 5},
     )
     a = alloc(
         p,
-        ("O-1", "O-1-1", "DC-LYON", 2), ("O-1", "O-1-1", "DC-MRS", 1),
+        ("O-1", "O-1-1", "DC-LYON", 2),
+        ("O-1", "O-1-1", "DC-MRS", 1),
         ("O-1", "O-1-2", "DC-LYON", 1),
-        ("O-P", "O-P-1", "ST-GRE", 1), ("O-P", "O-P-1", "DC-LYON", 1),  # a transfer
+        ("O-P", "O-P-1", "ST-GRE", 1),
+        ("O-P", "O-P-1", "DC-LYON", 1),  # a transfer
         ("O-3", "O-3-1", "DC-LYON", 1),
     )
     # Every limit is met exactly: DC-LYON's 3 SKU-A and 2 SKU-B, its capacity 5, O-1's 2 shipments.
@@ -499,8 +563,9 @@ def test_two_lines_of_the_same_sku_share_a_nodes_stock() -> None:
 
 
 def test_two_orders_share_a_nodes_stock() -> None:
-    p = problem(order("O-1", ("SKU-A", 2)), order("O-2", ("SKU-A", 1)),
-                stock={("DC-LYON", "SKU-A"): 2})
+    p = problem(
+        order("O-1", ("SKU-A", 2)), order("O-2", ("SKU-A", 1)), stock={("DC-LYON", "SKU-A"): 2}
+    )
     (v,) = violations(p, alloc(p, ("O-1", "O-1-1", "DC-LYON", 2), ("O-2", "O-2-1", "DC-LYON", 1)))
     assert 'sku "SKU-A"' in v
 

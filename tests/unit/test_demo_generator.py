@@ -26,7 +26,6 @@ LAT_RANGE = (41.3, 51.2)
 LON_RANGE = (-5.3, 9.7)
 
 
-
 def small(seed: int) -> dict[str, Any]:
     return generate_problem(seed=seed, n_warehouses=3, n_stores=12, n_skus=40, n_orders=150)
 
@@ -77,7 +76,9 @@ def test_demo_parses_under_the_contract(demo: dict[str, Any]) -> None:
 def test_demo_preset_has_the_sizes_the_issue_asks_for(demo: dict[str, Any]) -> None:
     assert demo["version"] == 1
     assert demo["settings"] == {
-        "split_penalty": 1.5, "unfilled_penalty": 100.0, "allow_transfers": True,
+        "split_penalty": 1.5,
+        "unfilled_penalty": 100.0,
+        "allow_transfers": True,
     }
     assert len(by_kind(demo, "warehouse")) == 4
     assert len(by_kind(demo, "store")) == 60
@@ -163,8 +164,9 @@ def test_stores_have_modest_capacity_and_warehouses_large(demo: dict[str, Any]) 
 
 def test_extra_stores_beyond_the_city_count_get_distinct_ids_and_places() -> None:
     n_cities = len(french_cities())
-    problem = generate_problem(seed=3, n_warehouses=2, n_stores=n_cities + 300, n_skus=20,
-                               n_orders=50)
+    problem = generate_problem(
+        seed=3, n_warehouses=2, n_stores=n_cities + 300, n_skus=20, n_orders=50
+    )
     stores = by_kind(problem, "store")
     assert len(stores) == n_cities + 300
     assert len({s["id"] for s in stores}) == len(stores)

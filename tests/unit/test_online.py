@@ -249,25 +249,58 @@ def _search_without_pruning(problem, order):
     eligible = np.empty(len(n), dtype=np.bool_)
     pickup = int(o.pickup_node[order]) if o.is_pickup[order] else -1
     kernels.eligibility_kernel(
-        n.can_ship, np.ones(len(n), dtype=np.bool_), bool(o.is_pickup[order]), pickup,
-        problem.settings.allow_transfers, eligible,
+        n.can_ship,
+        np.ones(len(n), dtype=np.bool_),
+        bool(o.is_pickup[order]),
+        pickup,
+        problem.settings.allow_transfers,
+        eligible,
     )
     cand, capc = np.empty(len(n), dtype=np.int64), np.empty(len(n), dtype=np.int64)
     cov = np.empty((len(n), n_u), dtype=np.int64)
     s = problem.settings
     m = kernels.coverage_kernel(
-        problem.stock, u_sku, u_dem, n_u, eligible, n.capacity, n.handling_cost,
-        s.unfilled_penalty, cand, cov, capc,
+        problem.stock,
+        u_sku,
+        u_dem,
+        n_u,
+        eligible,
+        n.capacity,
+        n.handling_cost,
+        s.unfilled_penalty,
+        cand,
+        cov,
+        capc,
     )
     f, h = np.empty(len(n)), np.empty(len(n))
     kernels.candidate_cost_kernel(
-        n.lat, n.lon, n.shipment_cost, n.cost_per_km, n.handling_cost, cand, m,
-        o.dest_lat[order], o.dest_lon[order], pickup, f, h,
+        n.lat,
+        n.lon,
+        n.shipment_cost,
+        n.cost_per_km,
+        n.handling_cost,
+        cand,
+        m,
+        o.dest_lat[order],
+        o.dest_lon[order],
+        pickup,
+        f,
+        h,
     )
     sel, alloc = np.empty(m + 1, dtype=np.int64), np.empty((n_u, m + 1), dtype=np.int64)
     _, cost = kernels.search_kernel(
-        f, h, cov, capc, u_dem, m, n_u, o.max_shipments[order], s.split_penalty,
-        s.unfilled_penalty, sel, alloc,
+        f,
+        h,
+        cov,
+        capc,
+        u_dem,
+        m,
+        n_u,
+        o.max_shipments[order],
+        s.split_penalty,
+        s.unfilled_penalty,
+        sel,
+        alloc,
     )
     return cost
 

@@ -26,8 +26,7 @@ from oms.sourcing.strategies import run_strategy
 from oms.sourcing.wave import counting_bound, reoptimise, solve_wave
 from tests.problems import problems, random_problem, random_problem_dict
 
-TINY = {"max_nodes": 4, "max_orders": 4, "n_skus": 2, "max_lines": 2, "max_qty": 2,
-        "max_stock": 2}
+TINY = {"max_nodes": 4, "max_orders": 4, "n_skus": 2, "max_lines": 2, "max_qty": 2, "max_stock": 2}
 MAX_PLANS = 3_000  # enumerations beyond this are skipped (hypothesis draws another problem)
 EPS = 1e-6
 
@@ -59,8 +58,7 @@ def all_feasible_plans(p: Problem) -> list[tuple[float, Allocations]]:
     per_line = [line_options(p, li) for li in range(len(o.line_qty))]
     for choice in itertools.product(*per_line):
         rows = [
-            (int(o.line_order[li]), li, n, k)
-            for li, picks in enumerate(choice) for n, k in picks
+            (int(o.line_order[li]), li, n, k) for li, picks in enumerate(choice) for n, k in picks
         ]
         alloc = Allocations.from_rows(rows)
         if not cost.violations(p, alloc):
