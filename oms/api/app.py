@@ -19,7 +19,14 @@ def create_app(state: AppState) -> FastAPI:
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         # Compile in the background: /healthz answers at once, /readyz once kernels are warm.
         threading.Thread(target=state.warm_up, name="oms-warm-up", daemon=True).start()
+        stop = threading.Event()
+        sweeper = threading.Thread(
+            target=state.sweep_forever, args=(stop,), name="oms-sweeper", daemon=True
+        )
+        sweeper.start()
         yield
+        stop.set()
+        sweeper.join(timeout=5)
         state.engine.dispose()
 
     app = FastAPI(title="OMS", version=__version__, lifespan=lifespan)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -13,6 +14,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from oms.db.engine import make_engine, make_session_factory, migrate, read_only
 from oms.db.uow import UnitOfWork
 from oms.promise.service import NetworkCache
+
+log = logging.getLogger("oms.api")
 
 
 @dataclass
@@ -42,6 +45,22 @@ class AppState:
     def unit_of_work(self) -> Iterator[UnitOfWork]:
         with UnitOfWork(self.sessions) as uow:
             yield uow
+
+    def sweep_once(self) -> int:
+        """Expire the reservations whose time is up, giving their units back; returns how many."""
+        from oms.orders.reservations import expire_due
+
+        with self.unit_of_work() as uow:
+            expired = expire_due(uow.session)
+            uow.commit()
+        return expired
+
+    def sweep_forever(self, stop: threading.Event, every_s: float = 30.0) -> None:
+        while not stop.wait(every_s):
+            try:
+                self.sweep_once()
+            except Exception:
+                log.exception("reservation sweep failed")
 
     def warm_up(self) -> None:
         """Compile the sourcing kernels; /readyz answers only once this is done."""

@@ -91,3 +91,13 @@ def test_bad_reservation_bodies_are_422_and_unknown_ids_404(api):
     assert r.status_code == 422 and "destination" in r.json()["detail"]
     r = api.client.get("/v1/reservations/nope", headers=api.checkout)
     assert r.status_code == 404 and r.json()["error"] == "not_found"
+
+
+def test_the_sweeper_expires_due_reservations_without_anyone_reading_them(api):
+    network(api)
+    reserve(api, body={**CART, "ttl_seconds": 1})
+    reserve(api, body={**CART, "ttl_seconds": 600})
+    assert available(api) == 7
+    time.sleep(1.2)
+    assert api.state.sweep_once() == 1
+    assert available(api) == 9
