@@ -1,0 +1,80 @@
+"""Many checkouts racing for a scarce SKU through the reservation service: exactly the available
+units are reserved, nothing more, nothing lost (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+from sqlalchemy import func, select
+
+from oms.db import ledger
+from oms.db.statuses import DeliveryMethod
+from oms.db.tables import Inventory, ReservationLine, Sku
+from oms.db.uow import run_transaction
+from oms.inventory import catalog
+from oms.orders.reservations import ReserveRequest, StockShortfall, reserve
+from oms.promise.service import NetworkCache
+
+NODES = [
+    {
+        "id": "DC-LYON",
+        "kind": "warehouse",
+        "lat": 45.76,
+        "lon": 4.84,
+        "can_ship": True,
+        "can_pickup": False,
+        "capacity_units": None,
+        "handling_cost": 0.35,
+        "shipment_cost": 4.5,
+        "cost_per_km": 0.006,
+    },
+    {
+        "id": "DC-PARIS",
+        "kind": "warehouse",
+        "lat": 48.85,
+        "lon": 2.35,
+        "can_ship": True,
+        "can_pickup": False,
+        "capacity_units": None,
+        "handling_cost": 0.35,
+        "shipment_cost": 4.5,
+        "cost_per_km": 0.006,
+    },
+]
+
+
+def seed(session_factory):
+    def work(session):
+        for node in NODES:
+            catalog.add_node(session, {**node, "timezone": "Europe/Paris"})
+        session.add(Sku(id="RARE", name="Rare", price_minor=999, currency="EUR"))
+        session.flush()
+        ledger.set_stock(session, "DC-LYON", "RARE", on_hand=4)
+        ledger.set_stock(session, "DC-PARIS", "RARE", on_hand=6)
+
+    run_transaction(session_factory, work)
+
+
+def test_32_checkouts_for_10_units_reserve_exactly_10(session_factory):
+    seed(session_factory)
+    cache = NetworkCache()
+    request = ReserveRequest([("RARE", 1)], 48.8, 2.3, DeliveryMethod.SHIP, None, 600)
+
+    def checkout(_: int) -> str:
+        try:
+            res = run_transaction(
+                session_factory, lambda s: reserve(s, cache, request, key=None)[0].id, attempts=20
+            )
+        except StockShortfall:
+            return "short"
+        return res
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        results = list(pool.map(checkout, range(32)))
+    won = [r for r in results if r != "short"]
+    assert len(won) == 10 and len(set(won)) == 10
+    with session_factory() as session:
+        reserved = session.scalar(select(func.sum(Inventory.reserved)))
+        held = session.scalar(select(func.sum(ReservationLine.qty)))
+        on_hand = session.scalar(select(func.sum(Inventory.on_hand)))
+    assert reserved == held == 10 and on_hand == 10
