@@ -11,3 +11,6 @@ os.environ.setdefault(
 
 # Targets are asserted only when asked: CI machines are shared and timing is noisy there.
 STRICT = os.environ.get("OMS_BENCH_STRICT") == "1"
+
+# The PostgreSQL cluster the integration tests start, for the reservation load benchmark.
+from tests.integration.conftest import pg_cluster, pg_url  # noqa: E402, F401

@@ -51,9 +51,13 @@ def test_bench_wave_target(benchmark: Any, target: str) -> None:
     assert plan.lower_bound is not None
     gap = plan.cost.total / plan.lower_bound - 1 if plan.lower_bound > 0 else float("inf")
     benchmark.extra_info.update(
-        orders=len(problem.orders), nodes=len(problem.nodes), time_limit_s=limit,
-        elapsed_s=round(plan.elapsed_s, 2), status=plan.status,
-        cost=round(plan.cost.total, 2), bound=round(plan.lower_bound, 2),
+        orders=len(problem.orders),
+        nodes=len(problem.nodes),
+        time_limit_s=limit,
+        elapsed_s=round(plan.elapsed_s, 2),
+        status=plan.status,
+        cost=round(plan.cost.total, 2),
+        bound=round(plan.lower_bound, 2),
         gap_to_bound_pct=round(100 * gap, 3),
         **{k: v for k, v in plan.extra["search"].items() if k != "seed_cost"},
         **savings(plan, problem),

@@ -38,3 +38,10 @@ def create_app(state: AppState) -> FastAPI:
     app.include_router(reservations.router)
     app.include_router(orders.router)
     return app
+
+
+def app_from_env() -> FastAPI:
+    """For `uvicorn --factory oms.api.app:app_from_env`: the database OMS_DATABASE_URL names."""
+    from oms.config import get_settings
+
+    return create_app(AppState.open(get_settings().database_url))

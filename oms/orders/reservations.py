@@ -24,7 +24,7 @@ from oms.db.uow import EventLog
 from oms.domain.errors import ConflictError, NotFoundError, ValidationError
 from oms.inventory.atp import Shortfall
 from oms.inventory.errors import InsufficientStock, UnknownNode
-from oms.promise.service import NetworkCache, capacity_left, check_skus, stock_snapshot
+from oms.promise.service import NetworkCache, check_skus, stock_snapshot
 from oms.sourcing.online import OrderDecision
 
 MAX_TTL_S = 7 * 24 * 3600
@@ -121,7 +121,7 @@ def _validate(session: Session, cache: NetworkCache, req: ReserveRequest) -> Non
         problems.append("destination: a ship reservation needs a destination")
     if problems:
         raise ValidationError(problems)
-    check_skus(session, [s for s, _ in req.lines])
+    check_skus(session, [s for s, _ in req.lines], cache)
     if req.pickup_node is not None:
         network, _ = cache.get(session)
         if req.pickup_node not in network.index:
@@ -172,7 +172,7 @@ def _source(
     stock = stock_snapshot(session, network, skus)
     sku_index = np.array([row[s] for s, _ in req.lines], dtype=np.int64)
     qty = np.array([q for _, q in req.lines], dtype=np.int64)
-    cap = capacity_left(session, network)
+    cap = cache.capacity_left(session, network)  # capacity is a soft input: a second old is fine
     if req.method is DeliveryMethod.PICKUP:
         assert req.pickup_node is not None
         store = network.index[req.pickup_node]

@@ -3,8 +3,10 @@ promise planner. Reads stock; reserves nothing."""
 
 from __future__ import annotations
 
+import math
 import threading
 from datetime import UTC, date, datetime, time, timedelta
+from time import monotonic
 
 import numpy as np
 from sqlalchemy import Integer, cast, func, select
@@ -51,15 +53,26 @@ def node_info(row: Node) -> NodeInfo:
 
 
 class NetworkCache:
-    """The network and its sourcer, rebuilt when the nodes change (cheap signature check)."""
+    """The network and its sourcer, rebuilt when the nodes change, plus slow-moving reads.
 
-    def __init__(self) -> None:
+    The node signature, the known SKUs and the capacity left are re-read at most every
+    `refresh_s` seconds: they change rarely, and a promise is advice (a hold re-checks stock)."""
+
+    def __init__(self, refresh_s: float = 1.0) -> None:
+        self.refresh_s = refresh_s
         self._lock = threading.Lock()
         self._signature: tuple[object, ...] | None = None
         self._network: Network | None = None
         self._sourcer: OnlineSourcer | None = None
+        self._checked = -math.inf
+        self._skus: tuple[float, frozenset[str]] = (-math.inf, frozenset())
+        self._capacity: tuple[float, np.ndarray | None] = (-math.inf, None)
 
     def get(self, session: Session) -> tuple[Network, OnlineSourcer]:
+        now = monotonic()
+        with self._lock:
+            if self._network is not None and self._sourcer is not None and now < self._checked:
+                return self._network, self._sourcer
         signature = tuple(
             session.execute(
                 select(
@@ -73,7 +86,24 @@ class NetworkCache:
                 self._network = Network([node_info(r) for r in rows])
                 self._sourcer = OnlineSourcer(self._network.arrays, SOURCING)
                 self._signature = signature
+                self._capacity = (-math.inf, None)
+            self._checked = now + self.refresh_s
             return self._network, self._sourcer
+
+    def known_skus(self, session: Session, wanted: list[str]) -> frozenset[str]:
+        at, skus = self._skus
+        if monotonic() < at and all(s in skus for s in wanted):
+            return skus
+        skus = frozenset(session.scalars(select(Sku.id)))
+        self._skus = (monotonic() + self.refresh_s, skus)
+        return skus
+
+    def capacity_left(self, session: Session, network: Network) -> np.ndarray:
+        at, cap = self._capacity
+        if cap is None or monotonic() >= at or len(cap) != len(network):
+            cap = capacity_left(session, network)
+            self._capacity = (monotonic() + self.refresh_s, cap)
+        return cap
 
 
 def stock_snapshot(session: Session, network: Network, skus: list[str]) -> np.ndarray:
@@ -100,10 +130,15 @@ def capacity_left(session: Session, network: Network) -> np.ndarray:
     return np.maximum(left, 0)
 
 
-def check_skus(session: Session, line_skus: list[str]) -> list[str]:
+def check_skus(
+    session: Session, line_skus: list[str], cache: NetworkCache | None = None
+) -> list[str]:
     """The distinct SKUs of a cart, in order; UnknownSku for the first one not in the catalog."""
     skus = list(dict.fromkeys(line_skus))
-    known = set(session.scalars(select(Sku.id).where(Sku.id.in_(skus))))
+    if cache is not None:
+        known: frozenset[str] | set[str] = cache.known_skus(session, skus)
+    else:
+        known = set(session.scalars(select(Sku.id).where(Sku.id.in_(skus))))
     for sku in skus:
         if sku not in known:
             raise UnknownSku(sku)
@@ -118,7 +153,7 @@ def promise_for(
     lon: float,
     now: datetime | None = None,
 ) -> PromiseResult:
-    skus = check_skus(session, [s for s, _ in lines])
+    skus = check_skus(session, [s for s, _ in lines], cache)
     network, sourcer = cache.get(session)
     stock = stock_snapshot(session, network, skus)
     row = {s: k for k, s in enumerate(skus)}
@@ -130,5 +165,10 @@ def promise_for(
         lon=lon,
     )
     return promise(
-        network, sourcer, stock, capacity_left(session, network), cart, now or datetime.now(UTC)
+        network,
+        sourcer,
+        stock,
+        cache.capacity_left(session, network),
+        cart,
+        now or datetime.now(UTC),
     )

@@ -1,0 +1,142 @@
+"""The service under load on loopback (issue 4): promise requests per second and p50/p99 over
+HTTP on SQLite next to a bare FastAPI ceiling served the same way; reservations per second on
+PostgreSQL with 64 concurrent clients, and the oversell count (must be 0).
+
+Targets: promise >= 50% of the ceiling and >= 2,000 req/s with p99 <= 20 ms; >= 500
+reservations/s. wrk (Debian's package; .ci/run installs it) drives the load; each run is bounded.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from benchmarks.conftest import STRICT
+from benchmarks.serving import have_wrk, uvicorn_server, wrk_post
+from oms.api.auth import create_key
+from oms.db import ledger
+from oms.db.engine import make_engine, make_session_factory, migrate
+from oms.db.statuses import ReservationStatus
+from oms.db.tables import Inventory, Node, Reservation, ReservationLine, Sku
+from oms.seed import seed_network
+
+pytestmark = pytest.mark.skipif(not have_wrk(), reason="wrk is not installed (.ci/run installs it)")
+DEMO = Path(__file__).resolve().parents[1] / "scenarios" / "demo-fr.json"
+CART = {"lines": [{"sku": "SKU-00001", "qty": 1}], "destination": {"lat": 48.85, "lon": 2.35}}
+APP = "oms.api.app:app_from_env"
+
+
+def seeded(url: str, extra_stock: dict[str, int] | None = None) -> str:
+    """Migrate and seed the demo network; returns a checkout key."""
+    migrate(url)
+    engine = make_engine(url)
+    with make_session_factory(engine)() as session:
+        seed_network(session, DEMO)
+        if extra_stock:  # the load must not run into the DCs' daily capacity instead of stock
+            for node in ("DC-PARIS", "DC-LYON"):
+                session.get(Node, node).capacity_units = None  # type: ignore[union-attr]
+        for sku, qty in (extra_stock or {}).items():
+            session.add(Sku(id=sku, name=sku, price_minor=100, currency="EUR"))
+            session.flush()
+            for node in ("DC-PARIS", "DC-LYON"):
+                ledger.set_stock(session, node, sku, on_hand=qty)
+        key = create_key(session, "checkout")
+        session.commit()
+    engine.dispose()
+    return key
+
+
+def test_bench_promise_over_http_next_to_the_ceiling(benchmark: Any, tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'oms.db'}"
+    key = seeded(url)
+    figures: dict[str, Any] = {}
+
+    def run() -> None:
+        with uvicorn_server("benchmarks.ceiling_app:app", {}, factory=False, ready="/docs") as base:
+            figures["ceiling"] = wrk_post(base + "/echo", CART, {})
+        env = {"OMS_DATABASE_URL": url}
+        with uvicorn_server(APP, env, factory=True, ready="/readyz") as base:
+            figures["promise"] = wrk_post(base + "/v1/promise", CART, {"X-API-Key": key})
+
+    benchmark.pedantic(run, rounds=1, iterations=1)
+    ceiling, promise = figures["ceiling"], figures["promise"]
+    share = promise.requests_per_s / ceiling.requests_per_s
+    benchmark.extra_info.update(
+        promise_rps=promise.requests_per_s,
+        promise_p50_ms=promise.p50_ms,
+        promise_p99_ms=promise.p99_ms,
+        ceiling_rps=ceiling.requests_per_s,
+        ceiling_p99_ms=ceiling.p99_ms,
+        share_of_ceiling=round(share, 3),
+    )
+    print(f"\npromise {promise} ceiling {ceiling} share {share:.1%}")
+    assert promise.non_2xx == 0
+    if STRICT:
+        assert share >= 0.5 and promise.requests_per_s >= 2000 and promise.p99_ms <= 20
+
+
+def test_bench_reservations_on_postgresql_with_64_clients(benchmark: Any, pg_url: str) -> None:
+    stock = {f"BENCH-{k:02d}": 100_000 for k in range(50)} | {"SCARCE": 50}
+    key = seeded(pg_url, stock)
+    # Checkouts spread over 50 SKUs (a hot single SKU serialises on its row lock: see SCARCE).
+    body = [
+        {**CART, "lines": [{"sku": f"BENCH-{k:02d}", "qty": 1}], "ttl_seconds": 3600}
+        for k in range(50)
+    ]
+    scarce = {**body[0], "lines": [{"sku": "SCARCE", "qty": 1}]}
+    figures: dict[str, Any] = {}
+
+    def run() -> None:
+        env = {"OMS_DATABASE_URL": pg_url}
+        with uvicorn_server(APP, env, factory=True, ready="/readyz") as base:
+            headers = {"X-API-Key": key}
+            figures["load"] = wrk_post(base + "/v1/reservations", body, headers, connections=64)
+            figures["scarce"] = wrk_post(
+                base + "/v1/reservations", scarce, headers, seconds=2, connections=64
+            )
+
+    benchmark.pedantic(run, rounds=1, iterations=1)
+    load = figures["load"]
+    oversold, held_scarce = oversell_count(pg_url)
+    benchmark.extra_info.update(
+        reservations_per_s=load.requests_per_s,
+        p50_ms=load.p50_ms,
+        p99_ms=load.p99_ms,
+        refused=load.non_2xx,
+        oversold_units=oversold,
+        scarce_held=held_scarce,
+    )
+    print(f"\nreservations {load}; oversold {oversold}; scarce held {held_scarce} of 100")
+    assert oversold == 0 and held_scarce == 100
+    assert load.non_2xx == 0
+    if STRICT:
+        assert load.requests_per_s >= 500
+
+
+def oversell_count(url: str) -> tuple[int, int]:
+    """Units reserved beyond on_hand, plus any gap between the ledger's reserved units and the
+    active reservations' lines; and the units of SCARCE held (2 x 50 in stock)."""
+    engine = make_engine(url)
+    with make_session_factory(engine)() as session:
+        beyond = session.scalar(
+            select(func.coalesce(func.sum(Inventory.reserved - Inventory.on_hand), 0)).where(
+                Inventory.reserved > Inventory.on_hand
+            )
+        )
+        reserved = session.scalar(select(func.coalesce(func.sum(Inventory.reserved), 0)))
+        active = select(Reservation.id).where(Reservation.status == ReservationStatus.ACTIVE)
+        lines = session.scalar(
+            select(func.coalesce(func.sum(ReservationLine.qty), 0)).where(
+                ReservationLine.reservation_id.in_(active)
+            )
+        )
+        scarce = session.scalar(
+            select(func.coalesce(func.sum(Inventory.reserved), 0)).where(
+                Inventory.sku_id == "SCARCE"
+            )
+        )
+    engine.dispose()
+    return int(beyond) + abs(int(reserved) - int(lines)), int(scarce)
