@@ -90,9 +90,10 @@ def longitude(v: Any) -> str | None:
     return is_number(v) or (None if -180.0 <= v <= 180.0 else "must be within [-180, 180]")
 
 
-def records(
+def records_plain(
     data: Mapping[str, Any], key: str, probs: Problems, owner: str = "problem"
-) -> Iterator[tuple[str, Any]]:
+) -> Iterator[tuple[int, Mapping[str, Any]]]:
+    """The objects of the list `data[key]` with their index; other items are reported."""
     items = data.get(key, MISSING)
     if items is MISSING:
         probs.add(owner, f'missing field "{key}"')
@@ -102,18 +103,19 @@ def records(
         return
     for i, rec in enumerate(items):
         if isinstance(rec, dict):
-            yield record_name(key, i, rec), rec
+            yield i, rec
         else:
             probs.add(f"{key}[{i}]", "must be an object")
+
+
+def records(
+    data: Mapping[str, Any], key: str, probs: Problems, owner: str = "problem"
+) -> Iterator[tuple[str, Any]]:
+    """The same objects, each with the name that messages use for it."""
+    for i, rec in records_plain(data, key, probs, owner):
+        yield record_name(key, i, rec), rec
 
 
 def record_name(key: str, i: int, rec: Mapping[str, Any]) -> str:
     rid = rec.get("id")
     return f'{key}[{i}] (id "{rid}")' if isinstance(rid, str) else f"{key}[{i}]"
-
-
-def records_plain(
-    data: Mapping[str, Any], key: str, probs: Problems, owner: str = "problem"
-) -> Iterator[tuple[int, Mapping[str, Any]]]:
-    for where, rec in records(data, key, probs, owner):
-        yield int(where.split("[", 1)[1].split("]", 1)[0]), rec
