@@ -42,7 +42,7 @@ def error_body(code: str, detail: str, **extra: Any) -> dict[str, Any]:
 
 async def _oms_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, OmsError)
-    extra: dict[str, Any] = getattr(exc, "extra", lambda: {})()
+    extra = exc.extra()
     status = STATUS_BY_CODE.get(exc.code, 400)
     return JSONResponse(error_body(exc.code, exc.detail, **extra), status_code=status)
 

@@ -7,6 +7,7 @@ HTTP statuses or exit codes. No transport details live here.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 
 class OmsError(Exception):
@@ -17,6 +18,10 @@ class OmsError(Exception):
     def __init__(self, detail: str) -> None:
         super().__init__(detail)
         self.detail = detail
+
+    def extra(self) -> dict[str, Any]:
+        """Fields beyond code and detail that a caller needs to act (e.g. every shortfall)."""
+        return {}
 
 
 class ValidationError(OmsError):

@@ -21,10 +21,9 @@ from oms.db import ledger
 from oms.db.statuses import Aggregate, DeliveryMethod, ReservationStatus
 from oms.db.tables import Reservation, ReservationLine
 from oms.db.uow import EventLog
-from oms.domain.errors import ConflictError, NotFoundError, ValidationError
-from oms.inventory.atp import Shortfall
-from oms.inventory.errors import InsufficientStock, UnknownNode
-from oms.promise.service import NetworkCache, check_skus, stock_snapshot
+from oms.domain.errors import ConflictError, NotFoundError, OmsError, ValidationError
+from oms.inventory.errors import UnknownNode
+from oms.promise.service import NetworkCache, check_skus, snapshot_cart
 from oms.sourcing.online import OrderDecision
 
 MAX_TTL_S = 7 * 24 * 3600
@@ -47,15 +46,17 @@ class ReserveRequest:
         return hashlib.sha256(body.encode()).hexdigest()
 
 
-class StockShortfall(InsufficientStock):
+class StockShortfall(OmsError):
     """Insufficient stock for a cart, per SKU: what was asked and what could be had."""
 
+    code = "insufficient_stock"
+
     def __init__(self, short: list[tuple[str, int, int]]) -> None:
-        super().__init__([Shortfall("*", s, r, a) for s, r, a in short])
-        self.short = short
-        self.detail = "insufficient stock: " + "; ".join(
-            f'sku "{s}": requested {r}, available {a}' for s, r, a in short
+        super().__init__(
+            "insufficient stock: "
+            + "; ".join(f'sku "{s}": requested {r}, available {a}' for s, r, a in short)
         )
+        self.short = short
 
     def extra(self) -> dict[str, object]:
         return {
@@ -164,26 +165,20 @@ def short_after_race(session: Session, req: ReserveRequest) -> list[tuple[str, i
 def _source(
     session: Session, cache: NetworkCache, req: ReserveRequest
 ) -> tuple[OrderDecision, list[str]]:
-    import numpy as np
-
-    network, sourcer = cache.get(session)
-    skus = list(dict.fromkeys(s for s, _ in req.lines))
-    row = {s: k for k, s in enumerate(skus)}
-    stock = stock_snapshot(session, network, skus)
-    sku_index = np.array([row[s] for s, _ in req.lines], dtype=np.int64)
-    qty = np.array([q for _, q in req.lines], dtype=np.int64)
-    cap = cache.capacity_left(session, network)  # capacity is a soft input: a second old is fine
+    """The cheapest plan for the request on a fresh snapshot: shipped, or at its pickup store."""
+    lat, lon, store = req.lat, req.lon, -1
     if req.method is DeliveryMethod.PICKUP:
         assert req.pickup_node is not None
+        network, _ = cache.get(session)
         store = network.index[req.pickup_node]
-        node = network.nodes[store]
-        decision = sourcer.source_order(
-            stock, cap, sku_index, qty, node.lat, node.lon, pickup_node=store
-        )
-    else:
-        assert req.lat is not None and req.lon is not None
-        decision = sourcer.source_order(stock, cap, sku_index, qty, req.lat, req.lon)
-    return decision, [s for s, _ in req.lines]
+        lat, lon = network.nodes[store].lat, network.nodes[store].lon
+    assert lat is not None and lon is not None
+    snap = snapshot_cart(session, cache, req.lines, lat, lon)
+    c = snap.cart
+    decision = snap.sourcer.source_order(
+        snap.stock, snap.capacity, c.sku_index, c.qty, c.lat, c.lon, pickup_node=store
+    )
+    return decision, c.skus
 
 
 def get_reservation(session: Session, rid: str, now: datetime | None = None) -> Reservation:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import threading
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from time import monotonic
 
@@ -145,17 +146,24 @@ def check_skus(
     return skus
 
 
-def promise_for(
-    session: Session,
-    cache: NetworkCache,
-    lines: list[tuple[str, int]],
-    lat: float,
-    lon: float,
-    now: datetime | None = None,
-) -> PromiseResult:
+@dataclass(frozen=True)
+class CartSnapshot:
+    """What sourcing a cart needs, read once: the network, its sourcer, the cart as arrays,
+    the ATP of the cart's SKUs and the capacity left."""
+
+    network: Network
+    sourcer: OnlineSourcer
+    cart: Cart
+    stock: np.ndarray
+    capacity: np.ndarray
+
+
+def snapshot_cart(
+    session: Session, cache: NetworkCache, lines: list[tuple[str, int]], lat: float, lon: float
+) -> CartSnapshot:
+    """Known SKUs only (UnknownSku otherwise); one stock read for the distinct SKUs."""
     skus = check_skus(session, [s for s, _ in lines], cache)
     network, sourcer = cache.get(session)
-    stock = stock_snapshot(session, network, skus)
     row = {s: k for k, s in enumerate(skus)}
     cart = Cart(
         skus=[s for s, _ in lines],
@@ -164,11 +172,29 @@ def promise_for(
         lat=lat,
         lon=lon,
     )
-    return promise(
+    return CartSnapshot(
         network,
         sourcer,
-        stock,
-        cache.capacity_left(session, network),
         cart,
+        stock_snapshot(session, network, skus),
+        cache.capacity_left(session, network),  # capacity is a soft input: a second old is fine
+    )
+
+
+def promise_for(
+    session: Session,
+    cache: NetworkCache,
+    lines: list[tuple[str, int]],
+    lat: float,
+    lon: float,
+    now: datetime | None = None,
+) -> PromiseResult:
+    snap = snapshot_cart(session, cache, lines, lat, lon)
+    return promise(
+        snap.network,
+        snap.sourcer,
+        snap.stock,
+        snap.capacity,
+        snap.cart,
         now or datetime.now(UTC),
     )
