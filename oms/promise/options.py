@@ -22,6 +22,7 @@ from oms.promise import (
     ship_date,
     transfer_ready_at,
 )
+from oms.sourcing import kernels
 from oms.sourcing.contract import I64
 from oms.sourcing.network import Network
 from oms.sourcing.online import OnlineSourcer, OrderDecision
@@ -114,9 +115,9 @@ def nearest_pickup_stores(network: Network, lat: float, lon: float, k: int) -> l
     stores = network.pickup_stores()
     if not stores:
         return []
-    a = network.arrays.floats
-    idx = np.array(stores)
-    km = haversine_km(a[0, idx], a[1, idx], np.full(len(idx), lat), np.full(len(idx), lon))
+    a, idx = network.arrays.floats, np.array(stores)
+    node_lat, node_lon = a[kernels.LAT, idx], a[kernels.LON, idx]
+    km = haversine_km(node_lat, node_lon, np.full(len(idx), lat), np.full(len(idx), lon))
     return [stores[i] for i in np.argsort(km, kind="stable")[:k].tolist()]
 
 
