@@ -24,5 +24,5 @@ class Cart(BaseModel):
 
 
 @app.post("/echo")
-def echo(cart: Cart) -> Cart:
+async def echo(cart: Cart) -> Cart:  # async, like /v1/promise: no thread hop (the faster ceiling)
     return cart

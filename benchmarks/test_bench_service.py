@@ -26,6 +26,17 @@ from oms.seed import seed_network
 pytestmark = pytest.mark.skipif(not have_wrk(), reason="wrk is not installed (.ci/run installs it)")
 DEMO = Path(__file__).resolve().parents[1] / "scenarios" / "demo-fr.json"
 CART = {"lines": [{"sku": "SKU-00001", "qty": 1}], "destination": {"lat": 48.85, "lon": 2.35}}
+# Checkout traffic: carts of 1-3 popular SKUs to the largest French cities.
+CITIES = [(48.85, 2.35), (45.76, 4.84), (43.30, 5.37), (43.60, 1.44), (50.63, 3.06), (47.22, -1.55)]
+CARTS = [
+    {
+        "lines": [
+            {"sku": f"SKU-{(k * 7 + j) % 40 + 1:05d}", "qty": 1 + j % 2} for j in range(1 + k % 3)
+        ],
+        "destination": {"lat": CITIES[k % 6][0], "lon": CITIES[k % 6][1]},
+    }
+    for k in range(48)
+]
 APP = "oms.api.app:app_from_env"
 
 
@@ -59,7 +70,7 @@ def test_bench_promise_over_http_next_to_the_ceiling(benchmark: Any, tmp_path: P
             figures["ceiling"] = wrk_post(base + "/echo", CART, {})
         env = {"OMS_DATABASE_URL": url}
         with uvicorn_server(APP, env, factory=True, ready="/readyz") as base:
-            figures["promise"] = wrk_post(base + "/v1/promise", CART, {"X-API-Key": key})
+            figures["promise"] = wrk_post(base + "/v1/promise", CARTS, {"X-API-Key": key})
 
     benchmark.pedantic(run, rounds=1, iterations=1)
     ceiling, promise = figures["ceiling"], figures["promise"]

@@ -5,9 +5,10 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
+from time import monotonic
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from oms.db.statuses import ApiRole
 from oms.db.tables import ApiKey, Node
@@ -51,6 +52,30 @@ def create_key(session: Session, role: str, node_id: str | None = None) -> str:
         ApiKey(id=secrets.token_hex(8), key_hash=hash_key(raw), role=api_role, node_id=node_id)
     )
     return raw
+
+
+class KeyCache:
+    """Principals of keys seen lately, so a request does not pay a query to authenticate.
+
+    A revoked key keeps working for at most ``ttl_s`` seconds."""
+
+    def __init__(self, ttl_s: float = 5.0) -> None:
+        self.ttl_s = ttl_s
+        self._known: dict[str, tuple[float, Principal]] = {}
+
+    def principal(self, raw: str | None, sessions: sessionmaker[Session]) -> Principal:
+        if not raw:
+            raise UnauthorizedError("missing X-API-Key header")
+        digest = hash_key(raw)
+        hit = self._known.get(digest)
+        if hit is not None and hit[0] > monotonic():
+            return hit[1]
+        with sessions() as session:
+            who = authenticate(session, raw)
+        if len(self._known) > 10_000:  # bounded: unknown keys are never kept, known ones few
+            self._known.clear()
+        self._known[digest] = (monotonic() + self.ttl_s, who)
+        return who
 
 
 def authenticate(session: Session, raw: str | None) -> Principal:

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from oms.api.auth import KeyCache, Principal
+from oms.db import changes
 from oms.db.engine import make_engine, make_session_factory, migrate, read_only
 from oms.db.uow import UnitOfWork
 from oms.promise.service import NetworkCache
@@ -25,6 +27,11 @@ class AppState:
     readers: sessionmaker[Session]
     warm: threading.Event = field(default_factory=threading.Event)
     networks: NetworkCache = field(default_factory=NetworkCache)
+    keys: KeyCache = field(default_factory=KeyCache)
+
+    def __post_init__(self) -> None:
+        # Commits through this app drop the cached stock and network they changed.
+        changes.on_commit(self.sessions, self.networks.changed)
 
     @staticmethod
     def open(database_url: str, *, run_migrations: bool = True) -> AppState:
@@ -35,6 +42,10 @@ class AppState:
         return AppState(
             engine, make_session_factory(engine), make_session_factory(read_only(engine))
         )
+
+    def authenticate(self, raw_key: str | None) -> Principal:
+        """The key's principal; a known key costs no SQL for ``KeyCache.ttl_s`` seconds."""
+        return self.keys.principal(raw_key, self.readers)
 
     @contextmanager
     def read_session(self) -> Iterator[Session]:

@@ -26,6 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from oms.db import changes
 from oms.db.tables import Inventory, Node, Sku
 from oms.inventory.atp import StockLevel
 from oms.inventory.errors import UnknownNode, UnknownSku
@@ -74,6 +75,7 @@ def run(
 ) -> StockLevel | None:
     """Execute one of the statements above on a row; its new levels, or None when the row is
     missing or the guard refused."""
+    changes.stock_changed(session, sku_id)
     return _level(session.execute(stmt, {"n": node_id, "s": sku_id, "q": qty, **kw}).first())
 
 

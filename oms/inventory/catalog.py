@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from oms.db import changes
 from oms.db.statuses import Aggregate
 from oms.db.tables import Inventory, Node, Sku
 from oms.db.uow import EventLog
@@ -33,6 +34,7 @@ def add_node(session: Session, fields: dict[str, Any]) -> Node:
     node = Node(**fields)
     session.add(node)
     session.flush()
+    changes.nodes_changed(session)
     EventLog.record(session, "NodeAdded", Aggregate.NODE, node_id, _jsonable(fields))
     return node
 
@@ -52,6 +54,7 @@ def set_node_enabled(session: Session, node_id: str, enabled: bool) -> Node:
     """Disable a node in an outage: sourcing skips it until it is enabled again."""
     node = get_node(session, node_id)
     node.enabled = enabled
+    changes.nodes_changed(session)
     EventLog.record(
         session, "NodeEnabled" if enabled else "NodeDisabled", Aggregate.NODE, node_id, {}
     )

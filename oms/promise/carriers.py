@@ -72,8 +72,15 @@ def delivery_date(
 ) -> date:
     """Date the parcel reaches the customer: `ship_date` plus the transit, where a day counts
     only if it is one of the carrier's delivery days and not a holiday."""
+    return arrival_date(service, ship_date, service.transit_days(distance_km), holidays)
+
+
+def arrival_date(
+    service: CarrierService, ship_date: date, transit_days: int, holidays: frozenset[date]
+) -> date:
+    """`ship_date` plus `transit_days` of the carrier's delivery days that are not holidays."""
 
     def delivers(day: date) -> bool:
         return day.weekday() in service.delivery_days and day not in holidays
 
-    return nth_day_after(ship_date, service.transit_days(distance_km), delivers)
+    return nth_day_after(ship_date, transit_days, delivers)

@@ -11,18 +11,8 @@ from datetime import date, datetime
 
 import numpy as np
 
-from oms.domain.geo import haversine_km
-from oms.promise import (
-    EXPRESS,
-    FRENCH_HOLIDAYS,
-    STANDARD,
-    CarrierService,
-    pickup_ready_at,
-    promise_dates,
-    ship_date,
-    transfer_ready_at,
-)
-from oms.sourcing import kernels
+from oms.promise import EXPRESS, STANDARD
+from oms.promise.option_dates import OptionDates
 from oms.sourcing.contract import I64
 from oms.sourcing.network import Network
 from oms.sourcing.online import OnlineSourcer, OrderDecision
@@ -66,40 +56,35 @@ def allocations_of(network: Network, decision: OrderDecision) -> list[tuple[int,
 
 
 def ship_options(
-    network: Network, decision: OrderDecision, cart: Cart, now: datetime
+    network: Network, decision: OrderDecision, cart: Cart, dates: OptionDates, now: datetime
 ) -> list[Option]:
     nodes = sorted(set(decision.node.tolist()))
+    km = [network.km_to_point(n, cart.lat, cart.lon) for n in nodes]
+    allocations = allocations_of(network, decision)
     options = []
     for service, extra in ((STANDARD, 0.0), (EXPRESS, EXPRESS_SURCHARGE * len(nodes))):
-        arrives = max(_delivery(network, n, service, cart, now) for n in nodes)
+        arrives = max(dates.delivery(n, service, k, now) for n, k in zip(nodes, km, strict=True))
         options.append(
             Option(
                 id=service.name,
                 method="ship",
                 service=service.name,
                 cost=round(decision.cost + extra, 2),
-                allocations=allocations_of(network, decision),
+                allocations=allocations,
                 delivery_date=arrives,
             )
         )
     return options
 
 
-def _delivery(network: Network, n: int, service: CarrierService, cart: Cart, now: datetime) -> date:
-    node = network.nodes[n]
-    km = float(haversine_km(node.lat, node.lon, cart.lat, cart.lon))
-    return promise_dates(node.calendar, service, now, km, FRENCH_HOLIDAYS).delivery_date
-
-
-def pickup_option(network: Network, store: int, decision: OrderDecision, now: datetime) -> Option:
+def pickup_option(
+    network: Network, store: int, decision: OrderDecision, dates: OptionDates, now: datetime
+) -> Option:
     """Ready at the store: picked there when it holds everything, else when transfers arrive."""
     node = network.nodes[store]
-    ready = pickup_ready_at(node.calendar, now)
+    ready = dates.pick_ready(store, now)
     for n in set(decision.node.tolist()) - {store}:
-        source = network.nodes[n]
-        km = float(haversine_km(source.lat, source.lon, node.lat, node.lon))
-        leaves = ship_date(source.calendar, now)
-        ready = max(ready, transfer_ready_at(node.calendar, leaves, STANDARD.transit_days(km)))
+        ready = max(ready, dates.transfer_ready(n, store, now))
     return Option(
         id=f"pickup:{node.id}",
         method="pickup",
@@ -115,9 +100,7 @@ def nearest_pickup_stores(network: Network, lat: float, lon: float, k: int) -> l
     stores = network.pickup_stores()
     if not stores:
         return []
-    a, idx = network.arrays.floats, np.array(stores)
-    node_lat, node_lon = a[kernels.LAT, idx], a[kernels.LON, idx]
-    km = haversine_km(node_lat, node_lon, np.full(len(idx), lat), np.full(len(idx), lon))
+    km = network.km_to(stores, lat, lon)
     return [stores[i] for i in np.argsort(km, kind="stable")[:k].tolist()]
 
 
@@ -128,13 +111,15 @@ def promise(
     cap_left: I64,
     cart: Cart,
     now: datetime,
+    dates: OptionDates | None = None,
 ) -> PromiseResult:
     """Standard and express delivery from the cheapest plan, and click-and-collect at the
     nearest stores; options that cannot deliver every unit are left out (shortfalls say why)."""
     result = PromiseResult()
+    dates = dates or OptionDates(network)
     ship = sourcer.source_order(stock, cap_left, cart.sku_index, cart.qty, cart.lat, cart.lon)
     if ship.unfilled.sum() == 0:
-        result.options.extend(ship_options(network, ship, cart, now))
+        result.options.extend(ship_options(network, ship, cart, dates, now))
     else:
         result.shortfalls = [
             (cart.skus[j], int(cart.qty[j]), int(cart.qty[j] - ship.unfilled[j]))
@@ -146,5 +131,5 @@ def promise(
             stock, cap_left, cart.sku_index, cart.qty, node.lat, node.lon, pickup_node=store
         )
         if d.unfilled.sum() == 0:
-            result.options.append(pickup_option(network, store, d, now))
+            result.options.append(pickup_option(network, store, d, dates, now))
     return result

@@ -17,7 +17,9 @@ from oms.db import ledger
 from oms.db.tables import Inventory, Node, Sku
 from oms.inventory.errors import UnknownSku
 from oms.promise import FRENCH_HOLIDAYS, NodeCalendar
+from oms.promise.option_dates import OptionDates
 from oms.promise.options import Cart, PromiseResult, promise
+from oms.promise.stock_cache import StockCache
 from oms.sourcing.contract import Settings
 from oms.sourcing.network import Network, NodeInfo
 from oms.sourcing.online import OnlineSourcer
@@ -65,9 +67,20 @@ class NetworkCache:
         self._signature: tuple[object, ...] | None = None
         self._network: Network | None = None
         self._sourcer: OnlineSourcer | None = None
+        self._dates: OptionDates | None = None
         self._checked = -math.inf
         self._skus: tuple[float, frozenset[str]] = (-math.inf, frozenset())
         self._capacity: tuple[float, np.ndarray | None] = (-math.inf, None)
+        self.stock = StockCache(refresh_s)
+
+    def changed(self, skus: frozenset[str], nodes: bool) -> None:
+        """A commit in this process changed stock of ``skus`` and/or the nodes."""
+        if skus:
+            self.stock.drop(skus)
+        if nodes:
+            with self._lock:
+                self._signature = None
+                self._checked = -math.inf
 
     def get(self, session: Session) -> tuple[Network, OnlineSourcer]:
         now = monotonic()
@@ -86,10 +99,18 @@ class NetworkCache:
                 rows = session.scalars(select(Node).order_by(Node.id))
                 self._network = Network([node_info(r) for r in rows])
                 self._sourcer = OnlineSourcer(self._network.arrays, SOURCING)
+                self._dates = OptionDates(self._network)
                 self._signature = signature
                 self._capacity = (-math.inf, None)
             self._checked = now + self.refresh_s
             return self._network, self._sourcer
+
+    def dates(self, network: Network) -> OptionDates:
+        """The option dates kept for ``network`` (a new book when the network was rebuilt)."""
+        book = self._dates
+        if book is None or book.network is not network:
+            book = OptionDates(network)
+        return book
 
     def known_skus(self, session: Session, wanted: list[str]) -> frozenset[str]:
         at, skus = self._skus
@@ -159,9 +180,16 @@ class CartSnapshot:
 
 
 def snapshot_cart(
-    session: Session, cache: NetworkCache, lines: list[tuple[str, int]], lat: float, lon: float
+    session: Session,
+    cache: NetworkCache,
+    lines: list[tuple[str, int]],
+    lat: float,
+    lon: float,
+    *,
+    cached_stock: bool = False,
 ) -> CartSnapshot:
-    """Known SKUs only (UnknownSku otherwise); one stock read for the distinct SKUs."""
+    """Known SKUs only (UnknownSku otherwise); one stock read for the distinct SKUs, or none
+    with ``cached_stock`` when they are in the stock cache (promise: advice, not a hold)."""
     skus = check_skus(session, [s for s, _ in lines], cache)
     network, sourcer = cache.get(session)
     row = {s: k for k, s in enumerate(skus)}
@@ -172,11 +200,15 @@ def snapshot_cart(
         lat=lat,
         lon=lon,
     )
+    if cached_stock:
+        stock = cache.stock.atp(network, skus, lambda n, s: stock_snapshot(session, n, s))
+    else:
+        stock = stock_snapshot(session, network, skus)
     return CartSnapshot(
         network,
         sourcer,
         cart,
-        stock_snapshot(session, network, skus),
+        stock,
         cache.capacity_left(session, network),  # capacity is a soft input: a second old is fine
     )
 
@@ -189,7 +221,7 @@ def promise_for(
     lon: float,
     now: datetime | None = None,
 ) -> PromiseResult:
-    snap = snapshot_cart(session, cache, lines, lat, lon)
+    snap = snapshot_cart(session, cache, lines, lat, lon, cached_stock=True)
     return promise(
         snap.network,
         snap.sourcer,
@@ -197,4 +229,5 @@ def promise_for(
         snap.capacity,
         snap.cart,
         now or datetime.now(UTC),
+        cache.dates(snap.network),
     )

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
 from oms.promise import NodeCalendar
+from oms.sourcing.compiled_rules import haversine_km
 from oms.sourcing.contract import I64, NO_LIMIT
+from oms.sourcing.kernels import LAT, LON
 from oms.sourcing.online import NetworkArrays
 
 
@@ -35,6 +38,7 @@ class Network:
     def __init__(self, nodes: Sequence[NodeInfo]) -> None:
         self.nodes = tuple(nodes)
         self.index = {n.id: i for i, n in enumerate(self.nodes)}
+        self._km: dict[tuple[int, int], float] = {}
 
         def col(name: str, dtype: type) -> np.ndarray:
             return np.array([getattr(n, name) for n in self.nodes], dtype=dtype)
@@ -61,4 +65,27 @@ class Network:
         return self.nodes[self.index[node_id]]
 
     def pickup_stores(self) -> list[int]:
-        return [i for i, n in enumerate(self.nodes) if n.can_pickup and n.enabled]
+        return list(self._pickup_stores)
+
+    @cached_property
+    def _pickup_stores(self) -> tuple[int, ...]:
+        return tuple(i for i, n in enumerate(self.nodes) if n.can_pickup and n.enabled)
+
+    def km_between(self, a: int, b: int) -> float:
+        """Great-circle km between two nodes (kept: the same pairs recur in every promise)."""
+        key = (a, b) if a <= b else (b, a)
+        km = self._km.get(key)
+        if km is None:
+            x, y = self.nodes[a], self.nodes[b]
+            km = self._km[key] = float(haversine_km(x.lat, x.lon, y.lat, y.lon))
+        return km
+
+    def km_to_point(self, n: int, lat: float, lon: float) -> float:
+        node = self.nodes[n]
+        return float(haversine_km(node.lat, node.lon, float(lat), float(lon)))
+
+    def km_to(self, nodes: Sequence[int], lat: float, lon: float) -> np.ndarray:
+        """Great-circle km from each of ``nodes`` to a point, in one vectorised call."""
+        idx = np.asarray(nodes, dtype=np.int64)
+        a = self.arrays.floats
+        return np.asarray(haversine_km(a[LAT, idx], a[LON, idx], float(lat), float(lon)))

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from oms.domain.errors import ValidationError
-from oms.sourcing import kernels
+from oms.sourcing import compiled_rules, kernels
 from oms.sourcing.contract import (
     F64,
     I64,
@@ -62,6 +62,9 @@ def warm_up() -> None:
                 max_shipments=max_ship,
             )
         source_stream(net, Settings(1.5, 100.0, True), _tiny_orders(), stock.copy(), cap.copy())
+        # Distances the promise options ask for: node to node, and many nodes to one point.
+        compiled_rules.haversine_km(45.0, 4.0, 46.0, 5.0)
+        compiled_rules.haversine_km(net.floats[kernels.LAT], net.floats[kernels.LON], 45.5, 4.5)
         _warm = True
 
 
@@ -258,17 +261,22 @@ def source_stream(
     *,
     chunk: int = 5_000,
     progress: Callable[[int], None] | None = None,
+    first: int = 0,
+    end: int | None = None,
 ) -> tuple[Allocations, F64]:
     """Source `orders` one after another, taking their units off `stock` and `cap_left`.
 
-    Returns the allocations and each order's cost as the sourcer priced it."""
+    Only orders `first` to `end - 1` (default: all) are sourced; allocations keep the global order
+    and line indices. Returns the allocations and each order's cost as the sourcer priced it (0
+    outside the range)."""
     o, s = orders, settings
-    size = max(16, len(o.line_qty) * 2)
+    end = len(o) if end is None else end
+    size = max(16, int(o.line_start[end] - o.line_start[first]) * 2)
     rows = [np.empty(size, dtype=np.int64) for _ in range(4)]
     order_cost = np.zeros(len(o), dtype=np.float64)
-    start, row = 0, 0
-    while start < len(o):
-        stop = min(len(o), start + chunk)
+    start, row = first, 0
+    while start < end:
+        stop = min(end, start + chunk)
         nxt, row = kernels.source_stream_kernel(
             net.floats,
             net.flags,

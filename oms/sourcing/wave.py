@@ -35,6 +35,7 @@ import functools
 import math
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -99,6 +100,35 @@ def reoptimise(
     if cost.violations(problem, current):  # nothing to save on a plan that cannot ship
         return plan, 0.0
     return plan, max(0.0, before - plan.cost.total)
+
+
+@dataclass(frozen=True)
+class LpBound:
+    """A proven lower bound on a problem's optimum and how it was reached."""
+
+    value: float
+    converged: bool  # column generation stopped on its own criterion, not on the time limit
+    rounds: int
+
+
+def lp_bound(
+    problem: Problem, time_limit: float = 60.0, *, start: Allocations | None = None
+) -> LpBound:
+    """The wave search's bound alone: column generation run to convergence (the LP bound, as a
+    Lagrangian bound valid for the whole problem), or as far as `time_limit` allows, and never
+    below `counting_bound`. With no time limit reached, the same problem gives the same bound
+    (no search, no random moves), which suits reports that must be reproducible."""
+    deadline = time.perf_counter() + max(time_limit, 0.0)
+    d = wm.build_data(problem)
+    qty = wm.alloc_to_qty(d, start) if start is not None else None
+    seed = wm.used_blocks(d, qty) if qty is not None else np.zeros(d.n_blocks, dtype=np.bool_)
+    state = wd.LpState(wd.initial_blocks(d, wd.INITIAL_BLOCKS, seed))
+    if d.n_pairs:
+        wd.column_generation(d, state, deadline)
+    converged = d.n_pairs == 0 or (state.rounds > 0 and time.perf_counter() < deadline)
+    bound = max(state.bound, counting_bound(problem))
+    safe = _safe(bound, math.inf)
+    return LpBound(0.0 if safe is None else safe, converged, state.rounds)
 
 
 # ---------------------------------------------------------------- seeds

@@ -71,3 +71,34 @@ def test_an_unknown_sku_is_404_and_bad_bodies_422_naming_the_field(api):
     assert r.status_code == 422 and "destination.lat" in r.json()["detail"]
     r = api.client.post("/v1/promise", json={**CART, "lines": []}, headers=api.checkout)
     assert r.status_code == 422 and "body.lines" in r.json()["detail"]
+
+
+def promised_units(api, cart=CART):
+    body = api.client.post("/v1/promise", json=cart, headers=api.checkout).json()
+    return {o["id"]: sum(a["qty"] for a in o["allocations"]) for o in body["options"]}, body
+
+
+def test_a_promise_right_after_a_reservation_sees_the_units_it_took(api):
+    network(api, dc_stock=2, store_stock=0)
+    assert promised_units(api)[0]["standard"] == 2  # the stock is now in the promise cache
+    hold = {**CART, "method": "ship", "ttl_seconds": 600}
+    r = api.client.post("/v1/reservations", json=hold, headers=api.checkout)
+    assert r.status_code == 201, r.text
+    options, body = promised_units(api)
+    assert options == {} and body["shortfalls"] == [{"sku": "MUG", "requested": 2, "available": 0}]
+
+
+def test_a_promise_right_after_a_stock_count_sees_the_new_count(api):
+    network(api, dc_stock=0, store_stock=0)
+    assert promised_units(api)[0] == {}
+    api.client.put("/v1/inventory/DC-LYON/MUG", json={"on_hand": 5}, headers=api.ops)
+    assert promised_units(api)[0]["standard"] == 2
+
+
+def test_a_node_disabled_after_a_promise_is_skipped_by_the_next_one(api):
+    network(api, dc_stock=10, store_stock=0)
+    assert promised_units(api)[0]["standard"] == 2  # the network is now cached
+    api.client.post("/v1/nodes/DC-LYON/disable", headers=api.ops)
+    assert promised_units(api)[0] == {}
+    api.client.post("/v1/nodes/DC-LYON/enable", headers=api.ops)
+    assert promised_units(api)[0]["standard"] == 2

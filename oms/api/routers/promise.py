@@ -14,7 +14,7 @@ router = APIRouter(prefix="/v1", tags=["promise"])
 
 
 @router.post("/promise")
-def promise(body: PromiseIn, state: StateDep, who: PrincipalDep) -> PromiseOut:
+async def promise(body: PromiseIn, state: StateDep, who: PrincipalDep) -> PromiseOut:
     who.require(ApiRole.CHECKOUT)
     lines = [(line.sku, line.qty) for line in body.lines]
     with state.read_session() as session:
