@@ -29,6 +29,9 @@ class NodeIn(BaseModel):
     opens: str = Field(default="09:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
     closes: str = Field(default="20:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
     pick_lead_minutes: int = Field(default=120, ge=0, le=24 * 60)
+    store_protection: int = Field(default=0, ge=0, description="units kept for walk-ins")
+    hold_days: int = Field(default=7, ge=1, le=60, description="open days a pickup waits")
+    accepts_returns: bool = False
 
 
 class NodeOut(NodeIn):
@@ -53,6 +56,7 @@ class StockIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     on_hand: int | None = Field(default=None, ge=0)
     safety_stock: int | None = Field(default=None, ge=0)
+    bin_location: str | None = Field(default=None, min_length=1, max_length=32)
 
 
 class QtyIn(BaseModel):

@@ -45,7 +45,14 @@ class ShipmentStatus(StrEnum):
     PICKED = "picked"
     READY_FOR_PICKUP = "ready_for_pickup"
     SHIPPED = "shipped"
+    DELIVERED = "delivered"  # at the customer's door, or at the pickup store for a transfer
     COLLECTED = "collected"
+    CANCELLED = "cancelled"
+
+
+class PickStatus(StrEnum):
+    OPEN = "open"
+    CONFIRMED = "confirmed"
     CANCELLED = "cancelled"
 
 
@@ -63,3 +70,5 @@ class Aggregate(StrEnum):
     INVENTORY = "inventory"
     NODE = "node"
     SKU = "sku"
+    SHIPMENT = "shipment"
+    PICK = "pick"

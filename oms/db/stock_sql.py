@@ -104,7 +104,9 @@ def ensure_row(session: Session, node_id: str, sku_id: str) -> None:
     Checks the catalog first: a foreign-key violation would abort a PostgreSQL transaction."""
     require_catalog(session, node_id, sku_id)
     zero = {"node_id": node_id, "sku_id": sku_id, "on_hand": 0, "reserved": 0}
-    zero |= {"safety_stock": 0, "version": 0}
+    # A store's protected units start as the row's safety stock: online orders never take them.
+    protect = session.scalar(select(Node.store_protection).where(Node.id == node_id)) or 0
+    zero |= {"safety_stock": protect, "version": 0}
     keys = ["node_id", "sku_id"]
     if session.get_bind().dialect.name == "postgresql":
         pg = postgresql.insert(INV).values(zero).on_conflict_do_nothing(index_elements=keys)

@@ -20,6 +20,7 @@ from sqlalchemy import (
     MetaData,
     String,
     UniqueConstraint,
+    false,
     text,
     true,
 )
@@ -94,6 +95,11 @@ class Node(Base):
     pick_lead_minutes: Mapped[int] = mapped_column(default=120)
     enabled: Mapped[bool] = mapped_column(default=True, server_default=true())
     created_at: Mapped[CreatedAt]
+    # Store operations (0002): the last units kept on the shelf for walk-in customers (the
+    # default safety stock of the node's rows), days a ready pickup waits, returns accepted.
+    store_protection: Mapped[Counter]
+    hold_days: Mapped[int] = mapped_column(default=7, server_default=text("7"))
+    accepts_returns: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class Sku(Base):
@@ -124,6 +130,7 @@ class Inventory(Base):
     reserved: Mapped[Counter]
     safety_stock: Mapped[Counter]
     version: Mapped[Counter]
+    bin_location: Mapped[str | None] = mapped_column(String(32))  # where pickers find it
 
 
 class Reservation(Base):
@@ -141,6 +148,7 @@ class Reservation(Base):
     created_at: Mapped[CreatedAt]
     # sha256 of the canonical request: a replayed idempotency key with another body is refused.
     request_hash: Mapped[str | None] = mapped_column(String(64))
+    slot_id: Mapped[str | None] = mapped_column(String(64), ForeignKey("pickup_slots.id"))
 
 
 class ReservationLine(Base):
@@ -178,6 +186,9 @@ class Order(Base):
     created_at: Mapped[CreatedAt]
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
     version: Mapped[Counter]
+    slot_id: Mapped[str | None] = mapped_column(String(64), ForeignKey("pickup_slots.id"))
+    ready_at: Mapped[datetime | None] = mapped_column(UtcDateTime())  # promised, then actual
+    expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime())  # end of the pickup hold
 
 
 class OrderLine(Base):
@@ -208,6 +219,9 @@ class Shipment(Base):
     status: Mapped[ShipmentStatus] = mapped_column(str_enum(ShipmentStatus))
     tracking: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[CreatedAt]
+    promised_at: Mapped[datetime | None] = mapped_column(UtcDateTime())  # delivery or ready
+    shipped_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 class Allocation(Base):
@@ -250,3 +264,7 @@ class ApiKey(Base):
     node_id: Mapped[str | None] = mapped_column(String(64), node_fk())  # a store key's store
     created_at: Mapped[CreatedAt]
     revoked: Mapped[bool] = mapped_column(default=False)
+
+
+# The store-operations tables share this Base; importing them here registers them with it.
+from oms.db import store_tables as _store_tables  # noqa: E402, F401

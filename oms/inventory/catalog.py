@@ -82,6 +82,14 @@ def put_sku(
     return sku
 
 
+def set_bin(session: Session, node_id: str, sku_id: str, bin_location: str) -> None:
+    """Where pickers find the SKU at the node (the row exists: set_stock made it)."""
+    row = session.get(Inventory, (node_id, sku_id))
+    if row is None:
+        raise UnknownSku(sku_id)
+    row.bin_location = bin_location
+
+
 def stock_of(session: Session, sku_id: str) -> list[StockView]:
     if session.get(Sku, sku_id) is None:
         raise UnknownSku(sku_id)

@@ -25,6 +25,7 @@ from oms.domain.errors import ConflictError, NotFoundError, OmsError, Validation
 from oms.inventory.errors import UnknownNode
 from oms.promise.service import NetworkCache, check_skus, snapshot_cart
 from oms.sourcing.online import OrderDecision
+from oms.stores import slots
 
 MAX_TTL_S = 7 * 24 * 3600
 
@@ -37,12 +38,13 @@ class ReserveRequest:
     method: DeliveryMethod
     pickup_node: str | None
     ttl_seconds: int
+    slot_id: str | None = None  # a pickup slot to book at the pickup store
 
     def fingerprint(self) -> str:
-        body = json.dumps(
-            [self.lines, self.lat, self.lon, self.method, self.pickup_node, self.ttl_seconds],
-            sort_keys=True,
-        )
+        fields = [self.lines, self.lat, self.lon, self.method, self.pickup_node, self.ttl_seconds]
+        if self.slot_id is not None:  # unchanged hashes for requests without a slot
+            fields.append(self.slot_id)
+        body = json.dumps(fields, sort_keys=True)
         return hashlib.sha256(body.encode()).hexdigest()
 
 
@@ -83,6 +85,10 @@ def reserve(
                 raise ConflictError(f'Idempotency-Key "{key}" was used with another request')
             return existing, False
     _validate(session, cache, req)
+    if req.slot_id is not None:
+        if req.method is not DeliveryMethod.PICKUP:
+            raise ValidationError(["slot_id: only a pickup reservation books a pickup slot"])
+        slots.book(session, req.slot_id, req.pickup_node)  # SlotFull (409) before any hold
     rid = str(uuid.uuid4())
     rows = _hold_plan(session, cache, req, rid)
     res = Reservation(
@@ -95,6 +101,7 @@ def reserve(
         dest_lon=req.lon,
         expires_at=now + timedelta(seconds=req.ttl_seconds),
         request_hash=req.fingerprint(),
+        slot_id=req.slot_id,
     )
     session.add(res)
     session.add_all(
@@ -230,6 +237,7 @@ def lines_of(session: Session, rid: str) -> list[ReservationLine]:
 def _end(session: Session, res: Reservation, status: ReservationStatus) -> None:
     rows = [(x.node_id, x.sku_id, x.qty) for x in lines_of(session, res.id)]
     ledger.release(session, rows, ref=res.id)
+    slots.free(session, res.slot_id)
     res.status = status
     event = "ReservationExpired" if status is ReservationStatus.EXPIRED else "ReservationReleased"
     EventLog.record(

@@ -7,26 +7,39 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from oms.db import ledger
-from oms.db.statuses import Aggregate, OrderLineStatus, ReservationStatus, ShipmentStatus
+from oms.db.statuses import (
+    Aggregate,
+    DeliveryMethod,
+    OrderLineStatus,
+    ReservationStatus,
+    ShipmentStatus,
+)
 from oms.db.tables import Allocation, Order, OrderLine, Reservation, Shipment, Sku
 from oms.db.uow import EventLog
 from oms.domain.errors import ConflictError, NotFoundError, ValidationError
 from oms.orders import reservations as res_svc
 from oms.orders.lifecycle import OrderStatus, transition
+from oms.orders.views import order_view
 from oms.promise.service import NetworkCache
+from oms.stores import slots
+from oms.stores.picks import cancel_picks, release_picks
+from oms.stores.promises import shipment_promise
+
+__all__ = ["OrderRequest", "cancel", "create_order", "get_order", "order_view"]
 
 
 @dataclass(frozen=True)
 class OrderRequest:
     reservation_id: str | None
     reserve: res_svc.ReserveRequest | None
-    channel: str = "web"
+    channel: str = "web"  # "store": an associate's order for a customer (store-to-web)
 
 
 def create_order(
@@ -44,11 +57,13 @@ def create_order(
         raise ValidationError(["reservation_id: give a reservation_id, or lines and a destination"])
     if reservation.status is not ReservationStatus.ACTIVE:
         raise ConflictError(f'reservation "{reservation.id}" is {reservation.status.value}')
-    order = _convert(session, reservation, key, req.channel)
+    order = _convert(session, cache, reservation, key, req.channel)
     return order, True
 
 
-def _convert(session: Session, res: Reservation, key: str | None, channel: str) -> Order:
+def _convert(
+    session: Session, cache: NetworkCache, res: Reservation, key: str | None, channel: str
+) -> Order:
     oid = "O-" + uuid.uuid4().hex[:12].upper()
     order = Order(
         id=oid,
@@ -61,6 +76,7 @@ def _convert(session: Session, res: Reservation, key: str | None, channel: str) 
         pickup_node=res.pickup_node,
         reservation_id=res.id,
         currency="EUR",
+        slot_id=res.slot_id,
     )
     session.add(order)
     session.flush()  # no ORM relationships: parents are flushed before the rows that name them
@@ -68,8 +84,16 @@ def _convert(session: Session, res: Reservation, key: str | None, channel: str) 
     by_sku: dict[str, list[Any]] = defaultdict(list)
     for row in rows:
         by_sku[row.sku_id].append(row)
+    network, _ = cache.get(session)
+    now = datetime.now(UTC)
     shipments = {
-        n: Shipment(id=f"{oid}-S{i + 1}", order_id=oid, node_id=n, status=ShipmentStatus.CREATED)
+        n: Shipment(
+            id=f"{oid}-S{i + 1}",
+            order_id=oid,
+            node_id=n,
+            status=ShipmentStatus.CREATED,
+            promised_at=shipment_promise(network, order, n, now),
+        )
         for i, n in enumerate(sorted({r.node_id for r in rows}))
     }
     session.add_all(shipments.values())
@@ -109,6 +133,10 @@ def _convert(session: Session, res: Reservation, key: str | None, channel: str) 
         oid,
         {"allocations": [[r.sku_id, r.node_id, r.qty] for r in rows]},
     )
+    promised = [s.promised_at for s in shipments.values() if s.promised_at is not None]
+    if order.method is DeliveryMethod.PICKUP and promised:
+        order.ready_at = max(promised)
+    release_picks(session, order)
     return order
 
 
@@ -117,51 +145,6 @@ def get_order(session: Session, order_id: str) -> Order:
     if order is None:
         raise NotFoundError(f'order "{order_id}" does not exist')
     return order
-
-
-def order_view(session: Session, order: Order) -> dict[str, Any]:
-    lines = list(
-        session.scalars(
-            select(OrderLine).where(OrderLine.order_id == order.id).order_by(OrderLine.line_no)
-        )
-    )
-    allocs = defaultdict(list)
-    for a in session.scalars(
-        select(Allocation)
-        .where(Allocation.order_line_id.in_([ln.id for ln in lines]))
-        .order_by(Allocation.id)
-    ):
-        allocs[a.order_line_id].append({"node": a.node_id, "qty": a.qty})
-    shipments = session.scalars(
-        select(Shipment).where(Shipment.order_id == order.id).order_by(Shipment.id)
-    )
-    history = EventLog.history(session, Aggregate.ORDER, order.id)
-    return {
-        "id": order.id,
-        "status": order.status.value,
-        "channel": order.channel,
-        "method": order.method.value,
-        "pickup_node": order.pickup_node,
-        "destination": None
-        if order.dest_lat is None
-        else {"lat": order.dest_lat, "lon": order.dest_lon},
-        "reservation_id": order.reservation_id,
-        "lines": [
-            {
-                "id": ln.id,
-                "sku": ln.sku_id,
-                "qty": ln.qty,
-                "status": ln.status.value,
-                "price_minor": ln.price_minor,
-                "allocations": allocs[ln.id],
-            }
-            for ln in lines
-        ],
-        "shipments": [{"id": s.id, "node": s.node_id, "status": s.status.value} for s in shipments],
-        "events": [
-            {"type": e.type, "at": e.occurred_at.isoformat(), "data": e.payload} for e in history
-        ],
-    }
 
 
 def cancel(session: Session, order_id: str, line_ids: list[str] | None) -> Order:
@@ -184,8 +167,10 @@ def cancel(session: Session, order_id: str, line_ids: list[str] | None) -> Order
     ledger.release(session, rows, ref=order_id)
     for ln in live:
         ln.status = OrderLineStatus.CANCELLED
+    cancel_picks(session, order_id, [ln.id for ln in live])
     if all(ln.status is OrderLineStatus.CANCELLED for ln in lines.values()):
         order.status = OrderStatus.CANCELLED
+        slots.free(session, order.slot_id)
         for s in session.scalars(select(Shipment).where(Shipment.order_id == order_id)):
             s.status = ShipmentStatus.CANCELLED
     EventLog.record(

@@ -38,6 +38,7 @@ def node_info(row: Node) -> NodeInfo:
         opens=time.fromisoformat(row.opens),
         closes=time.fromisoformat(row.closes),
         pick_lead=timedelta(minutes=row.pick_lead_minutes),
+        hold_days=row.hold_days,
     )
     return NodeInfo(
         row.id,

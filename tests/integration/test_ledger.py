@@ -82,7 +82,27 @@ def test_migrations_create_every_table_exactly_as_the_models_say(engine: Engine)
 def test_migrating_again_changes_nothing(engine: Engine, db_url: str) -> None:
     migrate(db_url)
     with engine.connect() as conn:
-        assert MigrationContext.configure(conn).get_current_revision() == "0001"
+        assert MigrationContext.configure(conn).get_current_revision() == head_revision()
+
+
+def head_revision() -> str | None:
+    from alembic.script import ScriptDirectory
+
+    from oms.db.engine import alembic_config
+
+    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+
+
+def test_the_latest_migration_downgrades_and_upgrades_again(engine: Engine, db_url: str) -> None:
+    from alembic import command
+
+    from oms.db.engine import alembic_config
+
+    command.downgrade(alembic_config(db_url), "0001")
+    assert "picks" not in inspect(engine).get_table_names()
+    migrate(db_url)
+    with engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
 
 
 def test_the_database_refuses_reserved_above_on_hand(sf: sessionmaker[Session]) -> None:

@@ -78,7 +78,11 @@ def put_stock(
     node_id: str, sku_id: str, body: StockIn, uow: UowDep, who: PrincipalDep
 ) -> StockRowOut:
     who.require(OPS)
-    level = ledger.set_stock(uow.session, node_id, sku_id, **body.model_dump())
+    level = ledger.set_stock(
+        uow.session, node_id, sku_id, on_hand=body.on_hand, safety_stock=body.safety_stock
+    )
+    if body.bin_location is not None:
+        catalog.set_bin(uow.session, node_id, sku_id, body.bin_location)
     uow.commit()
     return _row(node_id, level)
 

@@ -1,0 +1,174 @@
+"""A short pick: the shelf lacked units. The store's count is corrected (the missing units were
+never there), and the sourcing engine sends them to the next-best node, with a new shipment and
+its promise. Units no node can supply are refunded. Nothing is lost or counted twice: every
+missing unit is either held elsewhere or refunded, in the same transaction."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from oms.db import ledger
+from oms.db.statuses import (
+    Aggregate,
+    DeliveryMethod,
+    OrderLineStatus,
+    OrderStatus,
+    ShipmentStatus,
+)
+from oms.db.store_tables import PickLine, Refund
+from oms.db.tables import Allocation, Order, OrderLine, Shipment
+from oms.db.uow import EventLog
+from oms.orders.lifecycle import transition
+from oms.promise.service import NetworkCache, snapshot_cart
+from oms.sourcing.network import Network
+from oms.stores.promises import shipment_promise
+
+
+def short_pick(
+    session: Session,
+    cache: NetworkCache,
+    order: Order,
+    shipment: Shipment,
+    line: PickLine,
+    now: datetime,
+) -> None:
+    assert line.picked is not None
+    missing = line.qty - line.picked
+    node, sku = shipment.node_id, line.sku_id
+    ledger.release(session, [(node, sku, missing)], ref=order.id)
+    ledger.adjust(session, node, sku, -missing, reason=f"short pick {line.pick_id} ({order.id})")
+    _shrink_allocation(session, line.order_line_id, shipment.id, missing)
+    EventLog.record(
+        session,
+        "ShortPicked",
+        Aggregate.ORDER,
+        order.id,
+        {"pick": line.pick_id, "line": line.order_line_id, "node": node, "missing": missing},
+    )
+    network, _ = cache.get(session)
+    placed = _resource(session, cache, network, order, sku, missing, exclude=node)
+    got = 0
+    for new_node, qty in placed:
+        _allocate(session, network, order, line.order_line_id, new_node, qty, now)
+        got += qty
+    if got < missing:
+        _refund_unfilled(session, order, line.order_line_id, missing - got)
+    if order.status is OrderStatus.PICKING:
+        order.status = transition(order.status, OrderStatus.ALLOCATED)
+    from oms.stores.picks import release_picks  # picks import this module
+
+    release_picks(session, order)
+
+
+def _shrink_allocation(session: Session, line_id: str, shipment_id: str, missing: int) -> None:
+    alloc = session.scalars(
+        select(Allocation).where(
+            Allocation.order_line_id == line_id, Allocation.shipment_id == shipment_id
+        )
+    ).one()
+    if alloc.qty == missing:
+        session.execute(delete(Allocation).where(Allocation.id == alloc.id))
+    else:
+        alloc.qty -= missing
+
+
+def _resource(
+    session: Session,
+    cache: NetworkCache,
+    network: Network,
+    order: Order,
+    sku: str,
+    qty: int,
+    exclude: str,
+) -> list[tuple[str, int]]:
+    """Where the engine sends ``qty`` units of ``sku`` now, held; [] when nowhere has them.
+    Two tries: a checkout may take the stock between the snapshot and the hold."""
+    store = -1
+    lat, lon = order.dest_lat, order.dest_lon
+    if order.method is DeliveryMethod.PICKUP and order.pickup_node is not None:
+        store = network.index[order.pickup_node]
+        lat, lon = network.nodes[store].lat, network.nodes[store].lon
+    assert lat is not None and lon is not None
+    for _ in range(2):
+        snap = snapshot_cart(session, cache, [(sku, qty)], lat, lon)
+        snap.stock[:, network.index[exclude]] = 0  # not back to the shelf that lacked them
+        c = snap.cart
+        d = snap.sourcer.source_order(
+            snap.stock, snap.capacity, c.sku_index, c.qty, c.lat, c.lon, pickup_node=store
+        )
+        rows = [(network.nodes[int(n)].id, sku, int(q)) for n, q in zip(d.node, d.qty, strict=True)]
+        if not rows or not ledger.hold(session, rows, ref=order.id):
+            return [(n, q) for n, _, q in rows]
+    return []
+
+
+def _allocate(
+    session: Session,
+    network: Network,
+    order: Order,
+    line_id: str,
+    node_id: str,
+    qty: int,
+    now: datetime,
+) -> None:
+    count = session.scalar(select(func.count()).where(Shipment.order_id == order.id)) or 0
+    shipment = Shipment(
+        id=f"{order.id}-S{count + 1}",
+        order_id=order.id,
+        node_id=node_id,
+        status=ShipmentStatus.CREATED,
+        promised_at=shipment_promise(network, order, node_id, now),
+    )
+    session.add(shipment)
+    session.flush()
+    session.add(
+        Allocation(order_line_id=line_id, node_id=node_id, qty=qty, shipment_id=shipment.id)
+    )
+    session.flush()
+    EventLog.record(
+        session,
+        "Resourced",
+        Aggregate.ORDER,
+        order.id,
+        {
+            "line": line_id,
+            "node": node_id,
+            "qty": qty,
+            "shipment": shipment.id,
+            "promised_at": shipment.promised_at.isoformat() if shipment.promised_at else None,
+        },
+    )
+
+
+def _refund_unfilled(session: Session, order: Order, line_id: str, units: int) -> None:
+    line = session.get(OrderLine, line_id)
+    assert line is not None
+    if line.price_minor > 0:
+        session.add(
+            Refund(
+                id="RF-" + uuid.uuid4().hex[:10].upper(),
+                order_id=order.id,
+                order_line_id=line_id,
+                amount_minor=line.price_minor * units,
+                currency=order.currency,
+                reason="short pick: no node can supply",
+            )
+        )
+    left = session.scalar(
+        select(func.coalesce(func.sum(Allocation.qty), 0)).where(
+            Allocation.order_line_id == line_id
+        )
+    )
+    if not left:
+        line.status = OrderLineStatus.CANCELLED
+    EventLog.record(
+        session,
+        "LineShort",
+        Aggregate.ORDER,
+        order.id,
+        {"line": line_id, "units": units, "refund_minor": line.price_minor * units},
+    )
