@@ -10,7 +10,15 @@ from fastapi import FastAPI
 
 from oms import __version__
 from oms.api.errors import install_error_handlers
-from oms.api.routers import catalog, health, orders, promise, reservations
+from oms.api.routers import (
+    catalog,
+    health,
+    orders,
+    promise,
+    reservations,
+    store_pages,
+    stores,
+)
 from oms.api.state import AppState
 
 
@@ -37,6 +45,8 @@ def create_app(state: AppState) -> FastAPI:
     app.include_router(promise.router)
     app.include_router(reservations.router)
     app.include_router(orders.router)
+    app.include_router(stores.router)
+    app.include_router(store_pages.router)
     return app
 
 

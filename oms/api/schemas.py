@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 
 class NodeIn(BaseModel):
@@ -138,6 +138,7 @@ class ReservationIn(BaseModel):
     method: Literal["ship", "pickup"] = "ship"
     pickup_node: str | None = None
     ttl_seconds: int = Field(default=900, ge=1, le=7 * 24 * 3600)
+    slot_id: str | None = Field(default=None, description="a pickup slot at the pickup store")
 
 
 class HeldOut(BaseModel):
@@ -165,8 +166,60 @@ class OrderIn(BaseModel):
     method: Literal["ship", "pickup"] = "ship"
     pickup_node: str | None = None
     channel: Literal["web", "app", "store", "marketplace"] = "web"
+    slot_id: str | None = Field(default=None, description="a pickup slot at the pickup store")
 
 
 class CancelIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     lines: list[str] | None = None
+
+
+class SlotIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    capacity: int = Field(ge=1, le=10_000)
+
+
+class SlotOut(BaseModel):
+    id: str
+    node: str
+    starts_at: str
+    ends_at: str
+    capacity: int
+    booked: int
+    remaining: int
+
+
+class PickLineOut(BaseModel):
+    line_id: str
+    sku: str
+    bin: str | None
+    qty: int
+    picked: int | None
+
+
+class PickOut(BaseModel):
+    id: str
+    order_id: str
+    shipment_id: str
+    node: str
+    status: str
+    created_at: str
+    lines: list[PickLineOut]
+
+
+class PickedLineIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    line_id: str = Field(min_length=1)
+    picked: int = Field(ge=0)
+
+
+class PickConfirmIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    lines: list[PickedLineIn] = Field(min_length=1, max_length=500)
+
+
+class ShipIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    tracking: str = Field(min_length=1, max_length=200)

@@ -58,11 +58,13 @@ class AppState:
             yield uow
 
     def sweep_once(self) -> int:
-        """Expire the reservations whose time is up, giving their units back; returns how many."""
+        """Expire the reservations and the uncollected pickups whose time is up, giving their
+        units back; returns how many."""
         from oms.orders.reservations import expire_due
+        from oms.stores.fulfilment import expire_pickups
 
         with self.unit_of_work() as uow:
-            expired = expire_due(uow.session)
+            expired = expire_due(uow.session) + expire_pickups(uow.session)
             uow.commit()
         return expired
 

@@ -6,12 +6,14 @@ from typing import Any
 
 from fastapi import APIRouter, Response, status
 
+from oms.api.auth import Principal
 from oms.api.deps import PrincipalDep, StateDep, UowDep
 from oms.api.routers.reservations import IdempotencyKey
 from oms.api.schemas import CancelIn, OrderIn
 from oms.db.statuses import ApiRole, DeliveryMethod
 from oms.orders import service as svc
 from oms.orders.reservations import ReserveRequest
+from oms.stores import fulfilment
 
 router = APIRouter(prefix="/v1/orders", tags=["orders"])
 CHECKOUT = ApiRole.CHECKOUT
@@ -26,8 +28,8 @@ def create(
     response: Response,
     key: IdempotencyKey = None,
 ) -> dict[str, Any]:
-    who.require(CHECKOUT)
-    order, created = svc.create_order(uow.session, state.networks, _request(body), key=key)
+    who.require(CHECKOUT, ApiRole.STORE)
+    order, created = svc.create_order(uow.session, state.networks, _request(body, who), key=key)
     view = svc.order_view(uow.session, order)
     uow.commit()
     if not created:
@@ -52,7 +54,26 @@ def cancel(
     return view
 
 
-def _request(body: OrderIn) -> svc.OrderRequest:
+@router.post("/{order_id}/collect")
+def collect(order_id: str, uow: UowDep, who: PrincipalDep) -> dict[str, Any]:
+    who.require(ApiRole.STORE)
+    order = svc.get_order(uow.session, order_id)
+    if order.pickup_node is not None:
+        who.require_node(order.pickup_node)
+    fulfilment.collect(uow.session, order_id)
+    view = svc.order_view(uow.session, order)
+    uow.commit()
+    return view
+
+
+def _request(body: OrderIn, who: Principal) -> svc.OrderRequest:
+    """A store key orders for a customer in its store (store-to-web): channel "store", and a
+    pickup at its own store only."""
+    channel = body.channel
+    if who.role is ApiRole.STORE:
+        channel = "store"
+        if body.pickup_node is not None:
+            who.require_node(body.pickup_node)
     reserve = None
     if body.reservation_id is None and body.lines is not None:
         dest = body.destination
@@ -63,5 +84,6 @@ def _request(body: OrderIn) -> svc.OrderRequest:
             method=DeliveryMethod(body.method),
             pickup_node=body.pickup_node,
             ttl_seconds=900,
+            slot_id=body.slot_id,
         )
-    return svc.OrderRequest(body.reservation_id, reserve, body.channel)
+    return svc.OrderRequest(body.reservation_id, reserve, channel)

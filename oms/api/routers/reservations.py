@@ -35,6 +35,7 @@ def reserve(
         method=DeliveryMethod(body.method),
         pickup_node=body.pickup_node,
         ttl_seconds=body.ttl_seconds,
+        slot_id=body.slot_id,
     )
     res, created = svc.reserve(uow.session, state.networks, req, key=key)
     out = _out(uow, res)
