@@ -30,6 +30,8 @@ PURE = [
     OMS / "orders" / "lifecycle.py",
     # The promise rules; options.py and service.py are application services around them.
     *sorted(p for p in (OMS / "promise").glob("*.py") if p.stem not in {"options", "service"}),
+    # The returns rules: eligibility, routing, disposition, refunds (persistence lives in oms/db).
+    *sorted((OMS / "returns").glob("*.py")),
 ]
 
 
