@@ -16,6 +16,7 @@ from oms.api.routers import (
     orders,
     promise,
     reservations,
+    returns,
     store_pages,
     stores,
 )
@@ -46,6 +47,7 @@ def create_app(state: AppState) -> FastAPI:
     app.include_router(reservations.router)
     app.include_router(orders.router)
     app.include_router(stores.router)
+    app.include_router(returns.router)
     app.include_router(store_pages.router)
     return app
 

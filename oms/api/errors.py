@@ -26,6 +26,8 @@ STATUS_BY_CODE: dict[str, int] = {
     "conflict": 409,
     "idempotency_conflict": 409,
     "slot_full": 409,
+    "return_refused": 422,
+    "no_return_destination": 409,
     "unknown_node": 404,
     "unknown_sku": 404,
     "stock_below_reserved": 409,

@@ -167,6 +167,8 @@ class OrderIn(BaseModel):
     pickup_node: str | None = None
     channel: Literal["web", "app", "store", "marketplace"] = "web"
     slot_id: str | None = Field(default=None, description="a pickup slot at the pickup store")
+    discount_minor: int = Field(default=0, ge=0, description="order-level discount")
+    shipping_minor: int = Field(default=0, ge=0, description="shipping charged")
 
 
 class CancelIn(BaseModel):
@@ -223,3 +225,38 @@ class PickConfirmIn(BaseModel):
 class ShipIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     tracking: str = Field(min_length=1, max_length=200)
+
+
+class ReturnLineIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    line_id: str = Field(min_length=1)
+    qty: int
+
+
+class ExchangeLineIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    sku: str = Field(min_length=1)
+    qty: int
+
+
+class ReturnIn(BaseModel):
+    """Quantities are checked by the returns rules, which name the line and the rule broken."""
+
+    model_config = ConfigDict(extra="forbid")
+    order_id: str = Field(min_length=1)
+    lines: list[ReturnLineIn] = Field(max_length=500)
+    reason: str
+    method: str
+    store: str | None = None
+    exchange: list[ExchangeLineIn] | None = Field(default=None, max_length=100)
+
+
+class ReceivedLineIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    line_id: str = Field(min_length=1)
+    condition: str
+
+
+class ReceiveIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    lines: list[ReceivedLineIn] = Field(min_length=1, max_length=500)

@@ -72,3 +72,4 @@ class Aggregate(StrEnum):
     SKU = "sku"
     SHIPMENT = "shipment"
     PICK = "pick"
+    RETURN = "return"

@@ -5,7 +5,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from oms.db.statuses import PickStatus
@@ -104,3 +112,43 @@ class Refund(Base):
     currency: Mapped[Currency]
     reason: Mapped[Text]
     created_at: Mapped[CreatedAt]
+    return_id: Mapped[str | None] = mapped_column(String(64), ForeignKey("returns.id"))
+
+
+class ReturnAuthorization(Base):
+    """An RMA: units of one order coming back, by mail to a routed node or dropped in a store."""
+
+    __tablename__ = "returns"
+
+    id: Mapped[IdPk]
+    order_id: Mapped[str] = mapped_column(String(64), _order_fk(), index=True)
+    status: Mapped[str] = mapped_column(String(32))  # oms.returns.ReturnStatus
+    method: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str] = mapped_column(String(64))
+    destination: Mapped[str] = mapped_column(String(64), node_fk())
+    purchase_channel: Mapped[str] = mapped_column(String(32))
+    cross_channel: Mapped[bool]
+    exchange: Mapped[Json | None]  # replacement lines asked for, [[sku, qty], ...]
+    exchange_order_id: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[CreatedAt]
+    received_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    refunded_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    restocked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class ReturnLine(Base):
+    __tablename__ = "return_lines"
+    __table_args__ = (CheckConstraint("qty > 0", name="qty_positive"),)
+
+    return_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("returns.id", ondelete="CASCADE"), primary_key=True
+    )
+    order_line_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("order_lines.id"), primary_key=True
+    )
+    sku_id: Mapped[str] = mapped_column(String(64), ForeignKey("skus.id"))
+    qty: Mapped[Qty]
+    condition: Mapped[str | None] = mapped_column(String(32))
+    disposition: Mapped[str | None] = mapped_column(String(32))
+    target_node: Mapped[str | None] = mapped_column(String(64), node_fk())
+    refund_minor: Mapped[int | None] = mapped_column(BigInteger)

@@ -188,6 +188,9 @@ class Order(Base):
     version: Mapped[Counter]
     slot_id: Mapped[str | None] = mapped_column(String(64), ForeignKey("pickup_slots.id"))
     ready_at: Mapped[datetime | None] = mapped_column(UtcDateTime())  # promised, then actual
+    # What the customer paid beyond the lines (0003): refunds pro-rate and return them.
+    discount_minor: Mapped[int] = mapped_column(BigInteger, default=0, server_default=text("0"))
+    shipping_minor: Mapped[int] = mapped_column(BigInteger, default=0, server_default=text("0"))
     expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime())  # end of the pickup hold
 
 

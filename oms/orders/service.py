@@ -40,6 +40,8 @@ class OrderRequest:
     reservation_id: str | None
     reserve: res_svc.ReserveRequest | None
     channel: str = "web"  # "store": an associate's order for a customer (store-to-web)
+    discount_minor: int = 0  # what the customer paid beyond the lines: refunds pro-rate it
+    shipping_minor: int = 0
 
 
 def create_order(
@@ -58,6 +60,15 @@ def create_order(
     if reservation.status is not ReservationStatus.ACTIVE:
         raise ConflictError(f'reservation "{reservation.id}" is {reservation.status.value}')
     order = _convert(session, cache, reservation, key, req.channel)
+    order.discount_minor, order.shipping_minor = req.discount_minor, req.shipping_minor
+    lines_total = sum(
+        ln.price_minor * ln.qty
+        for ln in session.scalars(select(OrderLine).where(OrderLine.order_id == order.id))
+    )
+    if req.discount_minor > lines_total:
+        raise ValidationError(
+            [f"discount_minor: {req.discount_minor} exceeds the lines' {lines_total}"]
+        )
     return order, True
 
 

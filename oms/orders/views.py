@@ -48,6 +48,8 @@ def order_view(session: Session, order: Order) -> dict[str, Any]:
         if order.dest_lat is None
         else {"lat": order.dest_lat, "lon": order.dest_lon},
         "reservation_id": order.reservation_id,
+        "discount_minor": order.discount_minor,
+        "shipping_minor": order.shipping_minor,
         "promise": promise_view(order, [p for p in live if p is not None]),
         "ready_at": _iso(order.ready_at),
         "expires_at": _iso(order.expires_at),

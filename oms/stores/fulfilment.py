@@ -173,7 +173,7 @@ def collect(session: Session, order_id: str, now: datetime | None = None) -> Ord
     for s in _shipments(session, order.id):
         if s.status is not ShipmentStatus.CANCELLED:
             ledger.commit_shipment(session, _rows(session, s, node=order.pickup_node), ref=order.id)
-            s.status = ShipmentStatus.COLLECTED
+            s.status, s.delivered_at = ShipmentStatus.COLLECTED, now
     _set_lines(session, order, OrderLineStatus.COLLECTED)
     EventLog.record(session, "Collected", Aggregate.ORDER, order.id, {"store": order.pickup_node})
     return order

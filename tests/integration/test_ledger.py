@@ -98,7 +98,7 @@ def test_the_latest_migration_downgrades_and_upgrades_again(engine: Engine, db_u
 
     from oms.db.engine import alembic_config
 
-    command.downgrade(alembic_config(db_url), "0001")
+    command.downgrade(alembic_config(db_url), "0001")  # through every later one
     assert "picks" not in inspect(engine).get_table_names()
     migrate(db_url)
     with engine.connect() as conn:

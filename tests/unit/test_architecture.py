@@ -31,7 +31,7 @@ PURE = [
     # The promise rules; options.py and service.py are application services around them.
     *sorted(p for p in (OMS / "promise").glob("*.py") if p.stem not in {"options", "service"}),
     # The returns rules: eligibility, routing, disposition, refunds (persistence lives in oms/db).
-    *sorted((OMS / "returns").glob("*.py")),
+    *sorted(p for p in (OMS / "returns").glob("*.py") if p.stem != "service"),
 ]
 
 

@@ -86,4 +86,6 @@ def _request(body: OrderIn, who: Principal) -> svc.OrderRequest:
             ttl_seconds=900,
             slot_id=body.slot_id,
         )
-    return svc.OrderRequest(body.reservation_id, reserve, channel)
+    return svc.OrderRequest(
+        body.reservation_id, reserve, channel, body.discount_minor, body.shipping_minor
+    )
