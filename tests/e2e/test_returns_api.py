@@ -69,8 +69,6 @@ def test_a_mail_return_is_routed_received_restocked_and_refunded(api):
     assert {"ReturnRequested", "ReturnReceived", "Refunded"} <= set(history)
     statuses = [e["data"]["status"] for e in done["events"]]
     assert statuses[0] == "in_transit" and statuses[-1] == "refunded" and "received" in statuses
-        : len(done["events"])
-    ] or True
     assert (
         api.client.get(f"/v1/returns/{body['id']}", headers=api.checkout).json()["status"]
         == "refunded"
