@@ -167,8 +167,8 @@ def confirm(
     )
     shipment = session.get(Shipment, pick.shipment_id)
     assert shipment is not None
-    for line in shorts:
-        resource.short_pick(session, cache, order, shipment, line, now)
+    if shorts:
+        resource.short_pick(session, cache, order, shipment, shorts, now)
     fulfilment.picked(session, order, shipment, now)
     return pick
 

@@ -33,30 +33,41 @@ def short_pick(
     cache: NetworkCache,
     order: Order,
     shipment: Shipment,
-    line: PickLine,
+    lines: list[PickLine],
     now: datetime,
 ) -> None:
-    assert line.picked is not None
-    missing = line.qty - line.picked
-    node, sku = shipment.node_id, line.sku_id
-    ledger.release(session, [(node, sku, missing)], ref=order.id)
-    ledger.adjust(session, node, sku, -missing, reason=f"short pick {line.pick_id} ({order.id})")
-    _shrink_allocation(session, line.order_line_id, shipment.id, missing)
-    EventLog.record(
-        session,
-        "ShortPicked",
-        Aggregate.ORDER,
-        order.id,
-        {"pick": line.pick_id, "line": line.order_line_id, "node": node, "missing": missing},
-    )
+    """Correct the shelf for each short line, then source all their missing units together
+    (one new shipment per node, as for any order)."""
+    node = shipment.node_id
+    wanted: list[tuple[str, str, int]] = []  # (order line, sku, missing)
+    for line in lines:
+        assert line.picked is not None
+        missing, sku = line.qty - line.picked, line.sku_id
+        ledger.release(session, [(node, sku, missing)], ref=order.id)
+        ledger.adjust(
+            session, node, sku, -missing, reason=f"short pick {line.pick_id} ({order.id})"
+        )
+        _shrink_allocation(session, line.order_line_id, shipment.id, missing)
+        EventLog.record(
+            session,
+            "ShortPicked",
+            Aggregate.ORDER,
+            order.id,
+            {"pick": line.pick_id, "line": line.order_line_id, "node": node, "missing": missing},
+        )
+        wanted.append((line.order_line_id, sku, missing))
     network, _ = cache.get(session)
-    placed = _resource(session, cache, network, order, sku, missing, exclude=node)
-    got = 0
-    for new_node, qty in placed:
-        _allocate(session, network, order, line.order_line_id, new_node, qty, now)
-        got += qty
-    if got < missing:
-        _refund_unfilled(session, order, line.order_line_id, missing - got)
+    placed = _resource(session, cache, network, order, [(s, q) for _, s, q in wanted], node)
+    by_node: dict[str, list[tuple[str, int]]] = {}
+    got = [0] * len(wanted)
+    for j, new_node, qty in placed:
+        by_node.setdefault(new_node, []).append((wanted[j][0], qty))
+        got[j] += qty
+    for new_node, allocs in sorted(by_node.items()):
+        _allocate(session, network, order, new_node, allocs, now)
+    for (line_id, _, missing), n in zip(wanted, got, strict=True):
+        if n < missing:
+            _refund_unfilled(session, order, line_id, missing - n)
     if order.status is OrderStatus.PICKING:
         order.status = transition(order.status, OrderStatus.ALLOCATED)
     from oms.stores.picks import release_picks  # picks import this module
@@ -81,12 +92,11 @@ def _resource(
     cache: NetworkCache,
     network: Network,
     order: Order,
-    sku: str,
-    qty: int,
+    cart: list[tuple[str, int]],
     exclude: str,
-) -> list[tuple[str, int]]:
-    """Where the engine sends ``qty`` units of ``sku`` now, held; [] when nowhere has them.
-    Two tries: a checkout may take the stock between the snapshot and the hold."""
+) -> list[tuple[int, str, int]]:
+    """Where the engine sends the cart's units now, held, as (cart line, node, qty); [] when
+    nowhere has them. Two tries: a checkout may take the stock between snapshot and hold."""
     store = -1
     lat, lon = order.dest_lat, order.dest_lon
     if order.method is DeliveryMethod.PICKUP and order.pickup_node is not None:
@@ -94,15 +104,19 @@ def _resource(
         lat, lon = network.nodes[store].lat, network.nodes[store].lon
     assert lat is not None and lon is not None
     for _ in range(2):
-        snap = snapshot_cart(session, cache, [(sku, qty)], lat, lon)
+        snap = snapshot_cart(session, cache, cart, lat, lon)
         snap.stock[:, network.index[exclude]] = 0  # not back to the shelf that lacked them
         c = snap.cart
         d = snap.sourcer.source_order(
             snap.stock, snap.capacity, c.sku_index, c.qty, c.lat, c.lon, pickup_node=store
         )
-        rows = [(network.nodes[int(n)].id, sku, int(q)) for n, q in zip(d.node, d.qty, strict=True)]
+        placed = [
+            (int(j), network.nodes[int(n)].id, int(q))
+            for j, n, q in zip(d.line, d.node, d.qty, strict=True)
+        ]
+        rows = [(n, cart[j][0], q) for j, n, q in placed]
         if not rows or not ledger.hold(session, rows, ref=order.id):
-            return [(n, q) for n, _, q in rows]
+            return placed
     return []
 
 
@@ -110,11 +124,11 @@ def _allocate(
     session: Session,
     network: Network,
     order: Order,
-    line_id: str,
     node_id: str,
-    qty: int,
+    allocs: list[tuple[str, int]],
     now: datetime,
 ) -> None:
+    """One new shipment at ``node_id`` carrying the re-sourced units of these lines."""
     count = session.scalar(select(func.count()).where(Shipment.order_id == order.id)) or 0
     shipment = Shipment(
         id=f"{order.id}-S{count + 1}",
@@ -125,8 +139,9 @@ def _allocate(
     )
     session.add(shipment)
     session.flush()
-    session.add(
+    session.add_all(
         Allocation(order_line_id=line_id, node_id=node_id, qty=qty, shipment_id=shipment.id)
+        for line_id, qty in allocs
     )
     session.flush()
     EventLog.record(
@@ -135,9 +150,8 @@ def _allocate(
         Aggregate.ORDER,
         order.id,
         {
-            "line": line_id,
+            "lines": dict(allocs),
             "node": node_id,
-            "qty": qty,
             "shipment": shipment.id,
             "promised_at": shipment.promised_at.isoformat() if shipment.promised_at else None,
         },

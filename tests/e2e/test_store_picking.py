@@ -114,3 +114,16 @@ def test_store_protection_keeps_the_last_units_for_walk_in_customers(api):
     assert order["lines"][0]["allocations"][0]["node"] == "DC-LYON"
     shelf = st.stock("MUG")["ST-PARIS-1"]
     assert shelf["safety_stock"] == 2 and shelf["available"] == 0
+
+
+def test_lines_short_in_one_pick_are_resourced_together_on_one_shipment_per_node(api):
+    st = build(api)
+    order = st.order([("MUG", 2), ("TEA", 2)])
+    mug, tea = (ln["id"] for ln in order["lines"])
+    [pick] = st.picks("ST-PARIS-1", st.s1)
+    assert st.confirm(pick, st.s1, short={mug: 1, tea: 1}).status_code == 200
+    view = st.get(order["id"])
+    assert [s["node"] for s in view["shipments"]] == ["ST-PARIS-1", "DC-LYON"]
+    dc = view["shipments"][1]["id"]
+    for line in view["lines"]:
+        assert {"node": "DC-LYON", "qty": 1, "shipment": dc} in line["allocations"]
