@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import shutil
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -147,6 +148,69 @@ def summary_line(problem: Problem, plan: Plan) -> str:
 
 def _gap(cost: float, bound: float) -> float:
     return (cost - bound) / abs(cost) if cost else 0.0
+
+
+@app.command()
+def replay(
+    scenario_path: Annotated[
+        Path, typer.Argument(metavar="SCENARIO.json", help="Scenario file (scenarios/README.md).")
+    ],
+    out: Annotated[Path, typer.Option("--out", help="Directory for kpis.csv, plots, report.")],
+    strategy: Annotated[
+        str, typer.Option(help="Comma-separated: online, wave, nearest, priority, fewest-splits.")
+    ] = "online,wave,nearest,priority,fewest-splits",
+    seed: Annotated[int | None, typer.Option(help="Override the scenario's seed.")] = None,
+    wave_minutes: Annotated[
+        float | None, typer.Option(min=0.1, help="Wave period in simulated minutes.")
+    ] = None,
+    wave_time_limit: Annotated[
+        float | None, typer.Option(min=0.1, help="Seconds per wave solve.")
+    ] = None,
+    bound_time_limit: Annotated[
+        float | None, typer.Option(min=0.1, help="Seconds for the lower bound.")
+    ] = None,
+) -> None:
+    """Replay SCENARIO's day through each strategy; write KPIs, plots and an HTML report to DIR."""
+    from rich.console import Console
+
+    from oms import replay as rp
+
+    try:
+        options = rp.ReplayOptions(
+            rp.parse_strategies(strategy),
+            seed=seed,
+            wave_minutes=wave_minutes,
+            wave_time_limit_s=wave_time_limit,
+            bound_time_limit_s=bound_time_limit,
+        )
+        scenario = rp.load_scenario(scenario_path)
+        with _task_progress() as progress:
+            result = rp.run_replay(scenario, options, progress)
+        rp.write_outputs(result, out)
+    except OmsError as exc:
+        _fail(exc.detail)
+    except OSError as exc:
+        _fail(f"cannot write to {out}: {exc.strerror}")
+    Console(width=max(100, shutil.get_terminal_size().columns)).print(rp.kpi_table(result))
+    typer.echo(f"wrote {out}: kpis.csv, report.html, plots ({result.elapsed_s:.1f} s)", err=True)
+
+
+@contextmanager
+def _task_progress() -> Iterator[Callable[[str, int], Callable[[int], None]] | None]:
+    """Progress bars on stderr, one per task, only when a person is watching."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import Progress
+
+    with Progress(console=Console(stderr=True), transient=True) as bar:
+
+        def task(label: str, total: int) -> Callable[[int], None]:
+            handle = bar.add_task(label, total=total)
+            return lambda n: bar.advance(handle, n)
+
+        yield task
 
 
 @app.command()

@@ -39,12 +39,10 @@ def generate_orders(
     return arrival, _orders(network, lat, lon, pickup, max_shipments, n_lines, sku, qty)
 
 
-def arrival_times(
-    hourly: tuple[float, ...], clock: Clock, n: int, rng: np.random.Generator
-) -> F64:
+def arrival_times(hourly: tuple[float, ...], clock: Clock, n: int, rng: np.random.Generator) -> F64:
     """Arrivals in whole seconds: an hour drawn by weight (times its share inside the day), then
     a uniform second within the hour's part of the day; sorted."""
-    day_start = clock.start.hour * 3600 + clock.start.minute * 60 + clock.start.second
+    day_start = clock.start_of_day_s
     lo = np.clip(np.arange(24) * 3600.0 - day_start, 0.0, clock.horizon_s)
     hi = np.clip(np.arange(1, 25) * 3600.0 - day_start, 0.0, clock.horizon_s)
     weight = np.asarray(hourly, dtype=np.float64) * (hi - lo)
@@ -118,7 +116,9 @@ def _orders(
         dest_lat=np.ascontiguousarray(np.where(is_pickup, nodes.lat[at], lat)),
         dest_lon=np.ascontiguousarray(np.where(is_pickup, nodes.lon[at], lon)),
         line_start=line_start,
-        line_ids=[f"{ids[o]}-{j + 1}" for o, j in zip(line_order.tolist(), within.tolist())],
+        line_ids=[
+            f"{ids[o]}-{j + 1}" for o, j in zip(line_order.tolist(), within.tolist(), strict=True)
+        ],
         line_sku=sku,
         line_qty=qty,
         line_order=line_order,

@@ -183,11 +183,15 @@ def _parse_network(c: Checker, data: dict[str, Any]) -> Problem | None:
         return None
     c.known_fields(rec, NETWORK_FIELDS, "network")
     try:
-        return parse_problem(_contract(rec, []))
+        network = parse_problem(_contract(rec, []))
     except ContractError as exc:
         for message in exc.problems:
             c.add("network", message.removeprefix("problem: "))
         return None
+    if not len(network.nodes):
+        c.add("network.nodes", "must list at least one node")
+        return None
+    return network
 
 
 def _contract(network: dict[str, Any], orders: list[dict[str, Any]]) -> dict[str, Any]:
@@ -240,7 +244,7 @@ def _parse_orders_csv(
         for message in exc.problems:
             c.add(where, message)
         return None, network
-    start = clock.start.hour * 3600 + clock.start.minute * 60 + clock.start.second
+    start = clock.start_of_day_s
     arrival = np.array(times, dtype=np.float64) - start
     for o in np.flatnonzero((arrival < 0) | (arrival >= clock.horizon_s)).tolist():
         c.add(where, f'order "{with_orders.orders.ids[o]}": time is outside the simulated day')

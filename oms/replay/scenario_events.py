@@ -106,7 +106,7 @@ def _event_time(c: Checker, rec: dict[str, Any], where: str, clock: Clock | None
         return MISSING
     seconds = ck.clock_seconds(text)
     assert seconds is not None
-    start = clock.start.hour * 3600 + clock.start.minute * 60 + clock.start.second
+    start = clock.start_of_day_s
     at = float(seconds - start)
     if not 0.0 <= at < clock.horizon_s:
         end = "24:00" if clock.end.date() > clock.day else clock.end.strftime("%H:%M")
@@ -194,12 +194,12 @@ def _check_outages_alternate(
 def parse_calendars(
     c: Checker, data: dict[str, Any], clock: Clock | None, network: Problem | None
 ) -> dict[str, NodeCalendar]:
-    """A node calendar per node kind (the promise rules' defaults where none is given)."""
-    if clock is None or network is None:
-        return {}
-    kinds = sorted(set(network.nodes.kind))
+    """A node calendar per node kind (the promise rules' defaults where none is given). Without
+    a valid clock or network they are still checked (in the default time zone, for any kind)."""
     rec = c.section(data, "calendars", "", required=False) or {}
-    out = {kind: NodeCalendar(timezone=clock.timezone) for kind in kinds}
+    kinds = sorted(set(network.nodes.kind) if network is not None else rec)
+    tz = clock.timezone if clock is not None else NodeCalendar().timezone
+    out = {kind: NodeCalendar(timezone=tz) for kind in kinds}
     for kind, spec in rec.items():
         where = f"calendars.{kind}"
         if kind not in out:
@@ -207,7 +207,7 @@ def parse_calendars(
         elif not isinstance(spec, dict):
             c.add(where, "must be an object")
         else:
-            cal = _calendar(c, spec, where, clock.timezone)
+            cal = _calendar(c, spec, where, tz)
             if cal is not None:
                 out[kind] = cal
     return out

@@ -30,13 +30,18 @@ class Clock:
     def horizon_s(self) -> float:
         return (self.end - self.start).total_seconds()
 
+    @property
+    def start_of_day_s(self) -> int:
+        """Seconds from local midnight to the start (wall clock)."""
+        return self.start.hour * 3600 + self.start.minute * 60 + self.start.second
+
     def instant(self, seconds: float) -> datetime:
         """The UTC instant `seconds` after the start."""
         return (self.start + timedelta(seconds=seconds)).astimezone(UTC)
 
-    def label(self, seconds: float) -> str:
-        """Local wall-clock time, HH:MM."""
-        return (self.start + timedelta(seconds=seconds)).strftime("%H:%M")
+    def label(self, seconds: float, fmt: str = "%H:%M") -> str:
+        """Local wall-clock time, HH:MM (or as `fmt` says)."""
+        return (self.start + timedelta(seconds=seconds)).strftime(fmt)
 
 
 @dataclass(frozen=True)

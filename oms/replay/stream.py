@@ -61,6 +61,18 @@ def lift(alloc: Allocations, sel: Selection) -> Allocations:
     )
 
 
+def restrict(alloc: Allocations, orders: Orders, first: int, end: int) -> Allocations:
+    """The allocations of orders `first` to `end - 1`, indexed as in `order_range` (inverse of
+    `lift` on a range)."""
+    keep = (alloc.order >= first) & (alloc.order < end)
+    return Allocations(
+        order=alloc.order[keep] - first,
+        line=alloc.line[keep] - orders.line_start[first],
+        node=alloc.node[keep],
+        qty=alloc.qty[keep],
+    )
+
+
 def no_orders() -> Orders:
     z = np.zeros(0, dtype=np.int64)
     f = np.zeros(0, dtype=np.float64)
