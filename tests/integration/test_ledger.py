@@ -384,3 +384,31 @@ def test_4_processes_race_for_10_units_and_exactly_10_win(
     assert outcome == Counter(held=10, short=14)
     assert stock(sf, "N1", "S1") == StockLevel(10, 10, 0)
     assert _reserved_events(sf) == 10
+
+
+OLD_NODE = (
+    "INSERT INTO nodes (id, kind, lat, lon, can_ship, can_pickup, handling_cost, shipment_cost,"
+    " cost_per_km, timezone, cutoff_time, processing_days, open_days, holidays, opens, closes,"
+    " pick_lead_minutes, enabled, created_at) VALUES ('OLD', 'store', 48.8, 2.3, true, true,"
+    " 0.5, 3.0, 0.01, 'UTC', '14:00', 0, '012345', '[]', '09:00', '18:00', 120, true,"
+    " CURRENT_TIMESTAMP)"
+)
+
+
+def test_a_database_with_data_from_the_first_release_migrates_to_the_latest(db_url: str) -> None:
+    from sqlalchemy import text
+
+    from oms.db.engine import make_engine
+
+    migrate(db_url, "0001")
+    engine = make_engine(db_url)
+    with engine.begin() as conn:
+        conn.execute(text(OLD_NODE))
+        conn.execute(text("INSERT INTO skus VALUES ('S', 'S', 100, 'EUR', false)"))
+        conn.execute(text("INSERT INTO inventory VALUES ('OLD', 'S', 5, 0, 0, 0)"))
+    migrate(db_url)  # tables that others point at are rebuilt on SQLite: data and keys survive
+    with engine.connect() as conn:
+        node = conn.execute(text("SELECT store_protection, hold_days FROM nodes")).one()
+        assert tuple(node) == (0, 7)
+        assert conn.execute(text("SELECT on_hand FROM inventory")).scalar() == 5
+    engine.dispose()

@@ -26,6 +26,25 @@ def _url() -> URL:
 
 
 def _run(connection: Connection) -> None:
+    if connection.dialect.name != "sqlite":
+        _upgrade(connection)
+        return
+    # SQLite alters a table by copying it and dropping the old one, which its foreign keys
+    # refuse while other tables point at it: switch them off for the upgrade (only possible
+    # outside a transaction), then check every reference before switching them back on.
+    raw = connection.connection.driver_connection
+    assert raw is not None
+    raw.execute("PRAGMA foreign_keys = OFF")
+    try:
+        _upgrade(connection)
+        broken = raw.execute("PRAGMA foreign_key_check").fetchall()
+        if broken:
+            raise RuntimeError(f"migration left broken references: {broken[:5]}")
+    finally:
+        raw.execute("PRAGMA foreign_keys = ON")
+
+
+def _upgrade(connection: Connection) -> None:
     # One outer transaction for the whole upgrade: a failed migration leaves nothing half done
     # (SQLite's DDL is transactional too once pysqlite stops committing on its own).
     with connection.begin():
