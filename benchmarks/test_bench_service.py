@@ -8,6 +8,7 @@ reservations/s. wrk (Debian's package; .ci/run installs it) drives the load; eac
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -26,13 +27,12 @@ from oms.seed import seed_network
 pytestmark = pytest.mark.skipif(not have_wrk(), reason="wrk is not installed (.ci/run installs it)")
 DEMO = Path(__file__).resolve().parents[1] / "scenarios" / "demo-fr.json"
 CART = {"lines": [{"sku": "SKU-00001", "qty": 1}], "destination": {"lat": 48.85, "lon": 2.35}}
-# Checkout traffic: carts of 1-3 popular SKUs to the largest French cities.
+# Checkout traffic: carts of 1-3 of the 40 first stocked SKUs to the largest French cities.
 CITIES = [(48.85, 2.35), (45.76, 4.84), (43.30, 5.37), (43.60, 1.44), (50.63, 3.06), (47.22, -1.55)]
+STOCKED = sorted({row["sku"] for row in json.loads(DEMO.read_text())["inventory"]})[:40]
 CARTS = [
     {
-        "lines": [
-            {"sku": f"SKU-{(k * 7 + j) % 40 + 1:05d}", "qty": 1 + j % 2} for j in range(1 + k % 3)
-        ],
+        "lines": [{"sku": STOCKED[(k * 7 + j) % 40], "qty": 1 + j % 2} for j in range(1 + k % 3)],
         "destination": {"lat": CITIES[k % 6][0], "lon": CITIES[k % 6][1]},
     }
     for k in range(48)
