@@ -23,9 +23,10 @@ from oms.db.statuses import (
 )
 from oms.db.tables import Allocation, Order, OrderLine, Reservation, Shipment, Sku
 from oms.db.uow import EventLog
-from oms.domain.errors import ConflictError, NotFoundError, ValidationError
+from oms.domain.errors import ConflictError, ValidationError
 from oms.orders import reservations as res_svc
 from oms.orders.lifecycle import OrderStatus, transition
+from oms.orders.queries import get_order
 from oms.orders.views import order_view
 from oms.promise.service import NetworkCache
 from oms.stores import slots
@@ -148,13 +149,6 @@ def _convert(
     if order.method is DeliveryMethod.PICKUP and promised:
         order.ready_at = max(promised)
     release_picks(session, order)
-    return order
-
-
-def get_order(session: Session, order_id: str) -> Order:
-    order = session.get(Order, order_id)
-    if order is None:
-        raise NotFoundError(f'order "{order_id}" does not exist')
     return order
 
 

@@ -21,6 +21,7 @@ from oms.db.store_tables import ReturnAuthorization, ReturnLine
 from oms.db.tables import Allocation, Node, Order, OrderLine, Shipment, Sku
 from oms.db.uow import EventLog
 from oms.domain.errors import NotFoundError, ValidationError
+from oms.orders.queries import get_order
 from oms.orders.reservations import ReserveRequest
 from oms.promise.service import NetworkCache
 from oms.returns import (
@@ -57,13 +58,6 @@ DONE = (ReturnStatus.REFUNDED, ReturnStatus.EXCHANGED, ReturnStatus.CLOSED)
 SHIPPING_REFUND = "return: original shipping"
 
 
-def _order(session: Session, order_id: str) -> Order:
-    order = session.get(Order, order_id)
-    if order is None:
-        raise NotFoundError(f'order "{order_id}" does not exist')
-    return order
-
-
 def get_return(session: Session, rid: str) -> ReturnAuthorization:
     rma = session.get(ReturnAuthorization, rid)
     if rma is None:
@@ -79,7 +73,7 @@ def create_return(
     now: datetime | None = None,
 ) -> ReturnAuthorization:
     now = now or datetime.now(UTC)
-    order = _order(session, order_id)
+    order = get_order(session, order_id)
     nodes = return_nodes(session)
     approved = check_return(req, order_facts(session, order), POLICY, now, nodes)
     _check_exchange(session, exchange)
@@ -187,7 +181,7 @@ def _settle(
     lines: list[ReturnLine],
     now: datetime,
 ) -> None:
-    order = _order(session, rma.order_id)
+    order = get_order(session, rma.order_id)
     refund = _refund(session, order, rma, lines)
     for lr in refund.lines:
         next(ln for ln in lines if ln.order_line_id == lr.line_id).refund_minor = lr.amount_minor

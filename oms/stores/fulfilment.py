@@ -28,6 +28,7 @@ from oms.db.tables import Allocation, Node, Order, OrderLine, Shipment
 from oms.db.uow import EventLog
 from oms.domain.errors import ConflictError, NotFoundError
 from oms.orders.lifecycle import transition
+from oms.orders.queries import get_order
 from oms.promise import pickup_expires_at
 from oms.promise.service import node_info
 from oms.stores import slots
@@ -40,13 +41,6 @@ def get_shipment(session: Session, shipment_id: str) -> Shipment:
     if shipment is None:
         raise NotFoundError(f'shipment "{shipment_id}" does not exist')
     return shipment
-
-
-def _order(session: Session, order_id: str) -> Order:
-    order = session.get(Order, order_id)
-    if order is None:
-        raise NotFoundError(f'order "{order_id}" does not exist')
-    return order
 
 
 def _rows(
@@ -78,7 +72,7 @@ def ship(
 ) -> Shipment:
     now = now or datetime.now(UTC)
     shipment = get_shipment(session, shipment_id)
-    order = _order(session, shipment.order_id)
+    order = get_order(session, shipment.order_id)
     if shipment.status not in (ShipmentStatus.CREATED, ShipmentStatus.PICKED):
         raise ConflictError(f'shipment "{shipment_id}" is {shipment.status.value}: it cannot ship')
     if _open_pick(session, shipment):
@@ -107,7 +101,7 @@ def deliver(session: Session, shipment_id: str, now: datetime | None = None) -> 
     """At the customer's door; for a pickup order's transfer, at the store (received there)."""
     now = now or datetime.now(UTC)
     shipment = get_shipment(session, shipment_id)
-    order = _order(session, shipment.order_id)
+    order = get_order(session, shipment.order_id)
     if shipment.status is not ShipmentStatus.SHIPPED:
         raise ConflictError(f'shipment "{shipment_id}" is {shipment.status.value}, not shipped')
     shipment.status, shipment.delivered_at = ShipmentStatus.DELIVERED, now
@@ -166,7 +160,7 @@ def _maybe_ready(session: Session, order: Order, now: datetime) -> None:
 
 def collect(session: Session, order_id: str, now: datetime | None = None) -> Order:
     now = now or datetime.now(UTC)
-    order = _order(session, order_id)
+    order = get_order(session, order_id)
     if order.method is not DeliveryMethod.PICKUP or order.pickup_node is None:
         raise ConflictError(f'order "{order_id}" is shipped, not collected')
     order.status = transition(order.status, OrderStatus.COLLECTED)
