@@ -21,18 +21,11 @@ _CLOCK = re.compile(r"^(\d{2}):(\d{2})(?::(\d{2}))?$")
 SECONDS_PER_DAY = 86_400
 
 
-class Checker:
-    """Collects messages of the form `path: what is wrong`."""
+class Checker(chk.Problems):
+    """Collects messages of the form `path: what is wrong`; a scenario's faults are
+    ValidationErrors (the contract's own are ContractErrors)."""
 
-    def __init__(self) -> None:
-        self.problems: list[str] = []
-
-    def add(self, path: str, message: str) -> None:
-        self.problems.append(f"{path}: {message}" if path else message)
-
-    def raise_if_any(self) -> None:
-        if self.problems:
-            raise ValidationError(self.problems)
+    error = ValidationError
 
     def value(
         self,

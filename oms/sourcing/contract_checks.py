@@ -8,12 +8,14 @@ import math
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from oms.domain.errors import ContractError
+from oms.domain.errors import ContractError, ValidationError
 from oms.sourcing.contract_types import NO_LIMIT
 
 
 class Problems:
-    """Collects messages; each names the record it is about."""
+    """Collects messages; each names the record it is about. Raises them all as `error`."""
+
+    error: type[ValidationError] = ContractError
 
     def __init__(self) -> None:
         self.messages: list[str] = []
@@ -23,7 +25,7 @@ class Problems:
 
     def raise_if_any(self) -> None:
         if self.messages:
-            raise ContractError(self.messages)
+            raise self.error(self.messages)
 
 
 MISSING = object()  # a field absent from its record
