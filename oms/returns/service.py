@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from collections.abc import Collection
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -212,16 +213,7 @@ def _refund(
         order.discount_minor,
         order.shipping_minor,
     )
-    before: dict[str, int] = defaultdict(int)
-    shipping_before = False
-    for other in session.scalars(
-        select(ReturnAuthorization).where(
-            ReturnAuthorization.order_id == order.id, ReturnAuthorization.id != rma.id
-        )
-    ):
-        if ReturnStatus(other.status) in DONE:
-            for ln in _lines(session, other.id):
-                before[ln.order_line_id] += ln.qty
+    before = units_on_returns(session, order.id, DONE, excluding=rma.id)
     shipping_before = (
         session.scalar(
             select(func.count()).where(
@@ -292,13 +284,7 @@ def _record_refund(
 
 
 def _mark_returned_lines(session: Session, order: Order) -> None:
-    done: dict[str, int] = defaultdict(int)
-    for rma in session.scalars(
-        select(ReturnAuthorization).where(ReturnAuthorization.order_id == order.id)
-    ):
-        if ReturnStatus(rma.status) in DONE:
-            for ln in _lines(session, rma.id):
-                done[ln.order_line_id] += ln.qty
+    done = units_on_returns(session, order.id, DONE)
     for line in session.scalars(select(OrderLine).where(OrderLine.order_id == order.id)):
         if done[line.id] >= line.qty:
             line.status = OrderLineStatus.RETURNED
@@ -363,14 +349,7 @@ def order_facts(session: Session, order: Order) -> OrderFacts:
         delivered[line_id] += qty
         if at is not None:
             when[line_id] = max(when.get(line_id, at), at)
-    returned: dict[str, int] = defaultdict(int)
-    for line_id, qty, status in session.execute(
-        select(ReturnLine.order_line_id, ReturnLine.qty, ReturnAuthorization.status)
-        .join(ReturnAuthorization, ReturnAuthorization.id == ReturnLine.return_id)
-        .where(ReturnAuthorization.order_id == order.id)
-    ):
-        if ReturnStatus(status) in COUNTS_AS_RETURNED:
-            returned[line_id] += qty
+    returned = units_on_returns(session, order.id, COUNTS_AS_RETURNED)
     lines = []
     for ln, final in session.execute(
         select(OrderLine, Sku.final_sale)
@@ -391,6 +370,29 @@ def order_facts(session: Session, order: Order) -> OrderFacts:
         )
     channel = Channel.STORE if order.channel == "store" else Channel.WEB
     return OrderFacts(order.id, channel, tuple(lines))
+
+
+def units_on_returns(
+    session: Session,
+    order_id: str,
+    statuses: Collection[ReturnStatus],
+    excluding: str | None = None,
+) -> defaultdict[str, int]:
+    """Units per order line on the order's returns in one of ``statuses`` (but ``excluding``)."""
+    units: defaultdict[str, int] = defaultdict(int)
+    for line_id, qty, rid, status in session.execute(
+        select(
+            ReturnLine.order_line_id,
+            ReturnLine.qty,
+            ReturnAuthorization.id,
+            ReturnAuthorization.status,
+        )
+        .join(ReturnAuthorization, ReturnAuthorization.id == ReturnLine.return_id)
+        .where(ReturnAuthorization.order_id == order_id)
+    ):
+        if rid != excluding and ReturnStatus(status) in statuses:
+            units[line_id] += qty
+    return units
 
 
 def return_nodes(session: Session) -> dict[str, ReturnNode]:
