@@ -14,33 +14,11 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
 from tests.browser.conftest import Screenshots, Server
+from tests.e2e.test_catalog_api import NODE as DC
+from tests.e2e.test_promise_api import STORE
 
 pytestmark = pytest.mark.browser
 
-DC = {
-    "id": "DC-LYON",
-    "kind": "warehouse",
-    "lat": 45.76,
-    "lon": 4.84,
-    "can_ship": True,
-    "can_pickup": False,
-    "capacity_units": 5000,
-    "handling_cost": 0.35,
-    "shipment_cost": 4.5,
-    "cost_per_km": 0.006,
-}
-STORE = {
-    "id": "ST-PARIS",
-    "kind": "store",
-    "lat": 48.86,
-    "lon": 2.35,
-    "can_ship": True,
-    "can_pickup": True,
-    "capacity_units": 40,
-    "handling_cost": 0.9,
-    "shipment_cost": 6.0,
-    "cost_per_km": 0.008,
-}
 OTHER_STORE = {**STORE, "id": "ST-LILLE", "lat": 50.63, "lon": 3.06}
 MUG_BIN, TEA_BIN = "A-01-3", "B-04-1"
 NEAR_THE_STORE = {"lat": 48.85, "lon": 2.35}
