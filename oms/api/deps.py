@@ -17,9 +17,13 @@ from oms.db.uow import UnitOfWork
 API_KEY_HEADER = APIKeyHeader(name="X-API-Key", auto_error=False)
 
 
-async def get_state(request: Request) -> AppState:
+def state_of(request: Request) -> AppState:
     state: AppState = request.app.state.oms
     return state
+
+
+async def get_state(request: Request) -> AppState:
+    return state_of(request)
 
 
 StateDep = Annotated[AppState, Depends(get_state)]
@@ -37,8 +41,7 @@ async def get_principal(
     request: Request, x_api_key: Annotated[str | None, Security(API_KEY_HEADER)]
 ) -> Principal:
     # On the event loop: a cached key costs a dict lookup, an unknown one an indexed read.
-    state: AppState = request.app.state.oms
-    return state.authenticate(x_api_key)
+    return state_of(request).authenticate(x_api_key)
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -42,19 +43,31 @@ def error_body(code: str, detail: str, **extra: Any) -> dict[str, Any]:
     return {"error": code, "detail": detail, **extra}
 
 
+def oms_error(exc: OmsError) -> tuple[int, dict[str, Any]]:
+    """The status and body of a domain error."""
+    status = STATUS_BY_CODE.get(exc.code, 400)
+    return status, error_body(exc.code, exc.detail, **exc.extra())
+
+
+def invalid_input(
+    errors: Sequence[Mapping[str, Any]], prefix: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """The 422 body of validation errors, each naming its field (``body.lines.0.qty: ...``)."""
+    problems = [
+        f"{'.'.join(str(p) for p in (*prefix, *err['loc']))}: {err['msg']}" for err in errors
+    ]
+    return error_body("invalid_input", "; ".join(problems), fields=problems)
+
+
 async def _oms_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, OmsError)
-    extra = exc.extra()
-    status = STATUS_BY_CODE.get(exc.code, 400)
-    return JSONResponse(error_body(exc.code, exc.detail, **extra), status_code=status)
+    status, body = oms_error(exc)
+    return JSONResponse(body, status_code=status)
 
 
 async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    problems = [f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()]
-    return JSONResponse(
-        error_body("invalid_input", "; ".join(problems), fields=problems), status_code=422
-    )
+    return JSONResponse(invalid_input(exc.errors()), status_code=422)
 
 
 async def _http_error(_: Request, exc: Exception) -> JSONResponse:

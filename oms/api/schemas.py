@@ -131,6 +131,14 @@ class PromiseOut(BaseModel):
     shortfalls: list[ShortfallOut]
 
 
+class ErrorOut(BaseModel):
+    """Every error: a code, a message naming the field or record, and the code's own fields."""
+
+    model_config = ConfigDict(extra="allow")
+    error: str
+    detail: str
+
+
 class ReservationIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     lines: list[LineIn] = Field(min_length=1, max_length=100)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 from collections.abc import Iterator
@@ -28,6 +29,7 @@ class AppState:
     warm: threading.Event = field(default_factory=threading.Event)
     networks: NetworkCache = field(default_factory=NetworkCache)
     keys: KeyCache = field(default_factory=KeyCache)
+    _reader: threading.local = field(default_factory=threading.local)
 
     def __post_init__(self) -> None:
         # Commits through this app drop the cached stock and network they changed.
@@ -49,8 +51,23 @@ class AppState:
 
     @contextmanager
     def read_session(self) -> Iterator[Session]:
-        with self.readers() as session:
+        """A read-only session; each thread keeps one, so a read served from caches (the warm
+        promise) costs no session. Closed after any use: no transaction or loaded object
+        outlives the block."""
+        if not hasattr(self._reader, "session"):
+            self._reader.session, self._reader.busy = self.readers(), False
+        session: Session = self._reader.session
+        if self._reader.busy:  # nested: a session of its own
+            with self.readers() as own:
+                yield own
+            return
+        self._reader.busy = True
+        try:
             yield session
+        finally:
+            self._reader.busy = False
+            if session.in_transaction() or len(session.identity_map):
+                session.close()
 
     @contextmanager
     def unit_of_work(self) -> Iterator[UnitOfWork]:
@@ -76,8 +93,19 @@ class AppState:
                 log.exception("reservation sweep failed")
 
     def warm_up(self) -> None:
-        """Compile the sourcing kernels; /readyz answers only once this is done."""
+        """Compile the sourcing kernels and load the network; /readyz answers only once this
+        is done, so the first checkout does not pay for either."""
         from oms.sourcing.online import warm_up
 
         warm_up()
+        try:
+            with self.read_session() as session:
+                self.networks.get(session)
+        except Exception:  # an empty or unmigrated database: the first promise loads it
+            log.warning("network not loaded at start-up", exc_info=True)
+        # What start-up made (modules, compiled kernels, the ORM) lives as long as the process:
+        # keep it out of the collector's full passes, which otherwise pause every request for
+        # tens of milliseconds.
+        gc.collect()
+        gc.freeze()
         self.warm.set()

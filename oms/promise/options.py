@@ -9,13 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-import numpy as np
-
 from oms.promise import EXPRESS, STANDARD
-from oms.promise.option_dates import OptionDates
+from oms.promise.option_dates import MinuteDates, OptionDates
 from oms.sourcing.contract import I64
 from oms.sourcing.network import Network
-from oms.sourcing.online import OnlineSourcer, OrderDecision
+from oms.sourcing.online import OnlineSourcer, PromisePlan
 
 PICKUP_STORES = 3  # click-and-collect offers the nearest stores
 EXPRESS_SURCHARGE = 6.0  # per shipment, on top of the contract's cost
@@ -48,28 +46,26 @@ class PromiseResult:
     shortfalls: list[tuple[str, int, int]] = field(default_factory=list)  # sku, requested, got
 
 
-def allocations_of(network: Network, decision: OrderDecision) -> list[tuple[int, str, int]]:
-    return [
-        (int(line), network.nodes[int(node)].id, int(q))
-        for line, node, q in zip(decision.line, decision.node, decision.qty, strict=True)
-    ]
+def allocations_of(network: Network, plan: PromisePlan) -> list[tuple[int, str, int]]:
+    ids = network.ids
+    return [(line, ids[node], q) for line, node, q in plan.rows]
 
 
 def ship_options(
-    network: Network, decision: OrderDecision, cart: Cart, dates: OptionDates, now: datetime
+    network: Network, plan: PromisePlan, cart: Cart, dates: MinuteDates
 ) -> list[Option]:
-    nodes = sorted(set(decision.node.tolist()))
+    nodes = sorted({node for _, node, _ in plan.rows})
     km = [network.km_to_point(n, cart.lat, cart.lon) for n in nodes]
-    allocations = allocations_of(network, decision)
+    allocations = allocations_of(network, plan)
     options = []
     for service, extra in ((STANDARD, 0.0), (EXPRESS, EXPRESS_SURCHARGE * len(nodes))):
-        arrives = max(dates.delivery(n, service, k, now) for n, k in zip(nodes, km, strict=True))
+        arrives = max(dates.delivery(n, service, k) for n, k in zip(nodes, km, strict=True))
         options.append(
             Option(
                 id=service.name,
                 method="ship",
                 service=service.name,
-                cost=round(decision.cost + extra, 2),
+                cost=round(plan.cost + extra, 2),
                 allocations=allocations,
                 delivery_date=arrives,
             )
@@ -77,31 +73,22 @@ def ship_options(
     return options
 
 
-def pickup_option(
-    network: Network, store: int, decision: OrderDecision, dates: OptionDates, now: datetime
-) -> Option:
+def pickup_option(network: Network, plan: PromisePlan, dates: MinuteDates) -> Option:
     """Ready at the store: picked there when it holds everything, else when transfers arrive."""
-    node = network.nodes[store]
-    ready = dates.pick_ready(store, now)
-    for n in set(decision.node.tolist()) - {store}:
-        ready = max(ready, dates.transfer_ready(n, store, now))
+    store = plan.store
+    node_id = network.ids[store]
+    ready = dates.pick_ready(store)
+    for n in {node for _, node, _ in plan.rows} - {store}:
+        ready = max(ready, dates.transfer_ready(n, store))
     return Option(
-        id=f"pickup:{node.id}",
+        id=f"pickup:{node_id}",
         method="pickup",
         service="click_and_collect",
-        cost=round(decision.cost, 2),
-        allocations=allocations_of(network, decision),
+        cost=round(plan.cost, 2),
+        allocations=allocations_of(network, plan),
         ready_at=ready,
-        node=node.id,
+        node=node_id,
     )
-
-
-def nearest_pickup_stores(network: Network, lat: float, lon: float, k: int) -> list[int]:
-    stores = network.pickup_stores()
-    if not stores:
-        return []
-    km = network.km_to(stores, lat, lon)
-    return [stores[i] for i in np.argsort(km, kind="stable")[:k].tolist()]
 
 
 def promise(
@@ -116,20 +103,21 @@ def promise(
     """Standard and express delivery from the cheapest plan, and click-and-collect at the
     nearest stores; options that cannot deliver every unit are left out (shortfalls say why)."""
     result = PromiseResult()
-    dates = dates or OptionDates(network)
-    ship = sourcer.source_order(stock, cap_left, cart.sku_index, cart.qty, cart.lat, cart.lon)
-    if ship.unfilled.sum() == 0:
-        result.options.extend(ship_options(network, ship, cart, dates, now))
-    else:
-        result.shortfalls = [
-            (cart.skus[j], int(cart.qty[j]), int(cart.qty[j] - ship.unfilled[j]))
-            for j in np.nonzero(ship.unfilled)[0].tolist()
-        ]
-    for store in nearest_pickup_stores(network, cart.lat, cart.lon, PICKUP_STORES):
-        node = network.nodes[store]
-        d = sourcer.source_order(
-            stock, cap_left, cart.sku_index, cart.qty, node.lat, node.lon, pickup_node=store
-        )
-        if d.unfilled.sum() == 0:
-            result.options.append(pickup_option(network, store, d, dates, now))
+    minute = (dates or OptionDates(network)).at(now)
+    plans = sourcer.source_promise(
+        stock, cap_left, cart.sku_index, cart.qty, cart.lat, cart.lon, PICKUP_STORES
+    )
+    for plan in plans:
+        if plan.store >= 0:
+            if not any(plan.unfilled):
+                result.options.append(pickup_option(network, plan, minute))
+        elif any(plan.unfilled):
+            qty = cart.qty.tolist()
+            result.shortfalls = [
+                (cart.skus[j], qty[j], qty[j] - short)
+                for j, short in enumerate(plan.unfilled)
+                if short
+            ]
+        else:
+            result.options.extend(ship_options(network, plan, cart, minute))
     return result

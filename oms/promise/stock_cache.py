@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable
+from itertools import islice
 from time import monotonic
 
 import numpy as np
 
 from oms.sourcing.network import Network
+
+REFRESH_AHEAD = 0.5  # a read also refreshes kept SKUs in the last half of their life
+MAX_REFRESH = 256  # at most this many of them per read
 
 # Reads the ATP of some SKUs as a [sku, node] array over the network's nodes.
 StockReader = Callable[[Network, list[str]], np.ndarray]
@@ -30,7 +34,8 @@ class StockCache:
         self._all_dropped_at = 0
 
     def atp(self, network: Network, skus: list[str], read: StockReader) -> np.ndarray:
-        """ATP as a [len(skus), nodes] array; reads only the SKUs missing or stale."""
+        """ATP as a [len(skus), nodes] array; reads only when some are missing or stale, and
+        then, in the same statement, the kept SKUs in the last part of their life."""
         now = monotonic()
         out = np.empty((len(skus), len(network)), dtype=np.int64)
         missing: list[int] = []
@@ -42,11 +47,21 @@ class StockCache:
                     out[k] = hit[2]
                 else:
                     missing.append(k)
+            along = self._expiring(network, now, set(skus)) if missing else []
         if missing:
-            fresh = read(network, [skus[k] for k in missing])
-            out[missing] = fresh
-            self._keep(network, [skus[k] for k in missing], fresh, started, now)
+            wanted = [skus[k] for k in missing] + along
+            fresh = read(network, wanted)
+            out[missing] = fresh[: len(missing)]
+            self._keep(network, wanted, fresh, started, now)
         return out
+
+    def _expiring(self, network: Network, now: float, but: set[str]) -> list[str]:
+        """Kept SKUs due within REFRESH_AHEAD of their life: a hot set read together is
+        refreshed by one statement a period rather than one per SKU (each a pause of the
+        event loop that serves checkout)."""
+        soon = now + self.ttl_s * REFRESH_AHEAD
+        due = (s for s, (net, at, _) in self._rows.items() if net is network and at <= soon)
+        return list(islice((s for s in due if s not in but), MAX_REFRESH))
 
     def _keep(
         self, network: Network, skus: list[str], rows: np.ndarray, started: int, now: float

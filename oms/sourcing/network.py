@@ -5,14 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
 
 import numpy as np
 
 from oms.promise import NodeCalendar
 from oms.sourcing.compiled_rules import haversine_km
 from oms.sourcing.contract import I64, NO_LIMIT
-from oms.sourcing.kernels import LAT, LON
 from oms.sourcing.online import NetworkArrays
 
 
@@ -37,6 +35,7 @@ class Network:
 
     def __init__(self, nodes: Sequence[NodeInfo]) -> None:
         self.nodes = tuple(nodes)
+        self.ids = tuple(n.id for n in self.nodes)
         self.index = {n.id: i for i, n in enumerate(self.nodes)}
         self._km: dict[tuple[int, int], float] = {}
 
@@ -64,13 +63,6 @@ class Network:
     def node(self, node_id: str) -> NodeInfo:
         return self.nodes[self.index[node_id]]
 
-    def pickup_stores(self) -> list[int]:
-        return list(self._pickup_stores)
-
-    @cached_property
-    def _pickup_stores(self) -> tuple[int, ...]:
-        return tuple(i for i, n in enumerate(self.nodes) if n.can_pickup and n.enabled)
-
     def km_between(self, a: int, b: int) -> float:
         """Great-circle km between two nodes (kept: the same pairs recur in every promise)."""
         key = (a, b) if a <= b else (b, a)
@@ -83,9 +75,3 @@ class Network:
     def km_to_point(self, n: int, lat: float, lon: float) -> float:
         node = self.nodes[n]
         return float(haversine_km(node.lat, node.lon, float(lat), float(lon)))
-
-    def km_to(self, nodes: Sequence[int], lat: float, lon: float) -> np.ndarray:
-        """Great-circle km from each of ``nodes`` to a point, in one vectorised call."""
-        idx = np.asarray(nodes, dtype=np.int64)
-        a = self.arrays.floats
-        return np.asarray(haversine_km(a[LAT, idx], a[LON, idx], float(lat), float(lon)))

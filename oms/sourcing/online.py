@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from oms.domain.errors import ValidationError
-from oms.sourcing import compiled_rules, kernels
+from oms.sourcing import compiled_rules, kernels, promise_kernels
 from oms.sourcing.contract import (
     F64,
     I64,
@@ -62,9 +62,9 @@ def warm_up() -> None:
                 max_shipments=max_ship,
             )
         source_stream(net, Settings(1.5, 100.0, True), _tiny_orders(), stock.copy(), cap.copy())
-        # Distances the promise options ask for: node to node, and many nodes to one point.
+        sourcer.source_promise(stock, cap, np.array([0, 1]), np.array([1, 1]), 45.5, 4.5, 3)
+        # Distances the promise options ask for: node to node, node to a point.
         compiled_rules.haversine_km(45.0, 4.0, 46.0, 5.0)
-        compiled_rules.haversine_km(net.floats[kernels.LAT], net.floats[kernels.LON], 45.5, 4.5)
         _warm = True
 
 
@@ -134,6 +134,17 @@ class OrderDecision:
         return len(np.unique(self.node))
 
 
+@dataclass(frozen=True, slots=True)
+class PromisePlan:
+    """One of a promise's plans: `store` -1 ships to the destination, else the order is
+    collected at node `store`; rows of (line, node, units), the cost, units unfilled per line."""
+
+    store: int
+    rows: list[tuple[int, int, int]]
+    cost: float
+    unfilled: list[int]
+
+
 class OnlineSourcer:
     """Minimum-cost sourcing of one order at a time (exact up to 3 nodes per order)."""
 
@@ -194,6 +205,48 @@ class OnlineSourcer:
             cost=float(out_cost[0]),
             unfilled=out[3 * room :],
         )
+
+    def source_promise(
+        self,
+        stock: I64,
+        cap_left: I64,
+        line_sku: I64,
+        line_qty: I64,
+        dest_lat: float,
+        dest_lon: float,
+        pickup_stores: int,
+    ) -> list[PromisePlan]:
+        """The plan shipping the order to the destination, then a pickup plan at each of the
+        ``pickup_stores`` nearest enabled pickup stores, nearest first: the same decisions as
+        `source_order` asked one by one, in one kernel call."""
+        line_sku, line_qty = _i64(line_sku), _i64(line_qty)
+        self._check_shapes(stock, cap_left, line_sku, line_qty, NO_LIMIT)
+        n_lines = len(line_qty)
+        room = n_lines * len(self.network)
+        scratch = np.empty(3 * room + n_lines, dtype=np.int64)
+        out = np.empty((1 + pickup_stores) * (2 + 3 * room + n_lines), dtype=np.int64)
+        out_cost = np.empty(1 + pickup_stores, dtype=np.float64)
+        s = self.settings
+        used = promise_kernels.promise_kernel(
+            self.network.floats,
+            self.network.flags,
+            stock,
+            cap_left,
+            line_sku,
+            line_qty,
+            float(dest_lat),
+            float(dest_lon),
+            pickup_stores,
+            s.allow_transfers,
+            s.split_penalty,
+            s.unfilled_penalty,
+            scratch,
+            out,
+            out_cost,
+        )
+        if used < 0:
+            raise ValidationError([_KERNEL_ERRORS.get(used, f"sourcing kernel status {used}")])
+        return _unpack_plans(out[:used].tolist(), out_cost.tolist(), n_lines)
 
     def _check_shapes(
         self, stock: I64, cap_left: I64, line_sku: I64, line_qty: I64, max_ship: int
@@ -305,6 +358,21 @@ def source_stream(
             rows = [np.concatenate([r, np.empty(len(r), dtype=np.int64)]) for r in rows]
         start = int(nxt)
     return Allocations(*(np.ascontiguousarray(r[:row]) for r in rows)), order_cost
+
+
+def _unpack_plans(packed: list[int], costs: list[float], n_lines: int) -> list[PromisePlan]:
+    """`promise_kernel`'s packed plans: [store, rows, (line, node, units) x rows, unfilled]."""
+    plans: list[PromisePlan] = []
+    at = 0
+    while at < len(packed):
+        store, rows = packed[at], packed[at + 1]
+        at += 2
+        triples = iter(packed[at : at + 3 * rows])
+        at += 3 * rows
+        rows_of = list(zip(triples, triples, triples, strict=True))
+        plans.append(PromisePlan(store, rows_of, costs[len(plans)], packed[at : at + n_lines]))
+        at += n_lines
+    return plans
 
 
 def _tiny_orders() -> Orders:

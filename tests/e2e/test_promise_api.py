@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
+from fastapi.testclient import TestClient
+
+from oms.api.auth import create_key
+from oms.api.schemas import PromiseOut
 from tests.e2e.test_catalog_api import NODE
 
 STORE = {
@@ -102,3 +106,89 @@ def test_a_node_disabled_after_a_promise_is_skipped_by_the_next_one(api):
     assert promised_units(api)[0] == {}
     api.client.post("/v1/nodes/DC-LYON/enable", headers=api.ops)
     assert promised_units(api)[0]["standard"] == 2
+
+
+def test_every_answer_reads_as_the_documented_promise_out(api):
+    network(api)
+    for cart in (CART, {**CART, "lines": [{"sku": "MUG", "qty": 99}]}):
+        r = api.client.post("/v1/promise", json=cart, headers=api.checkout)
+        assert r.status_code == 200 and r.headers["content-type"] == "application/json"
+        PromiseOut.model_validate(r.json())
+
+
+def test_promise_needs_a_checkout_or_ops_key(api):
+    network(api)
+    assert api.client.post("/v1/promise", json=CART).json()["error"] == "unauthorized"
+    r = api.client.post("/v1/promise", json=CART, headers={"X-API-Key": "oms_nope"})
+    assert r.status_code == 401 and r.json()["error"] == "unauthorized"
+    with api.state.sessions() as session:
+        store_key = create_key(session, "store", "ST-PARIS")
+        session.commit()
+    r = api.client.post("/v1/promise", json=CART, headers={"X-API-Key": store_key})
+    assert r.status_code == 403 and r.json()["error"] == "forbidden"
+    assert api.client.post("/v1/promise", json=CART, headers=api.ops).status_code == 200
+
+
+def test_malformed_json_and_unknown_fields_are_422_naming_the_body(api):
+    network(api)
+    headers = {**api.checkout, "Content-Type": "application/json"}
+    r = api.client.post("/v1/promise", content=b'{"lines": [', headers=headers)
+    assert r.status_code == 422 and r.json()["detail"].startswith("body: Invalid JSON")
+    r = api.client.post("/v1/promise", json={**CART, "coupon": "X"}, headers=api.checkout)
+    assert r.status_code == 422 and "body.coupon" in r.json()["detail"]
+    bad_qty = {**CART, "lines": [{"sku": "MUG", "qty": 0}]}
+    r = api.client.post("/v1/promise", json=bad_qty, headers=api.checkout)
+    assert r.status_code == 422 and r.json()["fields"] == [
+        "body.lines.0.qty: Input should be greater than 0"
+    ]
+
+
+def test_other_methods_are_405_and_oversized_bodies_413(api):
+    r = api.client.get("/v1/promise", headers=api.checkout)
+    assert r.status_code == 405 and r.headers["allow"] == "POST"
+    assert r.json()["error"] == "method_not_allowed"
+    huge = {**CART, "lines": [{"sku": "M" * 60, "qty": 1}] * 2000}
+    r = api.client.post("/v1/promise", json=huge, headers=api.checkout)
+    assert r.status_code == 413 and r.json()["error"] == "too_large"
+
+
+def test_an_unexpected_failure_is_a_logged_500_with_the_error_body(api, monkeypatch):
+    network(api)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("oms.api.routers.promise.promise_for", broken)
+    with TestClient(api.client.app, raise_server_exceptions=False) as client:
+        r = client.post("/v1/promise", json=CART, headers=api.checkout)
+    assert r.status_code == 500 and r.json()["error"] == "internal"
+
+
+def test_the_openapi_document_describes_the_promise_call(api):
+    doc = api.client.get("/openapi.json").json()
+    post = doc["paths"]["/v1/promise"]["post"]
+    body_ref = post["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    assert body_ref == "#/components/schemas/PromiseIn"
+    assert post["security"] == [{"APIKeyHeader": []}]
+    ok = post["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+    assert ok == "#/components/schemas/PromiseOut"
+    schemas = doc["components"]["schemas"]
+    assert {"PromiseIn", "PromiseOut", "OptionOut", "LineIn", "Destination", "ErrorOut"} <= set(
+        schemas
+    )
+    assert doc["components"]["securitySchemes"]["APIKeyHeader"]["name"] == "X-API-Key"
+    # every reference in the document resolves
+    refs = {m for m in _refs(doc)}
+    assert {r.removeprefix("#/components/schemas/") for r in refs} <= set(schemas)
+
+
+def _refs(node):
+    if isinstance(node, dict):
+        for k, v in node.items():
+            if k == "$ref":
+                yield v
+            else:
+                yield from _refs(v)
+    elif isinstance(node, list):
+        for v in node:
+            yield from _refs(v)

@@ -76,3 +76,27 @@ def test_dropping_everything_forgets_every_sku() -> None:
     cache.drop()
     cache.atp(net, ["A", "B"], ledger.read)
     assert len(ledger.reads) == 2
+
+
+def test_a_read_also_refreshes_kept_skus_near_the_end_of_their_life(monkeypatch) -> None:
+    clock = [0.0]
+    monkeypatch.setattr("oms.promise.stock_cache.monotonic", lambda: clock[0])
+    cache, ledger, net = StockCache(ttl_s=10), Ledger(), Network(NODES)
+    cache.atp(net, ["A"], ledger.read)
+    clock[0] = 6.0  # A has 4 s left: due for refresh along with the next read
+    ledger.atp["A"] = [7, 7]
+    assert cache.atp(net, ["B"], ledger.read).tolist() == [[3, 4]]
+    assert ledger.reads[-1] == ["B", "A"]
+    clock[0] = 12.0  # past A's first expiry, within its refreshed life
+    assert cache.atp(net, ["A", "B"], ledger.read).tolist() == [[7, 7], [3, 4]]
+    assert len(ledger.reads) == 2
+
+
+def test_kept_skus_with_most_of_their_life_left_are_not_read_again(monkeypatch) -> None:
+    clock = [0.0]
+    monkeypatch.setattr("oms.promise.stock_cache.monotonic", lambda: clock[0])
+    cache, ledger, net = StockCache(ttl_s=10), Ledger(), Network(NODES)
+    cache.atp(net, ["A"], ledger.read)
+    clock[0] = 2.0
+    cache.atp(net, ["B"], ledger.read)
+    assert ledger.reads == [["A"], ["B"]]
