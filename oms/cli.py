@@ -285,7 +285,10 @@ def serve(
 
     url = _database_url()
     typer.echo(f"oms: serving {url} on http://{host}:{port} (docs at /docs)", err=True)
-    uvicorn.run(create_app(AppState.open(url)), host=host, port=port, log_level="warning")
+    from oms.config import get_settings
+
+    state = AppState.open(url, write_threads=get_settings().write_threads)
+    uvicorn.run(create_app(state), host=host, port=port, log_level="warning")
 
 
 @app.command("seed-demo")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///./var/oms.db"
@@ -18,6 +19,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="OMS_", extra="ignore")
 
     database_url: str = DEFAULT_DATABASE_URL
+    # Threads that run reservation and order transactions. A few keep the database busy; more
+    # only queue for the interpreter lock while holding row locks, which slows everyone.
+    write_threads: int = Field(default=4, ge=1, le=64)
 
 
 @lru_cache(maxsize=1)

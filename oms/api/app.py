@@ -59,4 +59,5 @@ def app_from_env() -> FastAPI:
     """For `uvicorn --factory oms.api.app:app_from_env`: the database OMS_DATABASE_URL names."""
     from oms.config import get_settings
 
-    return create_app(AppState.open(get_settings().database_url))
+    settings = get_settings()
+    return create_app(AppState.open(settings.database_url, write_threads=settings.write_threads))

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from anyio import CapacityLimiter
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -29,6 +30,8 @@ class AppState:
     warm: threading.Event = field(default_factory=threading.Event)
     networks: NetworkCache = field(default_factory=NetworkCache)
     keys: KeyCache = field(default_factory=KeyCache)
+    # The thread pool of the checkout write path (reservations, orders): see Settings.
+    writers: CapacityLimiter = field(default_factory=lambda: CapacityLimiter(4))
     _reader: threading.local = field(default_factory=threading.local)
 
     def __post_init__(self) -> None:
@@ -36,13 +39,16 @@ class AppState:
         changes.on_commit(self.sessions, self.networks.changed)
 
     @staticmethod
-    def open(database_url: str, *, run_migrations: bool = True) -> AppState:
+    def open(database_url: str, *, run_migrations: bool = True, write_threads: int = 4) -> AppState:
         if run_migrations:
             migrate(database_url)
         engine = make_engine(database_url)
         # Reads (promise) skip SQLite's write lock, so they never queue behind reservations.
         return AppState(
-            engine, make_session_factory(engine), make_session_factory(read_only(engine))
+            engine,
+            make_session_factory(engine),
+            make_session_factory(read_only(engine)),
+            writers=CapacityLimiter(write_threads),
         )
 
     def authenticate(self, raw_key: str | None) -> Principal:

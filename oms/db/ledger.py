@@ -18,13 +18,13 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Update, select
+from sqlalchemy import Select, Update, bindparam, select
 from sqlalchemy.orm import Session
 
 from oms.db import stock_sql as sql
 from oms.db.statuses import Aggregate
 from oms.db.tables import Node
-from oms.db.uow import EventLog
+from oms.db.uow import EventLog, PendingEvent
 from oms.domain.errors import OmsError, ValidationError
 from oms.inventory.atp import Shortfall, StockLevel, StockRow, atp, is_quantity, merge_rows
 from oms.inventory.errors import InsufficientStock, InvalidQuantity, NotReserved, StockBelowReserved
@@ -81,15 +81,28 @@ def available(
     skus = list(sku_ids)
     if not skus:
         return {}
+    params: dict[str, list[str]] = {"skus": skus}
+    if node_ids is not None:
+        params["nodes"] = list(node_ids)
+    stmt = _AVAILABLE[(node_ids is not None, enabled_only)]
+    rows = session.connection().execute(stmt, params)
+    return {(n, s): atp(oh, r, ss) for n, s, oh, r, ss in rows}
+
+
+def _available_stmt(by_node: bool, enabled_only: bool) -> Select[str, str, int, int, int]:
     c = sql.C
     stmt = select(c.node_id, c.sku_id, c.on_hand, c.reserved, c.safety_stock).where(
-        c.sku_id.in_(skus)
+        c.sku_id.in_(bindparam("skus", expanding=True))
     )
-    if node_ids is not None:
-        stmt = stmt.where(c.node_id.in_(list(node_ids)))
+    if by_node:
+        stmt = stmt.where(c.node_id.in_(bindparam("nodes", expanding=True)))
     if enabled_only:
         stmt = stmt.join(Node, Node.id == c.node_id).where(Node.enabled.is_(True))
-    return {(n, s): atp(oh, r, ss) for n, s, oh, r, ss in session.execute(stmt)}
+    return stmt
+
+
+# Built once: building the statement cost more than running it (checkout's hot read).
+_AVAILABLE = {(n, e): _available_stmt(n, e) for n in (False, True) for e in (False, True)}
 
 
 # ---------------------------------------------------------------- single-row changes
@@ -201,14 +214,19 @@ _SHIP = _Movement(InventoryEvent.SHIPPED, sql.SHIP, sql.UNSHIP, needs_atp=False)
 
 
 def hold(
-    session: Session, rows: Iterable[tuple[str, str, int]], *, ref: str | None = None
+    session: Session,
+    rows: Iterable[tuple[str, str, int]],
+    *,
+    ref: str | None = None,
+    then: Sequence[PendingEvent] = (),
 ) -> list[Shortfall]:
     """Reserve every row (reserved += qty where ATP allows), or none of them.
 
     Returns [] when all were held, else a Shortfall for every short row with its ATP at that
     moment; then nothing is held and no event written. ``ref`` (a reservation or order id) goes
-    into the events."""
-    return _move(session, _HOLD, rows, ref)
+    into the events; ``then`` are the caller's own events of the same step, written after the
+    stock events in the same statement (one round trip less)."""
+    return _move(session, _HOLD, rows, ref, then)
 
 
 def hold_or_raise(
@@ -242,7 +260,11 @@ def _raise_not_reserved(faults: Sequence[Shortfall]) -> None:
 
 
 def _move(
-    session: Session, move: _Movement, rows: Iterable[tuple[str, str, int]], ref: str | None
+    session: Session,
+    move: _Movement,
+    rows: Iterable[tuple[str, str, int]],
+    ref: str | None,
+    then: Sequence[PendingEvent] = (),
 ) -> list[Shortfall]:
     merged = _checked_rows(rows)
     done: list[tuple[StockRow, StockLevel]] = []
@@ -262,10 +284,10 @@ def _move(
     if faults:
         _undo(session, move, [row for row, _ in done])
         return faults
-    EventLog.record_many(
-        session,
-        [_event(move.event, *row[:2], after, qty=row.qty, ref=ref) for row, after in done],
-    )
+    stock_events = [
+        _event(move.event, *row[:2], after, qty=row.qty, ref=ref) for row, after in done
+    ]
+    EventLog.record_many(session, [*stock_events, *then])
     return []
 
 

@@ -3,8 +3,9 @@
 Every change is one conditional UPDATE: the guard is evaluated by the database on the row it is
 about to write, so two transactions can never both take the last unit, whatever their isolation
 level. RETURNING hands back the levels after the change, for the event, without a second query.
-Statements are built once with bound parameters (:n node, :s sku, :q quantity): building
-SQLAlchemy expressions per call cost more than executing them.
+Statements are built once with bound parameters (:n node, :s sku, :q quantity) and run on the
+session's connection: building SQLAlchemy expressions per call, or going through the ORM's
+execution path, cost more than executing them.
 """
 
 from __future__ import annotations
@@ -76,14 +77,15 @@ def run(
     """Execute one of the statements above on a row; its new levels, or None when the row is
     missing or the guard refused."""
     changes.stock_changed(session, sku_id)
-    return _level(session.execute(stmt, {"n": node_id, "s": sku_id, "q": qty, **kw}).first())
+    params = {"n": node_id, "s": sku_id, "q": qty, **kw}
+    return _level(session.connection().execute(stmt, params).first())
 
 
 def read_level(session: Session, node_id: str, sku_id: str, *, lock: bool) -> StockLevel | None:
     """The row's levels; with ``lock``, held until the transaction ends (PostgreSQL FOR UPDATE;
     SQLite needs no row lock: BEGIN IMMEDIATE already holds the database's write lock)."""
     stmt = _READ_LOCKED if lock else _READ
-    return _level(session.execute(stmt, {"n": node_id, "s": sku_id}).first())
+    return _level(session.connection().execute(stmt, {"n": node_id, "s": sku_id}).first())
 
 
 def _level(row: Any) -> StockLevel | None:

@@ -23,6 +23,8 @@ from oms.db.tables import Event
 from oms.db.types import utcnow
 
 T = TypeVar("T")
+# An event not yet written: (type, aggregate, aggregate id, payload).
+PendingEvent = tuple[str, Aggregate | str, str, dict[str, Any]]
 
 # PostgreSQL SQLSTATEs worth a retry: serialization failure, deadlock detected.
 _PG_TRANSIENT = {"40001", "40P01"}
@@ -75,19 +77,19 @@ class EventLog:
     ) -> int:
         """Write one event in the session's transaction; its id."""
         row = _event_row(type, aggregate, aggregate_id, payload, occurred_at)
-        return int(session.execute(_INSERT_EVENT.returning(_EVENTS.c.id), row).scalar_one())
+        return int(session.connection().execute(_INSERT_EVENT_ID, row).scalar_one())
 
     @staticmethod
     def record_many(
         session: Session,
-        events: Sequence[tuple[str, Aggregate | str, str, dict[str, Any]]],
+        events: Sequence[PendingEvent],
         *,
         occurred_at: datetime | None = None,
     ) -> None:
         """Write several (type, aggregate, aggregate_id, payload) events in one statement."""
         if events:
             when = occurred_at or utcnow()
-            session.execute(_INSERT_EVENT, [_event_row(*e, when) for e in events])
+            session.connection().execute(_INSERT_EVENT, [_event_row(*e, when) for e in events])
 
     @staticmethod
     def history(session: Session, aggregate: Aggregate | str, aggregate_id: str) -> list[Event]:
@@ -101,7 +103,9 @@ class EventLog:
 
 
 _EVENTS = cast(Table, Event.__table__)
+# Run on the session's connection: the rows are plain inserts, the ORM's path adds only cost.
 _INSERT_EVENT = insert(_EVENTS)
+_INSERT_EVENT_ID = _INSERT_EVENT.returning(_EVENTS.c.id)
 
 
 def _event_row(

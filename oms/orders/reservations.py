@@ -13,14 +13,15 @@ import json
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import Table, insert, select
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from oms.db import ledger
 from oms.db.statuses import Aggregate, DeliveryMethod, ReservationStatus
 from oms.db.tables import Reservation, ReservationLine
-from oms.db.uow import EventLog
+from oms.db.uow import EventLog, PendingEvent
 from oms.domain.errors import ConflictError, NotFoundError, OmsError, ValidationError
 from oms.inventory.errors import UnknownNode
 from oms.promise.service import NetworkCache, check_skus, snapshot_cart
@@ -28,6 +29,8 @@ from oms.sourcing.online import OrderDecision
 from oms.stores import slots
 
 MAX_TTL_S = 7 * 24 * 3600
+_INSERT_RESERVATION = insert(cast(Table, Reservation.__table__))
+_INSERT_LINES = insert(cast(Table, ReservationLine.__table__))
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,15 @@ class StockShortfall(OmsError):
         }
 
 
+@dataclass(frozen=True)
+class Held:
+    """A reservation, whether this request made it, and its rows as (sku, node, qty)."""
+
+    reservation: Reservation
+    created: bool
+    lines: list[tuple[str, str, int]]
+
+
 def reserve(
     session: Session,
     cache: NetworkCache,
@@ -75,6 +87,19 @@ def reserve(
     now: datetime | None = None,
 ) -> tuple[Reservation, bool]:
     """The reservation and whether it is new (False: the same key was seen with the same body)."""
+    held = reserve_held(session, cache, req, key=key, now=now)
+    return held.reservation, held.created
+
+
+def reserve_held(
+    session: Session,
+    cache: NetworkCache,
+    req: ReserveRequest,
+    *,
+    key: str | None,
+    now: datetime | None = None,
+) -> Held:
+    """`reserve`, with the rows held (no second read for the caller that shows them)."""
     now = now or datetime.now(UTC)
     if key is not None:
         existing = session.scalars(
@@ -83,40 +108,58 @@ def reserve(
         if existing is not None:
             if existing.request_hash != req.fingerprint():
                 raise ConflictError(f'Idempotency-Key "{key}" was used with another request')
-            return existing, False
+            lines = [(x.sku_id, x.node_id, x.qty) for x in lines_of(session, existing.id)]
+            return Held(existing, False, lines)
     _validate(session, cache, req)
     if req.slot_id is not None:
         if req.method is not DeliveryMethod.PICKUP:
             raise ValidationError(["slot_id: only a pickup reservation books a pickup slot"])
         slots.book(session, req.slot_id, req.pickup_node)  # SlotFull (409) before any hold
     rid = str(uuid.uuid4())
-    rows = _hold_plan(session, cache, req, rid)
-    res = Reservation(
-        id=rid,
-        idempotency_key=key,
-        status=ReservationStatus.ACTIVE,
-        method=req.method,
-        pickup_node=req.pickup_node,
-        dest_lat=req.lat,
-        dest_lon=req.lon,
-        expires_at=now + timedelta(seconds=req.ttl_seconds),
-        request_hash=req.fingerprint(),
-        slot_id=req.slot_id,
+    expires_at = now + timedelta(seconds=req.ttl_seconds)
+    rows = _hold_plan(session, cache, req, rid, expires_at)
+    res = _insert(session, req, rid, key, rows, now, expires_at)
+    return Held(res, True, [(s, n, q) for n, s, q in rows])
+
+
+def _insert(
+    session: Session,
+    req: ReserveRequest,
+    rid: str,
+    key: str | None,
+    rows: list[tuple[str, str, int]],
+    now: datetime,
+    expires_at: datetime,
+) -> Reservation:
+    """Write the reservation and its lines in two statements; the reservation comes back as a
+    persistent object of the session without a read. (The ORM's flush of the same objects cost
+    more than the rest of the reservation together.)"""
+    values = {
+        "id": rid,
+        "idempotency_key": key,
+        "status": ReservationStatus.ACTIVE,
+        "method": req.method,
+        "pickup_node": req.pickup_node,
+        "dest_lat": req.lat,
+        "dest_lon": req.lon,
+        "expires_at": expires_at,
+        "created_at": now,
+        "request_hash": req.fingerprint(),
+        "slot_id": req.slot_id,
+    }
+    connection = session.connection()
+    connection.execute(_INSERT_RESERVATION, values)
+    connection.execute(
+        _INSERT_LINES,
+        [
+            {"reservation_id": rid, "line_no": i, "sku_id": s, "node_id": n, "qty": q}
+            for i, (n, s, q) in enumerate(rows)
+        ],
     )
+    res = Reservation(**values)
+    make_transient_to_detached(res)
     session.add(res)
-    session.add_all(
-        ReservationLine(reservation_id=rid, line_no=i, sku_id=s, node_id=n, qty=q)
-        for i, (n, s, q) in enumerate(rows)
-    )
-    session.flush()
-    EventLog.record(
-        session,
-        "Reserved",
-        Aggregate.RESERVATION,
-        rid,
-        {"rows": [list(r) for r in rows], "expires_at": res.expires_at.isoformat()},
-    )
-    return res, True
+    return res
 
 
 def _validate(session: Session, cache: NetworkCache, req: ReserveRequest) -> None:
@@ -139,9 +182,10 @@ def _validate(session: Session, cache: NetworkCache, req: ReserveRequest) -> Non
 
 
 def _hold_plan(
-    session: Session, cache: NetworkCache, req: ReserveRequest, ref: str
+    session: Session, cache: NetworkCache, req: ReserveRequest, ref: str, expires_at: datetime
 ) -> list[tuple[str, str, int]]:
-    """Source on a fresh snapshot and hold it; once more if another checkout won the race."""
+    """Source on a fresh snapshot and hold it, with the reservation's event; once more if
+    another checkout won the race."""
     for _ in range(2):
         decision, skus = _source(session, cache, req)
         short = [
@@ -156,9 +200,14 @@ def _hold_plan(
             (network.nodes[int(n)].id, skus[int(j)], int(q))
             for j, n, q in zip(decision.line, decision.node, decision.qty, strict=True)
         ]
-        if not ledger.hold(session, rows, ref=ref):
+        payload = {"rows": [list(r) for r in rows], "expires_at": expires_at.isoformat()}
+        if not ledger.hold(session, rows, ref=ref, then=[_reserved(ref, payload)]):
             return rows
     raise StockShortfall(short_after_race(session, req))
+
+
+def _reserved(rid: str, payload: dict[str, Any]) -> PendingEvent:
+    return ("Reserved", Aggregate.RESERVATION, rid, payload)
 
 
 def short_after_race(session: Session, req: ReserveRequest) -> list[tuple[str, int, int]]:

@@ -133,7 +133,8 @@ def stock_snapshot(session: Session, network: Network, skus: list[str]) -> np.nd
     """ATP as a [distinct SKU, node] array for the cart's SKUs."""
     stock = np.zeros((len(skus), len(network)), dtype=np.int64)
     row = {s: k for k, s in enumerate(skus)}
-    for (node, sku), qty in ledger.available(session, skus).items():
+    # Disabled nodes too: the sourcer skips them by the network's flag (one less join).
+    for (node, sku), qty in ledger.available(session, skus, enabled_only=False).items():
         if node in network.index:
             stock[row[sku], network.index[node]] = qty
     return stock

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
+from anyio import to_thread
 from fastapi import APIRouter, Header, Response, status
 
 from oms.api.deps import PrincipalDep, StateDep, UowDep
 from oms.api.schemas import HeldOut, ReservationIn, ReservationOut
+from oms.api.state import AppState
 from oms.db.statuses import ApiRole, DeliveryMethod
 from oms.db.tables import Reservation
 from oms.orders import reservations as svc
@@ -18,9 +20,8 @@ IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_lengt
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
-def reserve(
+async def reserve(
     body: ReservationIn,
-    uow: UowDep,
     state: StateDep,
     who: PrincipalDep,
     response: Response,
@@ -37,19 +38,28 @@ def reserve(
         ttl_seconds=body.ttl_seconds,
         slot_id=body.slot_id,
     )
-    res, created = svc.reserve(uow.session, state.networks, req, key=key)
-    out = _out(uow, res)
-    uow.commit()
+    # The whole transaction in one trip to the write threads (a sync route with a session
+    # dependency made three trips to the shared pool: open, run, close).
+    out, created = await to_thread.run_sync(_reserve, state, req, key, limiter=state.writers)
     if not created:
         response.status_code = status.HTTP_200_OK
     return out
+
+
+def _reserve(
+    state: AppState, req: svc.ReserveRequest, key: str | None
+) -> tuple[ReservationOut, bool]:
+    with state.unit_of_work() as uow:
+        held = svc.reserve_held(uow.session, state.networks, req, key=key)
+        uow.commit()
+    return _out(held.reservation, held.lines), held.created
 
 
 @router.get("/{reservation_id}")
 def get(reservation_id: str, uow: UowDep, who: PrincipalDep) -> ReservationOut:
     who.require(CHECKOUT)
     res = svc.get_reservation(uow.session, reservation_id)
-    out = _out(uow, res)
+    out = _out(res, _lines(uow, res))
     uow.commit()  # a lazy expiry releases stock: keep it
     return out
 
@@ -58,20 +68,21 @@ def get(reservation_id: str, uow: UowDep, who: PrincipalDep) -> ReservationOut:
 def release(reservation_id: str, uow: UowDep, who: PrincipalDep) -> ReservationOut:
     who.require(CHECKOUT)
     res = svc.release_reservation(uow.session, reservation_id)
-    out = _out(uow, res)
+    out = _out(res, _lines(uow, res))
     uow.commit()
     return out
 
 
-def _out(uow: UowDep, res: Reservation) -> ReservationOut:
+def _out(res: Reservation, lines: list[tuple[str, str, int]]) -> ReservationOut:
     return ReservationOut(
         id=res.id,
         status=res.status.value,
         method=res.method.value,
         pickup_node=res.pickup_node,
         expires_at=res.expires_at.isoformat(),
-        lines=[
-            HeldOut(sku=x.sku_id, node=x.node_id, qty=x.qty)
-            for x in svc.lines_of(uow.session, res.id)
-        ],
+        lines=[HeldOut(sku=s, node=n, qty=q) for s, n, q in lines],
     )
+
+
+def _lines(uow: UowDep, res: Reservation) -> list[tuple[str, str, int]]:
+    return [(x.sku_id, x.node_id, x.qty) for x in svc.lines_of(uow.session, res.id)]
