@@ -25,8 +25,11 @@ def free_port() -> int:
 
 
 @contextmanager
-def uvicorn_server(target: str, env: dict[str, str], *, factory: bool, ready: str) -> Iterator[str]:
-    """uvicorn with uvloop and httptools, one worker; yields its base URL once `ready` answers."""
+def uvicorn_server(
+    target: str, env: dict[str, str], *, factory: bool, ready: str, workers: int = 1
+) -> Iterator[str]:
+    """uvicorn with uvloop and httptools, one worker unless asked; yields its base URL once
+    `ready` answers (with several workers, once each of them has: see _wait_ready)."""
     port = free_port()
     cmd = [
         sys.executable,
@@ -47,6 +50,8 @@ def uvicorn_server(target: str, env: dict[str, str], *, factory: bool, ready: st
     ]
     if factory:
         cmd.append("--factory")
+    if workers > 1:
+        cmd += ["--workers", str(workers)]
     proc = subprocess.Popen(cmd, env={**os.environ, **env}, cwd=Path(__file__).parents[1])
     base = f"http://127.0.0.1:{port}"
     try:

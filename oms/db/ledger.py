@@ -105,6 +105,25 @@ def _available_stmt(by_node: bool, enabled_only: bool) -> Select[str, str, int, 
 _AVAILABLE = {(n, e): _available_stmt(n, e) for n in (False, True) for e in (False, True)}
 
 
+def atp_versions(
+    session: Session, sku_ids: Sequence[str]
+) -> dict[tuple[str, str], tuple[int, int]]:
+    """ATP and row version per (node_id, sku_id), at every node: what the promise's stock cache
+    keeps (a row's version orders what the cache hears of it)."""
+    rows = session.connection().execute(_ATP_VERSIONS, {"skus": list(sku_ids)})
+    return {(n, s): (atp(oh, r, ss), v) for n, s, oh, r, ss, v in rows}
+
+
+_ATP_VERSIONS = select(
+    sql.C.node_id,
+    sql.C.sku_id,
+    sql.C.on_hand,
+    sql.C.reserved,
+    sql.C.safety_stock,
+    sql.C.version,
+).where(sql.C.sku_id.in_(bindparam("skus", expanding=True)))
+
+
 # ---------------------------------------------------------------- single-row changes
 
 

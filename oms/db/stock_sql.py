@@ -2,7 +2,8 @@
 
 Every change is one conditional UPDATE: the guard is evaluated by the database on the row it is
 about to write, so two transactions can never both take the last unit, whatever their isolation
-level. RETURNING hands back the levels after the change, for the event, without a second query.
+level. RETURNING hands back the levels after the change (for the event) and the row version (for
+the promise's stock cache), without a second query.
 Statements are built once with bound parameters (:n node, :s sku, :q quantity) and run on the
 session's connection: building SQLAlchemy expressions per call, or going through the ORM's
 execution path, cost more than executing them.
@@ -46,7 +47,8 @@ def atp_sql() -> ColumnElement[int]:
 
 def _update(values: dict[str, Any], guard: ColumnElement[bool] | None = None) -> Update:
     where = _KEY if guard is None else and_(_KEY, guard)
-    return update(INV).where(where).values(**values, version=C.version + 1).returning(*_LEVELS)
+    stmt = update(INV).where(where).values(**values, version=C.version + 1)
+    return stmt.returning(*_LEVELS, C.version)
 
 
 # on_hand
@@ -76,9 +78,14 @@ def run(
 ) -> StockLevel | None:
     """Execute one of the statements above on a row; its new levels, or None when the row is
     missing or the guard refused."""
-    changes.stock_changed(session, sku_id)
     params = {"n": node_id, "s": sku_id, "q": qty, **kw}
-    return _level(session.connection().execute(stmt, params).first())
+    row = session.connection().execute(stmt, params).first()
+    if row is None:
+        return None
+    level = _levels_of(row)
+    # The new levels reach the promise's stock cache when the transaction commits.
+    changes.stock_level(session, node_id, sku_id, level.atp, int(row[3]))
+    return level
 
 
 def read_level(session: Session, node_id: str, sku_id: str, *, lock: bool) -> StockLevel | None:
@@ -89,7 +96,11 @@ def read_level(session: Session, node_id: str, sku_id: str, *, lock: bool) -> St
 
 
 def _level(row: Any) -> StockLevel | None:
-    return None if row is None else StockLevel(int(row[0]), int(row[1]), int(row[2]))
+    return None if row is None else _levels_of(row)
+
+
+def _levels_of(row: Any) -> StockLevel:
+    return StockLevel(int(row[0]), int(row[1]), int(row[2]))
 
 
 def require_catalog(session: Session, node_id: str, sku_id: str) -> None:

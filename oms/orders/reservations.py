@@ -184,17 +184,25 @@ def _validate(session: Session, cache: NetworkCache, req: ReserveRequest) -> Non
 def _hold_plan(
     session: Session, cache: NetworkCache, req: ReserveRequest, ref: str, expires_at: datetime
 ) -> list[tuple[str, str, int]]:
-    """Source on a fresh snapshot and hold it, with the reservation's event; once more if
-    another checkout won the race."""
-    for _ in range(2):
-        decision, skus = _source(session, cache, req)
+    """Source and hold the plan, with the reservation's event.
+
+    The first plan is made on the kept stock (the promise's cache: exact for this process's
+    commits, at most its time to live behind other processes'), which spares a read per
+    checkout. If that plan falls short or its hold is refused, the plan is made again on stock
+    read now, and once more if another checkout won that race too. Holds are guarded, so a
+    plan made on old numbers can be refused but never oversell."""
+    short: list[tuple[str, int, int]] = []
+    for fresh in (False, True, True):
+        decision, skus = _source(session, cache, req, fresh=fresh)
         short = [
             (skus[j], req.lines[j][1], int(req.lines[j][1] - decision.unfilled[j]))
             for j in range(len(req.lines))
             if decision.unfilled[j] > 0
         ]
-        if short:
+        if short and fresh:
             raise StockShortfall(short)
+        if short:
+            continue
         network, _ = cache.get(session)
         rows = [
             (network.nodes[int(n)].id, skus[int(j)], int(q))
@@ -219,9 +227,10 @@ def short_after_race(session: Session, req: ReserveRequest) -> list[tuple[str, i
 
 
 def _source(
-    session: Session, cache: NetworkCache, req: ReserveRequest
+    session: Session, cache: NetworkCache, req: ReserveRequest, *, fresh: bool
 ) -> tuple[OrderDecision, list[str]]:
-    """The cheapest plan for the request on a fresh snapshot: shipped, or at its pickup store."""
+    """The cheapest plan for the request, on stock read now (``fresh``) or kept: shipped, or
+    at its pickup store."""
     lat, lon, store = req.lat, req.lon, -1
     if req.method is DeliveryMethod.PICKUP:
         assert req.pickup_node is not None
@@ -229,7 +238,7 @@ def _source(
         store = network.index[req.pickup_node]
         lat, lon = network.nodes[store].lat, network.nodes[store].lon
     assert lat is not None and lon is not None
-    snap = snapshot_cart(session, cache, req.lines, lat, lon)
+    snap = snapshot_cart(session, cache, req.lines, lat, lon, cached_stock=not fresh)
     c = snap.cart
     decision = snap.sourcer.source_order(
         snap.stock, snap.capacity, c.sku_index, c.qty, c.lat, c.lon, pickup_node=store

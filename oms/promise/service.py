@@ -14,12 +14,13 @@ from sqlalchemy import Integer, cast, func, select
 from sqlalchemy.orm import Session
 
 from oms.db import ledger
+from oms.db.changes import StockLevels
 from oms.db.tables import Inventory, Node, Sku
 from oms.inventory.errors import UnknownSku
 from oms.promise import FRENCH_HOLIDAYS, NodeCalendar
 from oms.promise.option_dates import OptionDates
 from oms.promise.options import Cart, PromiseResult, promise
-from oms.promise.stock_cache import StockCache
+from oms.promise.stock_cache import NO_ROW, StockCache
 from oms.sourcing.contract import Settings
 from oms.sourcing.network import Network, NodeInfo
 from oms.sourcing.online import OnlineSourcer
@@ -74,10 +75,10 @@ class NetworkCache:
         self._capacity: tuple[float, np.ndarray | None] = (-math.inf, None)
         self.stock = StockCache(refresh_s)
 
-    def changed(self, skus: frozenset[str], nodes: bool) -> None:
-        """A commit in this process changed stock of ``skus`` and/or the nodes."""
-        if skus:
-            self.stock.drop(skus)
+    def changed(self, levels: StockLevels, nodes: bool) -> None:
+        """A commit in this process wrote these stock rows and/or changed the nodes."""
+        if levels:
+            self.stock.apply(levels)
         if nodes:
             with self._lock:
                 self._signature = None
@@ -131,13 +132,22 @@ class NetworkCache:
 
 def stock_snapshot(session: Session, network: Network, skus: list[str]) -> np.ndarray:
     """ATP as a [distinct SKU, node] array for the cart's SKUs."""
+    return stock_and_versions(session, network, skus)[0]
+
+
+def stock_and_versions(
+    session: Session, network: Network, skus: list[str]
+) -> tuple[np.ndarray, np.ndarray]:
+    """ATP and row versions as [SKU, node] arrays; at disabled nodes too (the sourcer skips
+    them by the network's flag), so the statement needs no join."""
     stock = np.zeros((len(skus), len(network)), dtype=np.int64)
+    versions = np.full((len(skus), len(network)), NO_ROW, dtype=np.int64)
     row = {s: k for k, s in enumerate(skus)}
-    # Disabled nodes too: the sourcer skips them by the network's flag (one less join).
-    for (node, sku), qty in ledger.available(session, skus, enabled_only=False).items():
+    for (node, sku), (qty, version) in ledger.atp_versions(session, skus).items():
         if node in network.index:
             stock[row[sku], network.index[node]] = qty
-    return stock
+            versions[row[sku], network.index[node]] = version
+    return stock, versions
 
 
 def capacity_left(session: Session, network: Network) -> np.ndarray:
@@ -191,7 +201,8 @@ def snapshot_cart(
     cached_stock: bool = False,
 ) -> CartSnapshot:
     """Known SKUs only (UnknownSku otherwise); one stock read for the distinct SKUs, or none
-    with ``cached_stock`` when they are in the stock cache (promise: advice, not a hold)."""
+    with ``cached_stock`` when they are in the stock cache (a promise, or a reservation's first
+    plan: its hold re-checks every unit)."""
     skus = check_skus(session, [s for s, _ in lines], cache)
     network, sourcer = cache.get(session)
     row = {s: k for k, s in enumerate(skus)}
@@ -203,7 +214,7 @@ def snapshot_cart(
         lon=lon,
     )
     if cached_stock:
-        stock = cache.stock.atp(network, skus, lambda n, s: stock_snapshot(session, n, s))
+        stock = cache.stock.atp(network, skus, lambda n, s: stock_and_versions(session, n, s))
     else:
         stock = stock_snapshot(session, network, skus)
     return CartSnapshot(

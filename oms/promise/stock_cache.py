@@ -1,36 +1,41 @@
-"""ATP rows kept between promises, so a checkout's promise costs no SQL on a warm SKU.
+"""ATP rows kept between checkouts, so a promise (and a reservation's first plan) costs no SQL on
+a warm SKU.
 
-A promise is advice (the hold re-checks stock with guarded updates), yet it should not show
-stock a reservation in this process already took: commits in this process drop the SKUs they
-touched (oms.db.changes), and writes by other processes show within ``ttl_s``."""
+Commits in this process write through: each stock row they changed comes with its new ATP and
+row version (oms.db.changes), and the kept row takes it if it is newer than what it holds, so the
+next checkout sees the units a reservation took without reading them again. Writes by other
+processes show within ``ttl_s``. A read that raced a commit for a SKU not kept is used once and
+not kept (its values may predate the commit)."""
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from itertools import islice
 from time import monotonic
 
 import numpy as np
 
+from oms.db.changes import StockLevels
 from oms.sourcing.network import Network
 
 REFRESH_AHEAD = 0.5  # a read also refreshes kept SKUs in the last half of their life
 MAX_REFRESH = 256  # at most this many of them per read
+NO_ROW = -1  # the version of a stock row that does not exist (ATP 0): any real row is newer
 
-# Reads the ATP of some SKUs as a [sku, node] array over the network's nodes.
-StockReader = Callable[[Network, list[str]], np.ndarray]
+# Reads the ATP and row versions of some SKUs, each a [sku, node] array over the network's nodes.
+StockReader = Callable[[Network, list[str]], tuple[np.ndarray, np.ndarray]]
 
 
 class StockCache:
     def __init__(self, ttl_s: float = 1.0) -> None:
         self.ttl_s = ttl_s
         self._lock = threading.Lock()
-        # sku -> (network it was read for, expiry, ATP per node)
-        self._rows: dict[str, tuple[Network, float, np.ndarray]] = {}
-        # Invalidation clock: a read that started before a SKU was invalidated is not kept.
+        # sku -> (network it was read for, expiry, ATP per node, row version per node)
+        self._rows: dict[str, tuple[Network, float, np.ndarray, np.ndarray]] = {}
+        # Change clock: a read that started before a SKU (not kept) changed is not kept.
         self._clock = 0
-        self._dropped_at: dict[str, int] = {}
+        self._changed_at: dict[str, int] = {}
         self._all_dropped_at = 0
 
     def atp(self, network: Network, skus: list[str], read: StockReader) -> np.ndarray:
@@ -50,38 +55,58 @@ class StockCache:
             along = self._expiring(network, now, set(skus)) if missing else []
         if missing:
             wanted = [skus[k] for k in missing] + along
-            fresh = read(network, wanted)
+            fresh, versions = read(network, wanted)
             out[missing] = fresh[: len(missing)]
-            self._keep(network, wanted, fresh, started, now)
+            self._keep(network, wanted, fresh, versions, started, now)
         return out
+
+    def apply(self, levels: StockLevels) -> None:
+        """Committed stock rows: a kept row takes each one newer than what it holds."""
+        with self._lock:
+            self._clock += 1
+            for (node, sku), (atp, version) in levels.items():
+                hit = self._rows.get(sku)
+                if hit is None:
+                    self._changed_at[sku] = self._clock
+                    continue
+                network, _, row, versions = hit
+                i = network.index.get(node)
+                if i is not None and version > versions[i]:
+                    row[i], versions[i] = atp, version
+
+    def drop(self) -> None:
+        """Forget every SKU; reads already under way are not kept either."""
+        with self._lock:
+            self._clock += 1
+            self._rows.clear()
+            self._changed_at.clear()
+            self._all_dropped_at = self._clock
 
     def _expiring(self, network: Network, now: float, but: set[str]) -> list[str]:
         """Kept SKUs due within REFRESH_AHEAD of their life: a hot set read together is
         refreshed by one statement a period rather than one per SKU (each a pause of the
         event loop that serves checkout)."""
         soon = now + self.ttl_s * REFRESH_AHEAD
-        due = (s for s, (net, at, _) in self._rows.items() if net is network and at <= soon)
+        due = (s for s, (net, at, _, _) in self._rows.items() if net is network and at <= soon)
         return list(islice((s for s in due if s not in but), MAX_REFRESH))
 
     def _keep(
-        self, network: Network, skus: list[str], rows: np.ndarray, started: int, now: float
+        self,
+        network: Network,
+        skus: list[str],
+        rows: np.ndarray,
+        versions: np.ndarray,
+        started: int,
+        now: float,
     ) -> None:
         with self._lock:
             if self._all_dropped_at > started:
                 return
-            for sku, row in zip(skus, rows, strict=True):
-                if self._dropped_at.get(sku, -1) <= started:
-                    self._rows[sku] = (network, now + self.ttl_s, row.copy())
-
-    def drop(self, skus: Iterable[str] | None = None) -> None:
-        """Forget some SKUs (None: all); reads already under way are not kept either."""
-        with self._lock:
-            self._clock += 1
-            if skus is None:
-                self._rows.clear()
-                self._dropped_at.clear()
-                self._all_dropped_at = self._clock
-                return
-            for sku in skus:
-                self._rows.pop(sku, None)
-                self._dropped_at[sku] = self._clock
+            for sku, row, version in zip(skus, rows, versions, strict=True):
+                if self._changed_at.get(sku, -1) > started:
+                    continue
+                hit = self._rows.get(sku)
+                if hit is not None and hit[0] is network:  # a commit may have written since
+                    newer = hit[3] > version
+                    row, version = np.where(newer, hit[2], row), np.maximum(hit[3], version)
+                self._rows[sku] = (network, now + self.ttl_s, row.copy(), version.copy())

@@ -8,6 +8,8 @@ from fastapi.testclient import TestClient
 
 from oms.api.auth import create_key
 from oms.api.schemas import PromiseOut
+from oms.db import ledger
+from oms.db.engine import make_session_factory
 from tests.e2e.test_catalog_api import NODE
 
 STORE = {
@@ -192,3 +194,35 @@ def _refs(node):
     elif isinstance(node, list):
         for v in node:
             yield from _refs(v)
+
+
+def _count_elsewhere(api, node: str, on_hand: int) -> None:
+    """A stock count by another process: the same database, not this app's sessions, so this
+    app's stock cache does not hear of it."""
+    other = make_session_factory(api.state.engine)
+    with other() as session:
+        ledger.set_stock(session, node, "MUG", on_hand=on_hand)
+        session.commit()
+
+
+def test_a_reservation_made_on_kept_stock_that_went_stale_is_sourced_again(api):
+    network(api, dc_stock=2, store_stock=0)
+    assert promised_units(api)[0]["standard"] == 2  # kept: 2 at DC-LYON
+    _count_elsewhere(api, "DC-LYON", 0)
+    _count_elsewhere(api, "ST-PARIS", 2)
+    r = api.client.post("/v1/reservations", json={**CART, "ttl_seconds": 600}, headers=api.checkout)
+    assert r.status_code == 201, r.text
+    assert r.json()["lines"] == [{"sku": "MUG", "node": "ST-PARIS", "qty": 2}]
+    stock = {
+        n["node"]: n for n in api.client.get("/v1/inventory/MUG", headers=api.ops).json()["nodes"]
+    }
+    assert stock["DC-LYON"]["reserved"] == 0 and stock["ST-PARIS"]["reserved"] == 2
+
+
+def test_a_reservation_is_not_refused_for_stock_the_kept_numbers_have_not_seen(api):
+    network(api, dc_stock=0, store_stock=0)
+    assert promised_units(api)[0] == {}  # kept: nothing anywhere
+    _count_elsewhere(api, "DC-LYON", 5)
+    r = api.client.post("/v1/reservations", json={**CART, "ttl_seconds": 600}, headers=api.checkout)
+    assert r.status_code == 201, r.text
+    assert r.json()["lines"] == [{"sku": "MUG", "node": "DC-LYON", "qty": 2}]

@@ -1,5 +1,5 @@
-"""The promise's stock cache: hits cost no read, drops are honoured, a read that raced a drop
-is not kept."""
+"""The promise's stock cache: hits cost no read, commits write through by row version, a read
+that raced a commit is not kept over it."""
 
 from __future__ import annotations
 
@@ -15,15 +15,23 @@ NODES = [
 
 
 class Ledger:
-    """A fake stock source counting its reads."""
+    """A fake stock source counting its reads; every row starts at version 1."""
 
     def __init__(self) -> None:
         self.atp = {"A": [1, 2], "B": [3, 4]}
+        self.version = {"A": [1, 1], "B": [1, 1]}
         self.reads: list[list[str]] = []
 
-    def read(self, network: Network, skus: list[str]) -> np.ndarray:
+    def read(self, network: Network, skus: list[str]) -> tuple[np.ndarray, np.ndarray]:
         self.reads.append(list(skus))
-        return np.array([self.atp[s] for s in skus], dtype=np.int64)
+        atp = np.array([self.atp[s] for s in skus], dtype=np.int64)
+        return atp, np.array([self.version[s] for s in skus], dtype=np.int64)
+
+    def commit(self, node: int, sku: str, atp: int) -> dict[tuple[str, str], tuple[int, int]]:
+        """Change one row as a transaction would; what its commit tells the cache."""
+        self.atp[sku][node] = atp
+        self.version[sku][node] += 1
+        return {(f"N{node}", sku): (atp, self.version[sku][node])}
 
 
 def test_a_second_promise_for_the_same_skus_reads_nothing() -> None:
@@ -34,26 +42,50 @@ def test_a_second_promise_for_the_same_skus_reads_nothing() -> None:
     assert ledger.reads == [["A", "B"]]
 
 
-def test_a_dropped_sku_is_read_again_and_only_it() -> None:
+def test_a_commit_writes_through_to_a_kept_sku_without_a_read() -> None:
     cache, ledger, net = StockCache(ttl_s=60), Ledger(), Network(NODES)
     cache.atp(net, ["A", "B"], ledger.read)
-    ledger.atp["A"] = [0, 0]
-    cache.drop({"A"})
-    assert cache.atp(net, ["A", "B"], ledger.read).tolist() == [[0, 0], [3, 4]]
-    assert ledger.reads[-1] == ["A"]
+    cache.apply(ledger.commit(0, "A", 0))
+    assert cache.atp(net, ["A", "B"], ledger.read).tolist() == [[0, 2], [3, 4]]
+    assert ledger.reads == [["A", "B"]]
 
 
-def test_a_read_that_started_before_a_drop_is_used_once_but_not_kept() -> None:
+def test_commits_heard_out_of_order_leave_the_newest_row() -> None:
+    cache, ledger, net = StockCache(ttl_s=60), Ledger(), Network(NODES)
+    cache.atp(net, ["A"], ledger.read)
+    first, second = ledger.commit(1, "A", 5), ledger.commit(1, "A", 4)
+    cache.apply(second)
+    cache.apply(first)  # its listener ran late: older version, ignored
+    assert cache.atp(net, ["A"], ledger.read).tolist() == [[1, 4]]
+
+
+def test_a_read_that_raced_a_commit_is_merged_by_version(monkeypatch) -> None:
+    clock = [0.0]
+    monkeypatch.setattr("oms.promise.stock_cache.monotonic", lambda: clock[0])
+    cache, ledger, net = StockCache(ttl_s=10), Ledger(), Network(NODES)
+    cache.atp(net, ["A"], ledger.read)
+    clock[0] = 100.0  # expired: the next call reads
+
+    def racing_read(network: Network, skus: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        old = ledger.read(network, skus)
+        cache.apply(ledger.commit(0, "A", 9))  # lands while the old values are on their way
+        return old
+
+    assert cache.atp(net, ["A"], racing_read).tolist() == [[1, 2]]  # used once, as read
+    assert cache.atp(net, ["A"], ledger.read).tolist() == [[9, 2]]  # kept: the commit's row
+    assert len(ledger.reads) == 2
+
+
+def test_a_read_that_raced_a_commit_of_a_sku_not_kept_is_used_once_but_not_kept() -> None:
     cache, ledger, net = StockCache(ttl_s=60), Ledger(), Network(NODES)
 
-    def racing_read(network: Network, skus: list[str]) -> np.ndarray:
+    def racing_read(network: Network, skus: list[str]) -> tuple[np.ndarray, np.ndarray]:
         old = ledger.read(network, skus)
-        ledger.atp["A"] = [9, 9]
-        cache.drop({"A"})  # a commit lands while the old values are on their way
+        cache.apply(ledger.commit(0, "A", 9))
         return old
 
     assert cache.atp(net, ["A"], racing_read).tolist() == [[1, 2]]
-    assert cache.atp(net, ["A"], ledger.read).tolist() == [[9, 9]]
+    assert cache.atp(net, ["A"], ledger.read).tolist() == [[9, 2]]
 
 
 def test_entries_expire_after_their_time_to_live() -> None:
