@@ -9,7 +9,10 @@ from oms.domain.errors import NotFoundError
 
 
 def get_order(session: Session, order_id: str) -> Order:
-    order = session.get(Order, order_id)
+    """The order, its row locked for the rest of the transaction (PostgreSQL; SQLite's writers
+    are serialised already): two transitions of one order (collect and expire, cancel and
+    ship) run one after the other, the second seeing what the first did."""
+    order = session.get(Order, order_id, with_for_update=True, populate_existing=True)
     if order is None:
         raise NotFoundError(f'order "{order_id}" does not exist')
     return order

@@ -247,8 +247,13 @@ def _source(
 
 
 def get_reservation(session: Session, rid: str, now: datetime | None = None) -> Reservation:
-    """The reservation, expired first if its time is up (lazy expiry on read)."""
-    res = session.get(Reservation, rid)
+    """The reservation, expired first if its time is up (lazy expiry on read).
+
+    The row is locked for the rest of the transaction (PostgreSQL; SQLite's writers are
+    serialised already): whoever ends or converts it next sees what this one decided, so two
+    checkouts can never both turn one reservation's units into an order, or give them back
+    twice."""
+    res = session.get(Reservation, rid, with_for_update=True, populate_existing=True)
     if res is None:
         raise NotFoundError(f'reservation "{rid}" does not exist')
     if res.status is ReservationStatus.ACTIVE and res.expires_at <= (now or datetime.now(UTC)):
@@ -266,6 +271,8 @@ def release_reservation(session: Session, rid: str) -> Reservation:
 
 def expire_due(session: Session, now: datetime | None = None, limit: int = 500) -> int:
     """The sweeper: expire active reservations whose time is up; returns how many."""
+    # Locked as read, skipping those another transaction holds (a checkout converting one,
+    # or the sweeper of another worker): the status is checked again once the lock is had.
     due = list(
         session.scalars(
             select(Reservation)
@@ -275,6 +282,7 @@ def expire_due(session: Session, now: datetime | None = None, limit: int = 500) 
             )
             .order_by(Reservation.id)
             .limit(limit)
+            .with_for_update(skip_locked=True)
         )
     )
     for res in due:

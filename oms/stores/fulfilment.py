@@ -177,8 +177,11 @@ def expire_pickups(session: Session, now: datetime | None = None) -> int:
     """Ready orders not collected by the end of their hold: units back to ATP at the store,
     lines cancelled and refunded, the slot freed, the customer told."""
     now = now or datetime.now(UTC)
+    # Locked as read, skipping those a collection (or another worker's sweeper) holds.
     due = session.scalars(
-        select(Order).where(Order.status == OrderStatus.READY_FOR_PICKUP, Order.expires_at <= now)
+        select(Order)
+        .where(Order.status == OrderStatus.READY_FOR_PICKUP, Order.expires_at <= now)
+        .with_for_update(skip_locked=True)
     ).all()
     for order in due:
         _expire(session, order)

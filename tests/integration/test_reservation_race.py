@@ -8,11 +8,13 @@ from concurrent.futures import ThreadPoolExecutor
 from sqlalchemy import func, select
 
 from oms.db import ledger
-from oms.db.statuses import DeliveryMethod
-from oms.db.tables import Inventory, ReservationLine, Sku
+from oms.db.statuses import DeliveryMethod, ReservationStatus
+from oms.db.tables import Allocation, Inventory, Reservation, ReservationLine, Sku
 from oms.db.uow import run_transaction
+from oms.domain.errors import ConflictError
 from oms.inventory import catalog
-from oms.orders.reservations import ReserveRequest, StockShortfall, reserve
+from oms.orders.reservations import ReserveRequest, StockShortfall, release_reservation, reserve
+from oms.orders.service import OrderRequest, create_order
 from oms.promise.service import NetworkCache
 
 NODES = [
@@ -78,3 +80,39 @@ def test_32_checkouts_for_10_units_reserve_exactly_10(session_factory):
         held = session.scalar(select(func.sum(ReservationLine.qty)))
         on_hand = session.scalar(select(func.sum(Inventory.on_hand)))
     assert reserved == held == 10 and on_hand == 10
+
+
+def test_one_reservation_raced_by_orders_and_releases_is_ended_exactly_once(session_factory):
+    """Eight checkouts at once try to order the same reservation and eight to release it: one
+    of them wins; the units are ordered once or given back once, never both, never twice."""
+    seed(session_factory)
+    cache = NetworkCache()
+    request = ReserveRequest([("RARE", 3)], 48.8, 2.3, DeliveryMethod.SHIP, None, 600)
+    rid = run_transaction(session_factory, lambda s: reserve(s, cache, request, key=None)[0].id)
+
+    def order(_: int) -> str:
+        req = OrderRequest(reservation_id=rid, reserve=None)
+        return run_transaction(
+            session_factory, lambda s: create_order(s, cache, req, key=None)[0].id
+        )
+
+    def release(_: int) -> str:
+        return run_transaction(session_factory, lambda s: release_reservation(s, rid).status.value)
+
+    def attempt(k: int) -> str:
+        try:
+            return order(k) if k % 2 else release(k)
+        except ConflictError:
+            return "refused"
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        results = list(pool.map(attempt, range(16)))
+    assert len([r for r in results if r != "refused"]) == 1
+    with session_factory() as session:
+        reserved = session.scalar(select(func.sum(Inventory.reserved)))
+        allocated = session.scalar(select(func.coalesce(func.sum(Allocation.qty), 0)))
+        status = session.get(Reservation, rid).status
+    if status is ReservationStatus.CONVERTED:
+        assert reserved == allocated == 3
+    else:
+        assert status is ReservationStatus.RELEASED and reserved == allocated == 0
