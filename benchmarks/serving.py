@@ -55,21 +55,27 @@ def uvicorn_server(
     proc = subprocess.Popen(cmd, env={**os.environ, **env}, cwd=Path(__file__).parents[1])
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                with urllib.request.urlopen(base + ready, timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline or proc.poll() is not None:
-                raise RuntimeError(f"server {target} did not become ready")
-            time.sleep(0.2)
+        _wait_ready(proc, base + ready, answers=5 * workers)
         yield base
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+def _wait_ready(proc: subprocess.Popen[bytes], url: str, *, answers: int) -> None:
+    """Until `url` has answered 200 that many times in a row (with several workers behind one
+    socket, a run of answers is likely to include each of them); bounded by two minutes."""
+    deadline, in_a_row = time.monotonic() + 120, 0
+    while in_a_row < answers:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as r:
+                in_a_row = in_a_row + 1 if r.status == 200 else 0
+        except OSError:
+            in_a_row = 0
+        if time.monotonic() > deadline or proc.poll() is not None:
+            raise RuntimeError(f"server at {url} did not become ready")
+        if in_a_row == 0:
+            time.sleep(0.2)
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import shutil
 import sys
 from collections.abc import Callable, Iterator
@@ -276,19 +277,41 @@ def keys_create(
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8000,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=64,
+            help="Server processes. More than one suits PostgreSQL; SQLite takes one writer at "
+            "a time whatever the count.",
+        ),
+    ] = 1,
 ) -> None:
     """Migrate the database OMS_DATABASE_URL names, then serve the API (docs at /docs)."""
     import uvicorn
 
     from oms.api.app import create_app
     from oms.api.state import AppState
+    from oms.config import get_settings
 
     url = _database_url()
     typer.echo(f"oms: serving {url} on http://{host}:{port} (docs at /docs)", err=True)
-    from oms.config import get_settings
+    if workers == 1:
+        state = AppState.open(url, write_threads=get_settings().write_threads)
+        uvicorn.run(create_app(state), host=host, port=port, log_level="warning")
+        return
+    from oms.db.engine import migrate
 
-    state = AppState.open(url, write_threads=get_settings().write_threads)
-    uvicorn.run(create_app(state), host=host, port=port, log_level="warning")
+    migrate(url)  # once, here: the workers start on a migrated database
+    os.environ["OMS_MIGRATE_ON_START"] = "false"
+    uvicorn.run(
+        "oms.api.app:app_from_env",
+        factory=True,
+        workers=workers,
+        host=host,
+        port=port,
+        log_level="warning",
+    )
 
 
 @app.command("seed-demo")

@@ -21,7 +21,9 @@ class Settings(BaseSettings):
     database_url: str = DEFAULT_DATABASE_URL
     # Threads that run reservation and order transactions. A few keep the database busy; more
     # only queue for the interpreter lock while holding row locks, which slows everyone.
-    write_threads: int = Field(default=4, ge=1, le=64)
+    write_threads: int = Field(default=2, ge=1, le=64)
+    # Workers started by `oms serve --workers N` leave migrating to the parent.
+    migrate_on_start: bool = True
 
 
 @lru_cache(maxsize=1)

@@ -60,4 +60,9 @@ def app_from_env() -> FastAPI:
     from oms.config import get_settings
 
     settings = get_settings()
-    return create_app(AppState.open(settings.database_url, write_threads=settings.write_threads))
+    state = AppState.open(
+        settings.database_url,
+        run_migrations=settings.migrate_on_start,
+        write_threads=settings.write_threads,
+    )
+    return create_app(state)

@@ -31,7 +31,7 @@ class AppState:
     networks: NetworkCache = field(default_factory=NetworkCache)
     keys: KeyCache = field(default_factory=KeyCache)
     # The thread pool of the checkout write path (reservations, orders): see Settings.
-    writers: CapacityLimiter = field(default_factory=lambda: CapacityLimiter(4))
+    writers: CapacityLimiter = field(default_factory=lambda: CapacityLimiter(2))
     _reader: threading.local = field(default_factory=threading.local)
 
     def __post_init__(self) -> None:
@@ -39,7 +39,7 @@ class AppState:
         changes.on_commit(self.sessions, self.networks.changed)
 
     @staticmethod
-    def open(database_url: str, *, run_migrations: bool = True, write_threads: int = 4) -> AppState:
+    def open(database_url: str, *, run_migrations: bool = True, write_threads: int = 2) -> AppState:
         if run_migrations:
             migrate(database_url)
         engine = make_engine(database_url)
