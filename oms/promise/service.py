@@ -60,8 +60,9 @@ def node_info(row: Node) -> NodeInfo:
 class NetworkCache:
     """The network and its sourcer, rebuilt when the nodes change, plus slow-moving reads.
 
-    The node signature, the known SKUs and the capacity left are re-read at most every
-    `refresh_s` seconds: they change rarely, and a promise is advice (a hold re-checks stock)."""
+    The node signature and the capacity left are re-read at most every `refresh_s` seconds:
+    they change rarely, and a promise is advice (a hold re-checks stock). SKUs are kept once
+    found."""
 
     def __init__(self, refresh_s: float = 1.0) -> None:
         self.refresh_s = refresh_s
@@ -71,7 +72,7 @@ class NetworkCache:
         self._sourcer: OnlineSourcer | None = None
         self._dates: OptionDates | None = None
         self._checked = -math.inf
-        self._skus: tuple[float, frozenset[str]] = (-math.inf, frozenset())
+        self._skus: frozenset[str] = frozenset()
         self._capacity: tuple[float, np.ndarray | None] = (-math.inf, None)
         self.stock = StockCache(refresh_s)
 
@@ -115,12 +116,15 @@ class NetworkCache:
         return book
 
     def known_skus(self, session: Session, wanted: list[str]) -> frozenset[str]:
-        at, skus = self._skus
-        if monotonic() < at and all(s in skus for s in wanted):
-            return skus
-        skus = frozenset(session.scalars(select(Sku.id)))
-        self._skus = (monotonic() + self.refresh_s, skus)
-        return skus
+        """Every SKU known to exist, after looking up those of ``wanted`` not known yet (SKUs
+        are never deleted: one found is kept for good, and no checkout re-reads the catalog)."""
+        known = self._skus
+        missing = [s for s in wanted if s not in known]
+        if missing:
+            found = session.scalars(select(Sku.id).where(Sku.id.in_(missing)))
+            with self._lock:
+                known = self._skus = self._skus | frozenset(found)
+        return known
 
     def capacity_left(self, session: Session, network: Network) -> np.ndarray:
         at, cap = self._capacity

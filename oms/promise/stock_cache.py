@@ -9,6 +9,7 @@ not kept (its values may predate the commit)."""
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Callable
 from itertools import islice
@@ -37,6 +38,7 @@ class StockCache:
         self._clock = 0
         self._changed_at: dict[str, int] = {}
         self._all_dropped_at = 0
+        self._used: dict[str, float] = {}  # sku -> when a checkout last asked for it
 
     def atp(self, network: Network, skus: list[str], read: StockReader) -> np.ndarray:
         """ATP as a [len(skus), nodes] array; reads only when some are missing or stale, and
@@ -47,6 +49,7 @@ class StockCache:
         with self._lock:
             started = self._clock
             for k, sku in enumerate(skus):
+                self._used[sku] = now
                 hit = self._rows.get(sku)
                 if hit is not None and hit[0] is network and hit[1] > now:
                     out[k] = hit[2]
@@ -80,15 +83,18 @@ class StockCache:
             self._clock += 1
             self._rows.clear()
             self._changed_at.clear()
+            self._used.clear()
             self._all_dropped_at = self._clock
 
     def _expiring(self, network: Network, now: float, but: set[str]) -> list[str]:
-        """Kept SKUs due within REFRESH_AHEAD of their life: a hot set read together is
-        refreshed by one statement a period rather than one per SKU (each a pause of the
-        event loop that serves checkout)."""
-        soon = now + self.ttl_s * REFRESH_AHEAD
+        """Kept SKUs asked for within their time to live and due within REFRESH_AHEAD of it:
+        a hot set read together is refreshed by one statement a period rather than one per
+        SKU (each a pause of the event loop that serves checkout); cold SKUs are left to
+        expire."""
+        soon, recent = now + self.ttl_s * REFRESH_AHEAD, now - self.ttl_s
         due = (s for s, (net, at, _, _) in self._rows.items() if net is network and at <= soon)
-        return list(islice((s for s in due if s not in but), MAX_REFRESH))
+        hot = (s for s in due if s not in but and self._used.get(s, -math.inf) >= recent)
+        return list(islice(hot, MAX_REFRESH))
 
     def _keep(
         self,

@@ -132,3 +132,13 @@ def test_kept_skus_with_most_of_their_life_left_are_not_read_again(monkeypatch) 
     clock[0] = 2.0
     cache.atp(net, ["B"], ledger.read)
     assert ledger.reads == [["A"], ["B"]]
+
+
+def test_skus_no_checkout_asked_for_lately_are_left_to_expire(monkeypatch) -> None:
+    clock = [0.0]
+    monkeypatch.setattr("oms.promise.stock_cache.monotonic", lambda: clock[0])
+    cache, ledger, net = StockCache(ttl_s=10), Ledger(), Network(NODES)
+    cache.atp(net, ["A"], ledger.read)
+    clock[0] = 10.5  # A expired a moment ago and nobody asked for it in its life
+    cache.atp(net, ["B"], ledger.read)
+    assert ledger.reads == [["A"], ["B"]]
