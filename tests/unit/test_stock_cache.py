@@ -4,6 +4,7 @@ that raced a commit is not kept over it."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from oms.promise.stock_cache import StockCache
 from oms.sourcing.network import Network, NodeInfo
@@ -34,6 +35,25 @@ class Ledger:
         return {(f"N{node}", sku): (atp, self.version[sku][node])}
 
 
+@pytest.fixture
+def clock(monkeypatch) -> list[float]:
+    """The cache's clock, set by the test."""
+    now = [0.0]
+    monkeypatch.setattr("oms.promise.stock_cache.monotonic", lambda: now[0])
+    return now
+
+
+def racing(cache: StockCache, ledger: Ledger, node: int = 0, atp: int = 9):  # type: ignore[no-untyped-def]
+    """A read during which a commit of A lands (its old values are on their way)."""
+
+    def read(network: Network, skus: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        old = ledger.read(network, skus)
+        cache.apply(ledger.commit(node, "A", atp))
+        return old
+
+    return read
+
+
 def test_a_second_promise_for_the_same_skus_reads_nothing() -> None:
     cache, ledger, net = StockCache(ttl_s=60), Ledger(), Network(NODES)
     first = cache.atp(net, ["A", "B"], ledger.read)
@@ -59,17 +79,11 @@ def test_commits_heard_out_of_order_leave_the_newest_row() -> None:
     assert cache.atp(net, ["A"], ledger.read).tolist() == [[1, 4]]
 
 
-def test_a_read_that_raced_a_commit_is_merged_by_version(monkeypatch) -> None:
-    clock = [0.0]
-    monkeypatch.setattr("oms.promise.stock_cache.monotonic", lambda: clock[0])
+def test_a_read_that_raced_a_commit_is_merged_by_version(clock) -> None:
     cache, ledger, net = StockCache(ttl_s=10), Ledger(), Network(NODES)
     cache.atp(net, ["A"], ledger.read)
     clock[0] = 100.0  # expired: the next call reads
-
-    def racing_read(network: Network, skus: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        old = ledger.read(network, skus)
-        cache.apply(ledger.commit(0, "A", 9))  # lands while the old values are on their way
-        return old
+    racing_read = racing(cache, ledger)
 
     assert cache.atp(net, ["A"], racing_read).tolist() == [[1, 2]]  # used once, as read
     assert cache.atp(net, ["A"], ledger.read).tolist() == [[9, 2]]  # kept: the commit's row
@@ -78,11 +92,7 @@ def test_a_read_that_raced_a_commit_is_merged_by_version(monkeypatch) -> None:
 
 def test_a_read_that_raced_a_commit_of_a_sku_not_kept_is_used_once_but_not_kept() -> None:
     cache, ledger, net = StockCache(ttl_s=60), Ledger(), Network(NODES)
-
-    def racing_read(network: Network, skus: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        old = ledger.read(network, skus)
-        cache.apply(ledger.commit(0, "A", 9))
-        return old
+    racing_read = racing(cache, ledger)
 
     assert cache.atp(net, ["A"], racing_read).tolist() == [[1, 2]]
     assert cache.atp(net, ["A"], ledger.read).tolist() == [[9, 2]]
@@ -110,9 +120,7 @@ def test_dropping_everything_forgets_every_sku() -> None:
     assert len(ledger.reads) == 2
 
 
-def test_a_read_also_refreshes_kept_skus_near_the_end_of_their_life(monkeypatch) -> None:
-    clock = [0.0]
-    monkeypatch.setattr("oms.promise.stock_cache.monotonic", lambda: clock[0])
+def test_a_read_also_refreshes_kept_skus_near_the_end_of_their_life(clock) -> None:
     cache, ledger, net = StockCache(ttl_s=10), Ledger(), Network(NODES)
     cache.atp(net, ["A"], ledger.read)
     clock[0] = 6.0  # A has 4 s left: due for refresh along with the next read
@@ -124,9 +132,7 @@ def test_a_read_also_refreshes_kept_skus_near_the_end_of_their_life(monkeypatch)
     assert len(ledger.reads) == 2
 
 
-def test_kept_skus_with_most_of_their_life_left_are_not_read_again(monkeypatch) -> None:
-    clock = [0.0]
-    monkeypatch.setattr("oms.promise.stock_cache.monotonic", lambda: clock[0])
+def test_kept_skus_with_most_of_their_life_left_are_not_read_again(clock) -> None:
     cache, ledger, net = StockCache(ttl_s=10), Ledger(), Network(NODES)
     cache.atp(net, ["A"], ledger.read)
     clock[0] = 2.0
@@ -134,9 +140,7 @@ def test_kept_skus_with_most_of_their_life_left_are_not_read_again(monkeypatch) 
     assert ledger.reads == [["A"], ["B"]]
 
 
-def test_skus_no_checkout_asked_for_lately_are_left_to_expire(monkeypatch) -> None:
-    clock = [0.0]
-    monkeypatch.setattr("oms.promise.stock_cache.monotonic", lambda: clock[0])
+def test_skus_no_checkout_asked_for_lately_are_left_to_expire(clock) -> None:
     cache, ledger, net = StockCache(ttl_s=10), Ledger(), Network(NODES)
     cache.atp(net, ["A"], ledger.read)
     clock[0] = 10.5  # A expired a moment ago and nobody asked for it in its life
