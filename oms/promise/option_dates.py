@@ -80,8 +80,12 @@ class OptionDates:
         self.network = network
         self._lock = threading.Lock()
         self._minutes: dict[datetime, MinuteDates] = {}
+        self._latest: MinuteDates | None = None
 
     def at(self, now: datetime) -> MinuteDates:
+        latest = self._latest  # the common case: the same minute as the last checkout
+        if latest is not None and latest.minute <= now < latest.minute + MINUTE:
+            return latest
         minute = now.replace(second=0, microsecond=0)
         found = self._minutes.get(minute)
         if found is None:
@@ -89,4 +93,5 @@ class OptionDates:
                 if len(self._minutes) >= MINUTES_KEPT:
                     self._minutes.clear()
                 found = self._minutes.setdefault(minute, MinuteDates(self.network, minute))
+        self._latest = found
         return found

@@ -183,7 +183,7 @@ def check_skus(
     return skus
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class CartSnapshot:
     """What sourcing a cart needs, read once: the network, its sourcer, the cart as arrays,
     the ATP of the cart's SKUs and the capacity left."""

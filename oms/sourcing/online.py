@@ -134,7 +134,7 @@ class OrderDecision:
         return len(np.unique(self.node))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class PromisePlan:
     """One of a promise's plans: `store` -1 ships to the destination, else the order is
     collected at node `store`; rows of (line, node, units), the cost, units unfilled per line."""
