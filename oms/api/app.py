@@ -9,10 +9,12 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from oms import __version__
+from oms.api import observability, security_headers
 from oms.api.errors import install_error_handlers
 from oms.api.routers import (
     catalog,
     health,
+    keys,
     orders,
     promise,
     reservations,
@@ -52,6 +54,9 @@ def create_app(state: AppState) -> FastAPI:
     app.include_router(stores.router)
     app.include_router(returns.router)
     app.include_router(store_pages.router)
+    app.include_router(keys.router)
+    security_headers.install(app)
+    observability.install(app, state)
     return app
 
 

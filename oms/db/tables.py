@@ -138,7 +138,8 @@ class Reservation(Base):
     __table_args__ = (Index("ix_reservations_status_expires_at", "status", "expires_at"),)
 
     id: Mapped[IdPk]  # a UUID
-    idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    # As the client sent it; uniqueness is per API key, in idempotency_keys (0004).
+    idempotency_key: Mapped[str | None] = mapped_column(String(200))
     status: Mapped[ReservationStatus] = mapped_column(str_enum(ReservationStatus))
     method: Mapped[DeliveryMethod] = mapped_column(str_enum(DeliveryMethod))
     pickup_node: Mapped[str | None] = mapped_column(String(64), node_fk())
@@ -173,7 +174,8 @@ class Order(Base):
     __table_args__ = (Index("ix_orders_status_created_at", "status", "created_at"),)
 
     id: Mapped[IdPk]
-    idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    # As the client sent it; uniqueness is per API key, in idempotency_keys (0004).
+    idempotency_key: Mapped[str | None] = mapped_column(String(200))
     status: Mapped[OrderStatus] = mapped_column(str_enum(OrderStatus))
     channel: Mapped[Id]
     method: Mapped[DeliveryMethod] = mapped_column(str_enum(DeliveryMethod))
@@ -267,6 +269,42 @@ class ApiKey(Base):
     node_id: Mapped[str | None] = mapped_column(String(64), node_fk())  # a store key's store
     created_at: Mapped[CreatedAt]
     revoked: Mapped[bool] = mapped_column(default=False)
+    # Key lifecycle (0004): a label for people, an optional expiry, when it was revoked.
+    name: Mapped[str | None] = mapped_column(String(200))
+    expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class IdempotencyKey(Base):
+    """An Idempotency-Key as one API key used it on one endpoint (Stripe's scoping).
+
+    Inserted first in the transaction that does the work: a concurrent request with the same key
+    waits on the primary key until the first commits, then finds the record and replays it."""
+
+    __tablename__ = "idempotency_keys"
+
+    scope: Mapped[str] = mapped_column(String(64), primary_key=True)  # the API key's id
+    endpoint: Mapped[str] = mapped_column(String(64), primary_key=True)  # "orders", ...
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    request_hash: Mapped[str] = mapped_column(String(64))  # sha256 of the canonical request
+    resource_id: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[CreatedAt]
+
+
+class StoreSession(Base):
+    """A signed-in store page: the cookie holds a random token, this row its hash."""
+
+    __tablename__ = "store_sessions"
+    __table_args__ = (Index("ix_store_sessions_expires_at", "expires_at"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 hex of the token
+    key_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("api_keys.id", ondelete="CASCADE"), index=True
+    )
+    node_id: Mapped[str] = mapped_column(String(64), node_fk())
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[CreatedAt]
+    expires_at: Mapped[Timestamp]
 
 
 # The store-operations tables share this Base; importing them here registers them with it.
