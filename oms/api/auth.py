@@ -21,6 +21,7 @@ KEY_PREFIX = "oms_"
 class Principal:
     role: ApiRole
     node_id: str | None = None
+    key_id: str = ""  # the API key's id: idempotency keys are scoped to it
 
     def require(self, *roles: ApiRole) -> None:
         """Ops may do everything; others only what their role allows."""
@@ -86,4 +87,4 @@ def authenticate(session: Session, raw: str | None) -> Principal:
     ).first()
     if key is None:
         raise UnauthorizedError("unknown or revoked API key")
-    return Principal(key.role, key.node_id)
+    return Principal(key.role, key.node_id, key.id)

@@ -35,7 +35,8 @@ def test_a_new_key_authenticates_and_only_its_hash_is_stored(session_factory):
         session.commit()
         stored = session.scalars(select(ApiKey)).one()
         assert stored.key_hash == hash_key(raw) and raw not in stored.key_hash
-        assert authenticate(session, raw) == Principal(ApiRole.CHECKOUT, None)
+        who = authenticate(session, raw)
+        assert (who.role, who.node_id) == (ApiRole.CHECKOUT, None) and who.key_id
 
 
 def test_missing_unknown_and_revoked_keys_are_refused(session_factory):
