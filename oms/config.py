@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -24,6 +25,17 @@ class Settings(BaseSettings):
     write_threads: int = Field(default=2, ge=1, le=64)
     # Workers started by `oms serve --workers N` leave migrating to the parent.
     migrate_on_start: bool = True
+    # Store page cookies: "auto" marks them Secure unless the page is served over plain HTTP to
+    # a loopback client (development); "always" / "never" decide it outright.
+    cookie_secure: Literal["auto", "always", "never"] = "auto"
+    # How long a store page session lasts after login.
+    store_session_minutes: int = Field(default=12 * 60, ge=1, le=7 * 24 * 60)
+    # Failed authentications a client address may make in a minute before it gets 429s.
+    auth_failures_per_minute: int = Field(default=30, ge=1, le=100_000)
+    # Request logs: one JSON object per line, or plain text for a terminal.
+    log_format: Literal["json", "text"] = "json"
+    # Largest request body any route reads (413 past it).
+    max_body_bytes: int = Field(default=1_000_000, ge=1_024, le=100_000_000)
 
 
 @lru_cache(maxsize=1)

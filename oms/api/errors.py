@@ -26,6 +26,10 @@ STATUS_BY_CODE: dict[str, int] = {
     "illegal_transition": 409,
     "conflict": 409,
     "idempotency_conflict": 409,
+    "idempotency_key_reused": 409,
+    "request_in_progress": 409,
+    "rate_limited": 429,
+    "payload_too_large": 413,
     "slot_full": 409,
     "return_refused": 422,
     "no_return_destination": 409,
@@ -62,7 +66,9 @@ def invalid_input(
 async def _oms_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, OmsError)
     status, body = oms_error(exc)
-    return JSONResponse(body, status_code=status)
+    # An error may name response headers (e.g. Retry-After on a 429).
+    headers: dict[str, str] | None = getattr(exc, "headers", None)
+    return JSONResponse(body, status_code=status, headers=headers)
 
 
 async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
