@@ -10,6 +10,7 @@ from fastapi import FastAPI
 
 from oms import __version__
 from oms.api import observability, security_headers
+from oms.api.body_limit import BodyLimit
 from oms.api.errors import install_error_handlers
 from oms.api.routers import (
     catalog,
@@ -23,6 +24,7 @@ from oms.api.routers import (
     stores,
 )
 from oms.api.state import AppState
+from oms.config import get_settings
 
 
 def create_app(state: AppState) -> FastAPI:
@@ -55,6 +57,8 @@ def create_app(state: AppState) -> FastAPI:
     app.include_router(returns.router)
     app.include_router(store_pages.router)
     app.include_router(keys.router)
+    # Outside the promise lane, so that a body over the cap never reaches any route.
+    app.add_middleware(BodyLimit, max_bytes=get_settings().max_body_bytes)
     security_headers.install(app)
     observability.install(app, state)
     return app
@@ -62,8 +66,6 @@ def create_app(state: AppState) -> FastAPI:
 
 def app_from_env() -> FastAPI:
     """For `uvicorn --factory oms.api.app:app_from_env`: the database OMS_DATABASE_URL names."""
-    from oms.config import get_settings
-
     settings = get_settings()
     state = AppState.open(
         settings.database_url,

@@ -58,7 +58,9 @@ def invalid_input(
 ) -> dict[str, Any]:
     """The 422 body of validation errors, each naming its field (``body.lines.0.qty: ...``)."""
     problems = [
-        f"{'.'.join(str(p) for p in (*prefix, *err['loc']))}: {err['msg']}" for err in errors
+        f"{'.'.join(str(p) for p in (*prefix, *err['loc']))}: "
+        + str(err["msg"]).removeprefix("Value error, ")
+        for err in errors
     ]
     return error_body("invalid_input", "; ".join(problems), fields=problems)
 
@@ -78,7 +80,12 @@ async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
 
 async def _http_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    code = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized"}.get(
+    code = {
+        404: "not_found",
+        405: "method_not_allowed",
+        401: "unauthorized",
+        413: "payload_too_large",
+    }.get(
         exc.status_code, "http_error"
     )
     return JSONResponse(error_body(code, str(exc.detail)), status_code=exc.status_code)

@@ -1,74 +1,188 @@
-"""Request and response bodies. Field rules here give 422s that name the field."""
+"""Request and response bodies. Field rules here give 422s that name the field; the field types
+(oms/api/fields.py) hold every number and name within what the database stores."""
 
 from __future__ import annotations
 
-from typing import Literal
+from datetime import date
+from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from oms.api.fields import (
+    Cost,
+    Delta,
+    Flag,
+    Ident,
+    Label,
+    Latitude,
+    LineQty,
+    Longitude,
+    Minor,
+    PositiveUnits,
+    Units,
+)
+from oms.domain.errors import ValidationError
+from oms.domain.limits import MAX_LINE_QTY, MAX_LINES, MAX_UNITS
+from oms.promise.service import node_calendar
+
+CLOCK = r"^([01]\d|2[0-3]):[0-5]\d$"
+MAX_HOLIDAYS = 400
+
+
+class NodeFields(BaseModel):
+    """A node's fields but its id, all optional: the body of PATCH /v1/nodes/{id}."""
+
+    model_config = ConfigDict(extra="forbid")
+    kind: Ident | None = None
+    lat: Latitude | None = None
+    lon: Longitude | None = None
+    can_ship: Flag | None = None
+    can_pickup: Flag | None = None
+    capacity_units: Units | None = None
+    handling_cost: Cost | None = None
+    shipment_cost: Cost | None = None
+    cost_per_km: Cost | None = None
+    timezone: Ident | None = None
+    cutoff_time: str | None = Field(default=None, pattern=CLOCK)
+    processing_days: int | None = Field(default=None, strict=True, ge=0, le=30)
+    open_days: str | None = Field(default=None, pattern=r"^[0-6]{1,7}$")
+    holidays: list[date] | None = Field(default=None, max_length=MAX_HOLIDAYS)
+    opens: str | None = Field(default=None, pattern=CLOCK)
+    closes: str | None = Field(default=None, pattern=CLOCK)
+    pick_lead_minutes: int | None = Field(default=None, strict=True, ge=0, le=24 * 60)
+    store_protection: Units | None = Field(default=None, description="units kept for walk-ins")
+    hold_days: int | None = Field(
+        default=None, strict=True, ge=1, le=60, description="open days a pickup waits"
+    )
+    accepts_returns: Flag | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _only_capacity_may_be_null(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            nulls = [k for k, v in data.items() if v is None and k != "capacity_units"]
+            if nulls:
+                raise ValueError(", ".join(f"{k}: may not be null" for k in sorted(nulls)))
+        return data
+
+    def changes(self) -> dict[str, Any]:
+        """Only the fields the body names (null capacity: no limit), as the table stores them."""
+        return self.model_dump(mode="json", exclude_unset=True)
 
 
 class NodeIn(BaseModel):
-    """The sourcing contract's node fields, plus the service's own (with defaults)."""
+    """The sourcing contract's node fields, plus the service's own (with defaults). The
+    calendar fields are checked by the same rule that loads the network (`node_calendar`), so
+    a node accepted here always loads."""
 
     model_config = ConfigDict(extra="forbid")
-    id: str = Field(min_length=1, max_length=64)
-    kind: str = Field(min_length=1, max_length=64)
-    lat: float = Field(ge=-90, le=90)
-    lon: float = Field(ge=-180, le=180)
+    id: Ident
+    kind: Ident
+    lat: Latitude
+    lon: Longitude
+    can_ship: Flag
+    can_pickup: Flag
+    capacity_units: Units | None = None
+    handling_cost: Cost
+    shipment_cost: Cost
+    cost_per_km: Cost
+    timezone: Ident = "Europe/Paris"
+    cutoff_time: str = Field(default="14:00", pattern=CLOCK)
+    processing_days: int = Field(default=0, strict=True, ge=0, le=30)
+    open_days: str = Field(default="012345", pattern=r"^[0-6]{1,7}$")
+    holidays: list[date] = Field(default_factory=list, max_length=MAX_HOLIDAYS)
+    opens: str = Field(default="09:00", pattern=CLOCK)
+    closes: str = Field(default="20:00", pattern=CLOCK)
+    pick_lead_minutes: int = Field(default=120, strict=True, ge=0, le=24 * 60)
+    store_protection: Units = Field(default=0, description="units kept for walk-ins")
+    hold_days: int = Field(
+        default=7, strict=True, ge=1, le=60, description="open days a pickup waits"
+    )
+    accepts_returns: Flag = False
+
+    @field_validator("holidays")
+    @classmethod
+    def _years_in_range(cls, days: list[date]) -> list[date]:
+        for day in days:
+            if not 2000 <= day.year <= 2100:
+                raise ValueError(f"{day.isoformat()} is not within the years 2000-2100")
+        return days
+
+    @model_validator(mode="after")
+    def _calendar_loads(self) -> NodeIn:
+        try:
+            node_calendar(self.model_dump(mode="json"))
+        except ValidationError as exc:
+            raise ValueError("; ".join(exc.problems)) from None
+        return self
+
+    def record(self) -> dict[str, Any]:
+        """The fields as the nodes table stores them (dates as ISO strings)."""
+        return self.model_dump(mode="json")
+
+
+class NodeOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True, extra="ignore")
+    id: str
+    kind: str
+    lat: float
+    lon: float
     can_ship: bool
     can_pickup: bool
-    capacity_units: int | None = Field(default=None, ge=0)
-    handling_cost: float = Field(ge=0)
-    shipment_cost: float = Field(ge=0)
-    cost_per_km: float = Field(ge=0)
-    timezone: str = "Europe/Paris"
-    cutoff_time: str = Field(default="14:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
-    processing_days: int = Field(default=0, ge=0, le=30)
-    open_days: str = Field(default="012345", pattern=r"^[0-6]{1,7}$")
-    holidays: list[str] = Field(default_factory=list)
-    opens: str = Field(default="09:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
-    closes: str = Field(default="20:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
-    pick_lead_minutes: int = Field(default=120, ge=0, le=24 * 60)
-    store_protection: int = Field(default=0, ge=0, description="units kept for walk-ins")
-    hold_days: int = Field(default=7, ge=1, le=60, description="open days a pickup waits")
-    accepts_returns: bool = False
-
-
-class NodeOut(NodeIn):
-    model_config = ConfigDict(from_attributes=True, extra="ignore")
+    capacity_units: int | None
+    handling_cost: float
+    shipment_cost: float
+    cost_per_km: float
+    timezone: str
+    cutoff_time: str
+    processing_days: int
+    open_days: str
+    holidays: list[str]
+    opens: str
+    closes: str
+    pick_lead_minutes: int
+    store_protection: int
+    hold_days: int
+    accepts_returns: bool
     enabled: bool
 
 
 class SkuIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    name: str = Field(min_length=1, max_length=200)
-    price_minor: int = Field(ge=0)
+    name: Label
+    price_minor: Minor
     currency: str = Field(default="EUR", pattern=r"^[A-Z]{3}$")
-    final_sale: bool = False
+    final_sale: Flag = False
 
 
-class SkuOut(SkuIn):
+class SkuOut(BaseModel):
     model_config = ConfigDict(from_attributes=True, extra="ignore")
     id: str
+    name: str
+    price_minor: int
+    currency: str
+    final_sale: bool
 
 
 class StockIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    on_hand: int | None = Field(default=None, ge=0)
-    safety_stock: int | None = Field(default=None, ge=0)
-    bin_location: str | None = Field(default=None, min_length=1, max_length=32)
+    on_hand: Units | None = None
+    safety_stock: Units | None = None
+    bin_location: str | None = Field(
+        default=None, min_length=1, max_length=32, pattern=r"^[^\x00-\x1F\x7F]*$"
+    )
 
 
 class QtyIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    qty: int = Field(gt=0)
-    ref: str | None = None
+    qty: PositiveUnits
+    ref: Label | None = None
 
 
 class AdjustmentIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    delta: int
-    reason: str = Field(min_length=1, max_length=200)
+    delta: Delta = Field(description=f"units to add (or remove, negative), |delta| <= {MAX_UNITS}")
+    reason: Label
 
 
 class StockRowOut(BaseModel):
@@ -87,19 +201,19 @@ class InventoryOut(BaseModel):
 
 class LineIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    sku: str = Field(min_length=1, max_length=64)
-    qty: int = Field(gt=0, le=10_000)
+    sku: Ident
+    qty: LineQty
 
 
 class Destination(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    lat: float = Field(ge=-90, le=90)
-    lon: float = Field(ge=-180, le=180)
+    lat: Latitude
+    lon: Longitude
 
 
 class PromiseIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    lines: list[LineIn] = Field(min_length=1, max_length=100)
+    lines: list[LineIn] = Field(min_length=1, max_length=MAX_LINES)
     destination: Destination
 
 
@@ -131,22 +245,38 @@ class PromiseOut(BaseModel):
     shortfalls: list[ShortfallOut]
 
 
+class RefusalOut(BaseModel):
+    rule: str
+    message: str
+    line_id: str | None = None
+    index: int | None = None
+
+
 class ErrorOut(BaseModel):
     """Every error: a code, a message naming the field or record, and the code's own fields."""
 
     model_config = ConfigDict(extra="allow")
-    error: str
-    detail: str
+    error: str = Field(description="a stable code: invalid_input, not_found, conflict, ...")
+    detail: str = Field(description="what is wrong, naming the field or record")
+    fields: list[str] | None = Field(
+        default=None, description="invalid_input: one entry per field, `path.to.field: message`"
+    )
+    shortfalls: list[ShortfallOut] | None = Field(
+        default=None, description="insufficient_stock: each SKU short, asked and available"
+    )
+    refusals: list[RefusalOut] | None = Field(
+        default=None, description="return_refused: each rule a return request breaks"
+    )
 
 
 class ReservationIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    lines: list[LineIn] = Field(min_length=1, max_length=100)
+    lines: list[LineIn] = Field(min_length=1, max_length=MAX_LINES)
     destination: Destination | None = None
     method: Literal["ship", "pickup"] = "ship"
-    pickup_node: str | None = None
-    ttl_seconds: int = Field(default=900, ge=1, le=7 * 24 * 3600)
-    slot_id: str | None = Field(default=None, description="a pickup slot at the pickup store")
+    pickup_node: Ident | None = None
+    ttl_seconds: int = Field(default=900, strict=True, ge=1, le=7 * 24 * 3600)
+    slot_id: Ident | None = Field(default=None, description="a pickup slot at the pickup store")
 
 
 class HeldOut(BaseModel):
@@ -168,27 +298,105 @@ class OrderIn(BaseModel):
     """From a reservation, or from lines and a destination directly."""
 
     model_config = ConfigDict(extra="forbid")
-    reservation_id: str | None = None
-    lines: list[LineIn] | None = Field(default=None, min_length=1, max_length=100)
+    reservation_id: Ident | None = None
+    lines: list[LineIn] | None = Field(default=None, min_length=1, max_length=MAX_LINES)
     destination: Destination | None = None
     method: Literal["ship", "pickup"] = "ship"
-    pickup_node: str | None = None
+    pickup_node: Ident | None = None
     channel: Literal["web", "app", "store", "marketplace"] = "web"
-    slot_id: str | None = Field(default=None, description="a pickup slot at the pickup store")
-    discount_minor: int = Field(default=0, ge=0, description="order-level discount")
-    shipping_minor: int = Field(default=0, ge=0, description="shipping charged")
+    slot_id: Ident | None = Field(default=None, description="a pickup slot at the pickup store")
+    discount_minor: Minor = Field(default=0, description="order-level discount")
+    shipping_minor: Minor = Field(default=0, description="shipping charged")
 
 
 class CancelIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    lines: list[str] | None = None
+    lines: list[Ident] | None = Field(default=None, max_length=MAX_LINES)
+
+
+class LineAllocationOut(BaseModel):
+    node: str
+    qty: int
+    shipment: str | None
+
+
+class OrderLineOut(BaseModel):
+    id: str
+    sku: str
+    qty: int
+    status: str
+    price_minor: int
+    allocations: list[LineAllocationOut]
+
+
+class ShipmentOut(BaseModel):
+    id: str
+    node: str
+    status: str
+    tracking: str | None
+    promised_at: str | None
+    shipped_at: str | None
+    delivered_at: str | None
+
+
+class OrderPickOut(BaseModel):
+    id: str
+    node: str
+    shipment: str
+    status: str
+
+
+class RefundOut(BaseModel):
+    id: str
+    line: str | None
+    amount_minor: int
+    reason: str
+
+
+class NotificationOut(BaseModel):
+    kind: str
+    channel: str
+    at: str
+
+
+class EventOut(BaseModel):
+    type: str
+    at: str
+    data: Any
+
+
+class PromiseDates(BaseModel):
+    delivery_date: str | None = None
+    ready_at: str | None = None
+
+
+class OrderOut(BaseModel):
+    id: str
+    status: str
+    channel: str
+    method: str
+    pickup_node: str | None
+    slot_id: str | None
+    destination: Destination | None
+    reservation_id: str | None
+    discount_minor: int
+    shipping_minor: int
+    promise: PromiseDates | None
+    ready_at: str | None
+    expires_at: str | None
+    lines: list[OrderLineOut]
+    shipments: list[ShipmentOut]
+    picks: list[OrderPickOut]
+    refunds: list[RefundOut]
+    notifications: list[NotificationOut]
+    events: list[EventOut]
 
 
 class SlotIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     starts_at: AwareDatetime
     ends_at: AwareDatetime
-    capacity: int = Field(ge=1, le=10_000)
+    capacity: int = Field(strict=True, ge=1, le=10_000)
 
 
 class SlotOut(BaseModel):
@@ -219,10 +427,15 @@ class PickOut(BaseModel):
     lines: list[PickLineOut]
 
 
+class PickConfirmedOut(BaseModel):
+    pick: PickOut
+    order: OrderOut
+
+
 class PickedLineIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    line_id: str = Field(min_length=1)
-    picked: int = Field(ge=0)
+    line_id: Ident
+    picked: int = Field(strict=True, ge=0, le=MAX_LINE_QTY)
 
 
 class PickConfirmIn(BaseModel):
@@ -232,39 +445,70 @@ class PickConfirmIn(BaseModel):
 
 class ShipIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    tracking: str = Field(min_length=1, max_length=200)
+    tracking: Label
+
+
+# Return quantities may be out of range on purpose: the returns rules refuse them by name.
+ReturnQty = Annotated[int, Field(strict=True, ge=-MAX_LINE_QTY, le=MAX_LINE_QTY)]
 
 
 class ReturnLineIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    line_id: str = Field(min_length=1)
-    qty: int
+    line_id: Ident
+    qty: ReturnQty
 
 
 class ExchangeLineIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    sku: str = Field(min_length=1)
-    qty: int
+    sku: Ident
+    qty: ReturnQty
 
 
 class ReturnIn(BaseModel):
     """Quantities are checked by the returns rules, which name the line and the rule broken."""
 
     model_config = ConfigDict(extra="forbid")
-    order_id: str = Field(min_length=1)
+    order_id: Ident
     lines: list[ReturnLineIn] = Field(max_length=500)
-    reason: str
-    method: str
-    store: str | None = None
-    exchange: list[ExchangeLineIn] | None = Field(default=None, max_length=100)
+    reason: Ident
+    method: Ident
+    store: Ident | None = None
+    exchange: list[ExchangeLineIn] | None = Field(default=None, max_length=MAX_LINES)
 
 
 class ReceivedLineIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    line_id: str = Field(min_length=1)
-    condition: str
+    line_id: Ident
+    condition: Ident
 
 
 class ReceiveIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     lines: list[ReceivedLineIn] = Field(min_length=1, max_length=500)
+
+
+class ReturnLineOut(BaseModel):
+    line_id: str
+    sku: str
+    qty: int
+    condition: str | None
+    disposition: str | None
+    node: str | None
+    refund_minor: int | None
+
+
+class ReturnOut(BaseModel):
+    id: str
+    order_id: str
+    status: str
+    method: str
+    reason: str
+    destination: str
+    cross_channel: bool
+    exchange_order_id: str | None
+    lines: list[ReturnLineOut]
+    refund_minor: int
+    created_at: str
+    received_at: str | None
+    refunded_at: str | None
+    events: list[EventOut]

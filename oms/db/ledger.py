@@ -26,6 +26,7 @@ from oms.db.statuses import Aggregate
 from oms.db.tables import Node
 from oms.db.uow import EventLog, PendingEvent
 from oms.domain.errors import OmsError, ValidationError
+from oms.domain.limits import MAX_UNITS
 from oms.inventory.atp import Shortfall, StockLevel, StockRow, atp, is_quantity, merge_rows
 from oms.inventory.errors import InsufficientStock, InvalidQuantity, NotReserved, StockBelowReserved
 
@@ -189,6 +190,10 @@ def _add_on_hand(session: Session, node_id: str, sku_id: str, qty: int) -> Stock
         sql.ensure_row(session, node_id, sku_id)
         after = sql.run(session, sql.ADD_ON_HAND, node_id, sku_id, qty)
         assert after is not None
+    if after.on_hand > MAX_UNITS:  # the caller's unit of work rolls the update back
+        raise InvalidQuantity(
+            [f"qty: on_hand of {sku_id} at {node_id} would be {after.on_hand}, over {MAX_UNITS}"]
+        )
     return after
 
 

@@ -36,6 +36,9 @@ class ValidationError(OmsError):
         detail = "; ".join(shown) + (f"; ... and {more} more" if more > 0 else "")
         super().__init__(detail)
 
+    def extra(self) -> dict[str, Any]:
+        return {"fields": self.problems}
+
 
 class ContractError(ValidationError):
     """A sourcing problem or plan that does not follow the contract (DESIGN.md section 3)."""

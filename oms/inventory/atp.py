@@ -11,6 +11,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from oms.domain.limits import MAX_UNITS
+
 
 def atp(on_hand: int, reserved: int, safety_stock: int) -> int:
     """Units that may still be promised from one stock item."""
@@ -54,8 +56,11 @@ class Shortfall:
 
 
 def is_quantity(value: object) -> bool:
-    """A whole number of units (bool is an int in Python, but never a quantity)."""
-    return isinstance(value, int) and not isinstance(value, bool)
+    """A whole number of units within what a stock row holds (bool is an int in Python, but
+    never a quantity)."""
+    return (
+        isinstance(value, int) and not isinstance(value, bool) and -MAX_UNITS <= value <= MAX_UNITS
+    )
 
 
 def merge_rows(rows: Iterable[tuple[str, str, int]]) -> list[StockRow]:

@@ -9,13 +9,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from oms.db import changes
+from oms.db.changes import nodes_changed
 from oms.db.statuses import Aggregate
 from oms.db.tables import Inventory, Node, Sku
 from oms.db.uow import EventLog
 from oms.domain.errors import ConflictError
 from oms.inventory.atp import atp
 from oms.inventory.errors import UnknownNode, UnknownSku
+from oms.promise.service import CALENDAR_FIELDS, node_calendar
 
 
 @dataclass(frozen=True)
@@ -34,8 +35,22 @@ def add_node(session: Session, fields: dict[str, Any]) -> Node:
     node = Node(**fields)
     session.add(node)
     session.flush()
-    changes.nodes_changed(session)
+    nodes_changed(session)
     EventLog.record(session, "NodeAdded", Aggregate.NODE, node_id, _jsonable(fields))
+    return node
+
+
+def update_node(session: Session, node_id: str, changes: dict[str, Any]) -> Node:
+    """Correct a node's fields (any but its id). The calendar is checked by the rule that loads
+    the network before anything is written, so a node that loads keeps loading."""
+    node = get_node(session, node_id)
+    merged = {name: getattr(node, name) for name in CALENDAR_FIELDS} | changes
+    node_calendar({name: merged[name] for name in CALENDAR_FIELDS})  # ValidationError
+    for name, value in changes.items():
+        setattr(node, name, value)
+    session.flush()
+    nodes_changed(session)
+    EventLog.record(session, "NodeUpdated", Aggregate.NODE, node_id, _jsonable(changes))
     return node
 
 
@@ -54,7 +69,7 @@ def set_node_enabled(session: Session, node_id: str, enabled: bool) -> Node:
     """Disable a node in an outage: sourcing skips it until it is enabled again."""
     node = get_node(session, node_id)
     node.enabled = enabled
-    changes.nodes_changed(session)
+    nodes_changed(session)
     EventLog.record(
         session, "NodeEnabled" if enabled else "NodeDisabled", Aggregate.NODE, node_id, {}
     )

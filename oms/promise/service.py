@@ -3,11 +3,14 @@ promise planner. Reads stock; reserves nothing."""
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from time import monotonic
+from typing import Any
 
 import numpy as np
 from sqlalchemy import Integer, cast, func, select
@@ -16,6 +19,7 @@ from sqlalchemy.orm import Session
 from oms.db import ledger
 from oms.db.changes import StockLevels
 from oms.db.tables import Inventory, Node, Sku
+from oms.domain.errors import OmsError, ValidationError
 from oms.inventory.errors import UnknownSku
 from oms.promise import FRENCH_HOLIDAYS, NodeCalendar
 from oms.promise.option_dates import OptionDates
@@ -25,22 +29,63 @@ from oms.sourcing.contract import Settings
 from oms.sourcing.network import Network, NodeInfo
 from oms.sourcing.online import OnlineSourcer
 
+log = logging.getLogger("oms.promise")
 SOURCING = Settings(split_penalty=1.5, unfilled_penalty=100.0, allow_transfers=True)
 
 
-def node_info(row: Node) -> NodeInfo:
-    holidays = frozenset(date.fromisoformat(d) for d in row.holidays) | FRENCH_HOLIDAYS
-    calendar = NodeCalendar(
-        timezone=row.timezone,
-        cutoff=time.fromisoformat(row.cutoff_time),
-        processing_days=row.processing_days,
-        open_days=frozenset(int(c) for c in row.open_days),
-        holidays=holidays,
-        opens=time.fromisoformat(row.opens),
-        closes=time.fromisoformat(row.closes),
-        pick_lead=timedelta(minutes=row.pick_lead_minutes),
-        hold_days=row.hold_days,
+def node_calendar(fields: Mapping[str, Any]) -> NodeCalendar:
+    """A node's calendar from its stored fields; ValidationError naming each bad field. The API
+    checks a node with this before writing it, and the network loads it with this: one rule."""
+    problems: list[str] = []
+
+    def parse(name: str, read: Callable[[Any], Any]) -> Any:
+        try:
+            return read(fields[name])
+        except (TypeError, ValueError, KeyError):
+            problems.append(f"{name}: cannot read {fields.get(name)!r}")
+            return None
+
+    holidays = parse("holidays", lambda days: frozenset(date.fromisoformat(d) for d in days))
+    clocks = {n: parse(n, time.fromisoformat) for n in ("cutoff_time", "opens", "closes")}
+    open_days = parse("open_days", lambda days: frozenset(int(c) for c in days))
+    if problems:
+        raise ValidationError(problems)
+    return NodeCalendar(
+        timezone=fields["timezone"],
+        cutoff=clocks["cutoff_time"],
+        processing_days=fields["processing_days"],
+        open_days=open_days,
+        holidays=holidays | FRENCH_HOLIDAYS,
+        opens=clocks["opens"],
+        closes=clocks["closes"],
+        pick_lead=timedelta(minutes=fields["pick_lead_minutes"]),
+        hold_days=fields["hold_days"],
     )
+
+
+CALENDAR_FIELDS = (
+    "timezone",
+    "cutoff_time",
+    "processing_days",
+    "open_days",
+    "holidays",
+    "opens",
+    "closes",
+    "pick_lead_minutes",
+    "hold_days",
+)
+
+
+def node_info(row: Node) -> NodeInfo:
+    """The node as the network knows it. A row whose calendar cannot be read (written before
+    the API checked calendars, or by hand) is logged and served as a disabled node with the
+    default calendar: one bad row never takes the other nodes down."""
+    enabled = row.enabled
+    try:
+        calendar = node_calendar({name: getattr(row, name) for name in CALENDAR_FIELDS})
+    except OmsError as exc:
+        log.error("node %r cannot be loaded, treated as disabled: %s", row.id, exc.detail)
+        calendar, enabled = NodeCalendar(), False
     return NodeInfo(
         row.id,
         row.kind,
@@ -52,7 +97,7 @@ def node_info(row: Node) -> NodeInfo:
         row.handling_cost,
         row.shipment_cost,
         row.cost_per_km,
-        row.enabled,
+        enabled,
         calendar,
     )
 

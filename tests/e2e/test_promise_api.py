@@ -151,7 +151,7 @@ def test_other_methods_are_405_and_oversized_bodies_413(api):
     assert r.json()["error"] == "method_not_allowed"
     huge = {**CART, "lines": [{"sku": "M" * 60, "qty": 1}] * 2000}
     r = api.client.post("/v1/promise", json=huge, headers=api.checkout)
-    assert r.status_code == 413 and r.json()["error"] == "too_large"
+    assert r.status_code == 413 and r.json()["error"] == "payload_too_large"
 
 
 def test_an_unexpected_failure_is_a_logged_500_with_the_error_body(api, monkeypatch):

@@ -5,9 +5,12 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 
 from oms.api.deps import PrincipalDep, UowDep
+from oms.api.fields import NodeId, SkuId
+from oms.api.responses import KEYED, errors
 from oms.api.schemas import (
     AdjustmentIn,
     InventoryOut,
+    NodeFields,
     NodeIn,
     NodeOut,
     QtyIn,
@@ -20,7 +23,7 @@ from oms.db import ledger
 from oms.db.statuses import ApiRole
 from oms.inventory import catalog
 
-router = APIRouter(prefix="/v1", tags=["catalog"])
+router = APIRouter(prefix="/v1", tags=["catalog"], responses=errors(*KEYED))
 OPS = ApiRole.OPS
 
 
@@ -30,24 +33,38 @@ def list_nodes(uow: UowDep, who: PrincipalDep) -> list[NodeOut]:
     return [NodeOut.model_validate(n) for n in catalog.list_nodes(uow.session)]
 
 
-@router.post("/nodes", status_code=status.HTTP_201_CREATED)
+@router.post("/nodes", status_code=status.HTTP_201_CREATED, responses=errors(409))
 def add_node(body: NodeIn, uow: UowDep, who: PrincipalDep) -> NodeOut:
     who.require(OPS)
-    node = catalog.add_node(uow.session, body.model_dump())
+    node = catalog.add_node(uow.session, body.record())
     uow.commit()
     return NodeOut.model_validate(node)
 
 
-@router.post("/nodes/{node_id}/disable")
-def disable_node(node_id: str, uow: UowDep, who: PrincipalDep) -> NodeOut:
+@router.get("/nodes/{node_id}", responses=errors(404))
+def get_node(node_id: NodeId, uow: UowDep, who: PrincipalDep) -> NodeOut:
+    who.require(ApiRole.CHECKOUT, ApiRole.STORE)
+    return NodeOut.model_validate(catalog.get_node(uow.session, node_id))
+
+
+@router.patch("/nodes/{node_id}", responses=errors(404))
+def update_node(node_id: NodeId, body: NodeFields, uow: UowDep, who: PrincipalDep) -> NodeOut:
+    who.require(OPS)
+    node = catalog.update_node(uow.session, node_id, body.changes())
+    uow.commit()
+    return NodeOut.model_validate(node)
+
+
+@router.post("/nodes/{node_id}/disable", responses=errors(404))
+def disable_node(node_id: NodeId, uow: UowDep, who: PrincipalDep) -> NodeOut:
     who.require(OPS)
     node = catalog.set_node_enabled(uow.session, node_id, False)
     uow.commit()
     return NodeOut.model_validate(node)
 
 
-@router.post("/nodes/{node_id}/enable")
-def enable_node(node_id: str, uow: UowDep, who: PrincipalDep) -> NodeOut:
+@router.post("/nodes/{node_id}/enable", responses=errors(404))
+def enable_node(node_id: NodeId, uow: UowDep, who: PrincipalDep) -> NodeOut:
     who.require(OPS)
     node = catalog.set_node_enabled(uow.session, node_id, True)
     uow.commit()
@@ -55,15 +72,15 @@ def enable_node(node_id: str, uow: UowDep, who: PrincipalDep) -> NodeOut:
 
 
 @router.put("/skus/{sku_id}")
-def put_sku(sku_id: str, body: SkuIn, uow: UowDep, who: PrincipalDep) -> SkuOut:
+def put_sku(sku_id: SkuId, body: SkuIn, uow: UowDep, who: PrincipalDep) -> SkuOut:
     who.require(OPS)
     sku = catalog.put_sku(uow.session, sku_id, **body.model_dump())
     uow.commit()
     return SkuOut.model_validate(sku)
 
 
-@router.get("/inventory/{sku_id}")
-def inventory(sku_id: str, uow: UowDep, who: PrincipalDep) -> InventoryOut:
+@router.get("/inventory/{sku_id}", responses=errors(404))
+def inventory(sku_id: SkuId, uow: UowDep, who: PrincipalDep) -> InventoryOut:
     who.require(ApiRole.CHECKOUT, ApiRole.STORE)
     rows = catalog.stock_of(uow.session, sku_id)
     return InventoryOut(
@@ -73,9 +90,9 @@ def inventory(sku_id: str, uow: UowDep, who: PrincipalDep) -> InventoryOut:
     )
 
 
-@router.put("/inventory/{node_id}/{sku_id}")
+@router.put("/inventory/{node_id}/{sku_id}", responses=errors(404, 409))
 def put_stock(
-    node_id: str, sku_id: str, body: StockIn, uow: UowDep, who: PrincipalDep
+    node_id: NodeId, sku_id: SkuId, body: StockIn, uow: UowDep, who: PrincipalDep
 ) -> StockRowOut:
     who.require(OPS)
     level = ledger.set_stock(
@@ -87,17 +104,19 @@ def put_stock(
     return _row(node_id, level)
 
 
-@router.post("/inventory/{node_id}/{sku_id}/receipts")
-def receive(node_id: str, sku_id: str, body: QtyIn, uow: UowDep, who: PrincipalDep) -> StockRowOut:
+@router.post("/inventory/{node_id}/{sku_id}/receipts", responses=errors(404, 409))
+def receive(
+    node_id: NodeId, sku_id: SkuId, body: QtyIn, uow: UowDep, who: PrincipalDep
+) -> StockRowOut:
     who.require(OPS)
     level = ledger.receive(uow.session, node_id, sku_id, body.qty, ref=body.ref)
     uow.commit()
     return _row(node_id, level)
 
 
-@router.post("/inventory/{node_id}/{sku_id}/adjustments")
+@router.post("/inventory/{node_id}/{sku_id}/adjustments", responses=errors(404, 409))
 def adjust(
-    node_id: str, sku_id: str, body: AdjustmentIn, uow: UowDep, who: PrincipalDep
+    node_id: NodeId, sku_id: SkuId, body: AdjustmentIn, uow: UowDep, who: PrincipalDep
 ) -> StockRowOut:
     who.require(OPS)
     level = ledger.adjust(uow.session, node_id, sku_id, body.delta, body.reason)

@@ -51,7 +51,8 @@ class PromiseLane:
             return
         raw = await _read_body(receive)
         if raw is None:
-            body = error_body("too_large", f"the body exceeds {MAX_BODY_BYTES} bytes")
+            detail = f"the request body exceeds {MAX_BODY_BYTES} bytes"
+            body = error_body("payload_too_large", detail)
             await _respond(send, 413, to_json(body))
             return
         status, payload = answer(self.state, _api_key(scope), raw)
