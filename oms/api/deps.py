@@ -6,12 +6,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request, Security
+from fastapi import Depends, Header, Request, Security
 from fastapi.security import APIKeyHeader
 
 from oms.api.auth import Principal
 from oms.api.state import AppState
+from oms.db.statuses import ApiRole
 from oms.db.uow import UnitOfWork
+from oms.orders.idempotency import RequestKey
 
 # Declared as a security scheme, so /docs offers "Authorize" and sends the header.
 API_KEY_HEADER = APIKeyHeader(name="X-API-Key", auto_error=False)
@@ -45,3 +47,20 @@ async def get_principal(
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+def store_scope(who: Principal) -> str | None:
+    """A store key's node (what it may see is limited to what involves it); None otherwise."""
+    return who.node_id if who.role is ApiRole.STORE else None
+
+
+# Printable ASCII, as HTTP allows in a header value; the length of the column that keeps it.
+IdempotencyKey = Annotated[
+    str | None,
+    Header(alias="Idempotency-Key", min_length=1, max_length=200, pattern=r"^[\x20-\x7E]+$"),
+]
+
+
+def request_key(who: Principal, key: str | None) -> RequestKey | None:
+    """The Idempotency-Key, scoped to the API key that sent it."""
+    return None if key is None else RequestKey(who.key_id, key)

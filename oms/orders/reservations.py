@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Table, delete, insert, select
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from oms.db import ledger
@@ -24,7 +24,10 @@ from oms.db.tables import Reservation, ReservationLine
 from oms.db.uow import EventLog, PendingEvent
 from oms.domain.errors import ConflictError, NotFoundError, OmsError, ValidationError
 from oms.inventory.errors import UnknownNode
+from oms.orders import idempotency
+from oms.orders.idempotency import RequestKey, as_request_key
 from oms.promise.service import NetworkCache, check_skus, snapshot_cart
+from oms.sourcing.network import Network
 from oms.sourcing.online import OrderDecision
 from oms.stores import slots
 
@@ -83,7 +86,7 @@ def reserve(
     cache: NetworkCache,
     req: ReserveRequest,
     *,
-    key: str | None,
+    key: str | RequestKey | None,
     now: datetime | None = None,
 ) -> tuple[Reservation, bool]:
     """The reservation and whether it is new (False: the same key was seen with the same body)."""
@@ -96,18 +99,17 @@ def reserve_held(
     cache: NetworkCache,
     req: ReserveRequest,
     *,
-    key: str | None,
+    key: str | RequestKey | None,
     now: datetime | None = None,
 ) -> Held:
     """`reserve`, with the rows held (no second read for the caller that shows them)."""
     now = now or datetime.now(UTC)
-    if key is not None:
-        existing = session.scalars(
-            select(Reservation).where(Reservation.idempotency_key == key)
-        ).first()
-        if existing is not None:
-            if existing.request_hash != req.fingerprint():
-                raise ConflictError(f'Idempotency-Key "{key}" was used with another request')
+    rid = str(uuid.uuid4())
+    scoped = as_request_key(key)
+    if scoped is not None:
+        made = idempotency.claim(session, "reservations", scoped, req.fingerprint(), rid)
+        if made is not None:
+            existing = get_reservation(session, made, now)
             lines = [(x.sku_id, x.node_id, x.qty) for x in lines_of(session, existing.id)]
             return Held(existing, False, lines)
     _validate(session, cache, req)
@@ -115,10 +117,9 @@ def reserve_held(
         if req.method is not DeliveryMethod.PICKUP:
             raise ValidationError(["slot_id: only a pickup reservation books a pickup slot"])
         slots.book(session, req.slot_id, req.pickup_node)  # SlotFull (409) before any hold
-    rid = str(uuid.uuid4())
     expires_at = now + timedelta(seconds=req.ttl_seconds)
     rows = _hold_plan(session, cache, req, rid, expires_at)
-    res = _insert(session, req, rid, key, rows, now, expires_at)
+    res = _insert(session, req, rid, scoped.key if scoped else None, rows, now, expires_at)
     return Held(res, True, [(s, n, q) for n, s, q in rows])
 
 
@@ -212,6 +213,45 @@ def _hold_plan(
         if not ledger.hold(session, rows, ref=ref, then=[_reserved(ref, payload)]):
             return rows
     raise StockShortfall(short_after_race(session, req))
+
+
+def move_off_disabled(session: Session, cache: NetworkCache, res: Reservation) -> None:
+    """Before a reservation becomes an order: units held at a node disabled since (an outage)
+    are sourced again from the nodes still serving, so no order is allocated at a disabled
+    node. A pickup at a disabled store is refused naming it (the customer chose that store)."""
+    network, _ = cache.get(session)
+    rows = lines_of(session, res.id)
+    off = sorted(
+        {x.node_id for x in rows if x.node_id not in network.index}
+        | {x.node_id for x in rows if x.node_id in network.index and not _serving(network, x)}
+    )
+    if not off:
+        return
+    if res.pickup_node is not None and not network.node(res.pickup_node).enabled:
+        raise ConflictError(f'pickup node "{res.pickup_node}" is disabled; choose another store')
+    ledger.release(session, [(x.node_id, x.sku_id, x.qty) for x in rows], ref=res.id)
+    wanted: dict[str, int] = {}
+    for x in rows:
+        wanted[x.sku_id] = wanted.get(x.sku_id, 0) + x.qty
+    req = ReserveRequest(
+        list(wanted.items()), res.dest_lat, res.dest_lon, res.method, res.pickup_node, 900
+    )
+    held = _hold_plan(session, cache, req, res.id, res.expires_at)  # StockShortfall: 409
+    session.execute(delete(ReservationLine).where(ReservationLine.reservation_id == res.id))
+    session.connection().execute(
+        _INSERT_LINES,
+        [
+            {"reservation_id": res.id, "line_no": i, "sku_id": s, "node_id": n, "qty": q}
+            for i, (n, s, q) in enumerate(held)
+        ],
+    )
+    EventLog.record(
+        session, "ReservationResourced", Aggregate.RESERVATION, res.id, {"disabled": off}
+    )
+
+
+def _serving(network: Network, row: ReservationLine) -> bool:
+    return network.node(row.node_id).enabled
 
 
 def _reserved(rid: str, payload: dict[str, Any]) -> PendingEvent:

@@ -4,6 +4,8 @@ whole or by line, giving the held units back."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass
@@ -23,17 +25,27 @@ from oms.db.statuses import (
 )
 from oms.db.tables import Allocation, Order, OrderLine, Reservation, Shipment, Sku
 from oms.db.uow import EventLog
-from oms.domain.errors import ConflictError, ValidationError
+from oms.domain.errors import ConflictError, ForbiddenError, ValidationError
+from oms.orders import idempotency
 from oms.orders import reservations as res_svc
+from oms.orders.idempotency import RequestKey, as_request_key
 from oms.orders.lifecycle import OrderStatus, transition
-from oms.orders.queries import get_order
+from oms.orders.queries import get_order, order_for, order_nodes, require_store_sees
 from oms.orders.views import order_view
 from oms.promise.service import NetworkCache
-from oms.stores import slots
+from oms.stores import fulfilment, slots
 from oms.stores.picks import cancel_picks, release_picks
 from oms.stores.promises import shipment_promise
 
-__all__ = ["OrderRequest", "cancel", "create_order", "get_order", "order_view"]
+__all__ = [
+    "OrderRequest",
+    "cancel",
+    "collect",
+    "create_order",
+    "get_order",
+    "order_for",
+    "order_view",
+]
 
 
 @dataclass(frozen=True)
@@ -44,14 +56,28 @@ class OrderRequest:
     discount_minor: int = 0  # what the customer paid beyond the lines: refunds pro-rate it
     shipping_minor: int = 0
 
+    def fingerprint(self) -> str:
+        """The request's hash: a replayed idempotency key with another request is refused."""
+        fields = [
+            self.reservation_id,
+            self.reserve.fingerprint() if self.reserve else None,
+            self.channel,
+            self.discount_minor,
+            self.shipping_minor,
+        ]
+        return hashlib.sha256(json.dumps(fields).encode()).hexdigest()
+
 
 def create_order(
-    session: Session, cache: NetworkCache, req: OrderRequest, *, key: str | None
+    session: Session, cache: NetworkCache, req: OrderRequest, *, key: str | RequestKey | None
 ) -> tuple[Order, bool]:
-    if key is not None:
-        existing = session.scalars(select(Order).where(Order.idempotency_key == key)).first()
-        if existing is not None:
-            return existing, False
+    """The order and whether it is new (False: the key's committed order, replayed)."""
+    oid = "O-" + uuid.uuid4().hex[:12].upper()
+    scoped = as_request_key(key)
+    if scoped is not None:
+        made = idempotency.claim(session, "orders", scoped, req.fingerprint(), oid)
+        if made is not None:
+            return get_order(session, made), False
     if req.reservation_id is not None:
         reservation = res_svc.get_reservation(session, req.reservation_id)
     elif req.reserve is not None:
@@ -60,7 +86,8 @@ def create_order(
         raise ValidationError(["reservation_id: give a reservation_id, or lines and a destination"])
     if reservation.status is not ReservationStatus.ACTIVE:
         raise ConflictError(f'reservation "{reservation.id}" is {reservation.status.value}')
-    order = _convert(session, cache, reservation, key, req.channel)
+    res_svc.move_off_disabled(session, cache, reservation)
+    order = _convert(session, cache, reservation, oid, scoped.key if scoped else None, req.channel)
     order.discount_minor, order.shipping_minor = req.discount_minor, req.shipping_minor
     lines_total = sum(
         ln.price_minor * ln.qty
@@ -74,9 +101,13 @@ def create_order(
 
 
 def _convert(
-    session: Session, cache: NetworkCache, res: Reservation, key: str | None, channel: str
+    session: Session,
+    cache: NetworkCache,
+    res: Reservation,
+    oid: str,
+    key: str | None,
+    channel: str,
 ) -> Order:
-    oid = "O-" + uuid.uuid4().hex[:12].upper()
     order = Order(
         id=oid,
         idempotency_key=key,
@@ -185,4 +216,14 @@ def cancel(session: Session, order_id: str, line_ids: list[str] | None) -> Order
         order_id,
         {"lines": [ln.id for ln in live], "released": [list(r) for r in rows]},
     )
+    return order
+
+
+def collect(session: Session, order_id: str, store: str | None) -> Order:
+    """The customer collects a ready pickup order at the store that holds it."""
+    order = get_order(session, order_id)
+    require_store_sees(store, order_nodes(session, order), f'order "{order_id}"')
+    if store is not None and order.pickup_node is not None and order.pickup_node != store:
+        raise ForbiddenError(f'order "{order_id}" is collected at {order.pickup_node}')
+    fulfilment.collect(session, order_id)
     return order

@@ -21,8 +21,8 @@ from oms.db.store_tables import Refund as RefundRow
 from oms.db.store_tables import ReturnAuthorization, ReturnLine
 from oms.db.tables import Allocation, Node, Order, OrderLine, Shipment, Sku
 from oms.db.uow import EventLog
-from oms.domain.errors import NotFoundError, ValidationError
-from oms.orders.queries import get_order
+from oms.domain.errors import ForbiddenError, NotFoundError, ValidationError
+from oms.orders.queries import get_order, order_nodes, require_store_sees
 from oms.orders.reservations import ReserveRequest
 from oms.promise.service import NetworkCache
 from oms.returns import (
@@ -64,6 +64,22 @@ def get_return(session: Session, rid: str) -> ReturnAuthorization:
     if rma is None:
         raise NotFoundError(f'return "{rid}" does not exist')
     return rma
+
+
+def return_for(session: Session, rid: str, store: str | None) -> ReturnAuthorization:
+    """The return, if the caller may see it: a store key sees the returns sent to its node or
+    of orders that involve it."""
+    rma = get_return(session, rid)
+    if store is not None and rma.destination != store:
+        order = get_order(session, rma.order_id)
+        require_store_sees(store, order_nodes(session, order), f'return "{rid}"')
+    return rma
+
+
+def require_own_counter(store: str | None, method: str, counter: str | None) -> None:
+    """A store key opens in-store returns at its own counter only."""
+    if method != "in_store" or counter != store:
+        raise ForbiddenError(f"a store key opens in-store returns at {store} only")
 
 
 def create_return(

@@ -35,7 +35,7 @@ def test_the_same_idempotency_key_returns_the_same_reservation_and_holds_nothing
     assert again.status_code == 200 and again.json()["id"] == first.json()["id"]
     assert available(api) == 9
     other = reserve(api, body={**CART, "lines": [{"sku": "MUG", "qty": 1}]}, key="cart-1")
-    assert other.status_code == 409 and other.json()["error"] == "conflict"
+    assert other.status_code == 409 and other.json()["error"] == "idempotency_key_reused"
 
 
 def test_insufficient_stock_is_409_listing_every_short_line_and_holds_nothing(api):

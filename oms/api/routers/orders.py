@@ -1,25 +1,27 @@
-"""Orders: create (idempotent by key), read with lines, shipments and history, cancel."""
+"""Orders: create (idempotent by key), read with lines, shipments and history, cancel, collect."""
 
 from __future__ import annotations
-
-from typing import Any
 
 from fastapi import APIRouter, Response, status
 
 from oms.api.auth import Principal
-from oms.api.deps import PrincipalDep, StateDep, UowDep
-from oms.api.routers.reservations import IdempotencyKey
-from oms.api.schemas import CancelIn, OrderIn
+from oms.api.deps import IdempotencyKey, PrincipalDep, StateDep, UowDep, request_key, store_scope
+from oms.api.fields import OrderId
+from oms.api.responses import KEYED, errors
+from oms.api.schemas import CancelIn, OrderIn, OrderOut
 from oms.db.statuses import ApiRole, DeliveryMethod
 from oms.orders import service as svc
 from oms.orders.reservations import ReserveRequest
-from oms.stores import fulfilment
 
-router = APIRouter(prefix="/v1/orders", tags=["orders"])
+router = APIRouter(prefix="/v1/orders", tags=["orders"], responses=errors(*KEYED, 404, 409))
 CHECKOUT = ApiRole.CHECKOUT
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    responses={200: {"model": OrderOut, "description": "the order this Idempotency-Key made"}},
+)
 def create(
     body: OrderIn,
     uow: UowDep,
@@ -27,10 +29,15 @@ def create(
     who: PrincipalDep,
     response: Response,
     key: IdempotencyKey = None,
-) -> dict[str, Any]:
+) -> OrderOut:
+    """Place an order from a reservation, or from lines and a destination. With an
+    `Idempotency-Key`, a retry of the same request answers 200 with the same order (concurrent
+    retries wait for the first); the key with another request is 409 `idempotency_key_reused`."""
     who.require(CHECKOUT, ApiRole.STORE)
-    order, created = svc.create_order(uow.session, state.networks, _request(body, who), key=key)
-    view = svc.order_view(uow.session, order)
+    order, created = svc.create_order(
+        uow.session, state.networks, _request(body, who), key=request_key(who, key)
+    )
+    view = OrderOut.model_validate(svc.order_view(uow.session, order))
     uow.commit()
     if not created:
         response.status_code = status.HTTP_200_OK
@@ -38,30 +45,28 @@ def create(
 
 
 @router.get("/{order_id}")
-def get(order_id: str, uow: UowDep, who: PrincipalDep) -> dict[str, Any]:
+def get(order_id: OrderId, uow: UowDep, who: PrincipalDep) -> OrderOut:
     who.require(CHECKOUT, ApiRole.STORE)
-    return svc.order_view(uow.session, svc.get_order(uow.session, order_id))
+    order = svc.order_for(uow.session, order_id, store_scope(who))
+    return OrderOut.model_validate(svc.order_view(uow.session, order))
 
 
 @router.post("/{order_id}/cancel")
 def cancel(
-    order_id: str, uow: UowDep, who: PrincipalDep, body: CancelIn | None = None
-) -> dict[str, Any]:
+    order_id: OrderId, uow: UowDep, who: PrincipalDep, body: CancelIn | None = None
+) -> OrderOut:
     who.require(CHECKOUT)
     order = svc.cancel(uow.session, order_id, body.lines if body else None)
-    view = svc.order_view(uow.session, order)
+    view = OrderOut.model_validate(svc.order_view(uow.session, order))
     uow.commit()
     return view
 
 
 @router.post("/{order_id}/collect")
-def collect(order_id: str, uow: UowDep, who: PrincipalDep) -> dict[str, Any]:
+def collect(order_id: OrderId, uow: UowDep, who: PrincipalDep) -> OrderOut:
     who.require(ApiRole.STORE)
-    order = svc.get_order(uow.session, order_id)
-    if order.pickup_node is not None:
-        who.require_node(order.pickup_node)
-    fulfilment.collect(uow.session, order_id)
-    view = svc.order_view(uow.session, order)
+    order = svc.collect(uow.session, order_id, store_scope(who))
+    view = OrderOut.model_validate(svc.order_view(uow.session, order))
     uow.commit()
     return view
 

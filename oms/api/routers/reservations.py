@@ -2,24 +2,32 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 from anyio import to_thread
-from fastapi import APIRouter, Header, Response, status
+from fastapi import APIRouter, Response, status
 
-from oms.api.deps import PrincipalDep, StateDep, UowDep
+from oms.api.deps import IdempotencyKey, PrincipalDep, StateDep, UowDep, request_key
+from oms.api.fields import ReservationId
+from oms.api.responses import KEYED, errors
 from oms.api.schemas import HeldOut, ReservationIn, ReservationOut
 from oms.api.state import AppState
 from oms.db.statuses import ApiRole, DeliveryMethod
 from oms.db.tables import Reservation
 from oms.orders import reservations as svc
+from oms.orders.idempotency import RequestKey
 
-router = APIRouter(prefix="/v1/reservations", tags=["reservations"])
+router = APIRouter(
+    prefix="/v1/reservations", tags=["reservations"], responses=errors(*KEYED, 404, 409)
+)
 CHECKOUT = ApiRole.CHECKOUT
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    responses={
+        200: {"model": ReservationOut, "description": "the reservation this key made"}
+    },
+)
 async def reserve(
     body: ReservationIn,
     state: StateDep,
@@ -40,14 +48,15 @@ async def reserve(
     )
     # The whole transaction in one trip to the write threads (a sync route with a session
     # dependency made three trips to the shared pool: open, run, close).
-    out, created = await to_thread.run_sync(_reserve, state, req, key, limiter=state.writers)
+    scoped = request_key(who, key)
+    out, created = await to_thread.run_sync(_reserve, state, req, scoped, limiter=state.writers)
     if not created:
         response.status_code = status.HTTP_200_OK
     return out
 
 
 def _reserve(
-    state: AppState, req: svc.ReserveRequest, key: str | None
+    state: AppState, req: svc.ReserveRequest, key: RequestKey | None
 ) -> tuple[ReservationOut, bool]:
     with state.unit_of_work() as uow:
         held = svc.reserve_held(uow.session, state.networks, req, key=key)
@@ -56,7 +65,7 @@ def _reserve(
 
 
 @router.get("/{reservation_id}")
-def get(reservation_id: str, uow: UowDep, who: PrincipalDep) -> ReservationOut:
+def get(reservation_id: ReservationId, uow: UowDep, who: PrincipalDep) -> ReservationOut:
     who.require(CHECKOUT)
     res = svc.get_reservation(uow.session, reservation_id)
     out = _out(res, _lines(uow, res))
@@ -65,7 +74,7 @@ def get(reservation_id: str, uow: UowDep, who: PrincipalDep) -> ReservationOut:
 
 
 @router.delete("/{reservation_id}")
-def release(reservation_id: str, uow: UowDep, who: PrincipalDep) -> ReservationOut:
+def release(reservation_id: ReservationId, uow: UowDep, who: PrincipalDep) -> ReservationOut:
     who.require(CHECKOUT)
     res = svc.release_reservation(uow.session, reservation_id)
     out = _out(res, _lines(uow, res))

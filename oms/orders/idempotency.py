@@ -1,0 +1,84 @@
+"""Idempotency keys, scoped to the API key that sent them and to the endpoint (Stripe's rules):
+the same key with the same request replays the first answer; with another request it is refused.
+
+The key is claimed first in the transaction that does the work. A concurrent request with the
+same key finds nothing committed yet, so its own claim waits on the primary key (PostgreSQL) or
+on the write lock (SQLite) until the first commits, then fails: it rolls back and replays what
+the first made. If the first rolled back instead, the second's claim succeeds and it does the
+work itself. Either way every caller gets an answer, and the work is done once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import cast
+
+from sqlalchemy import Table, insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from oms.db.tables import IdempotencyKey
+from oms.domain.errors import ConflictError
+
+_INSERT = insert(cast(Table, IdempotencyKey.__table__))
+
+
+class KeyReused(ConflictError):
+    code = "idempotency_key_reused"
+
+
+class RequestInProgress(ConflictError):
+    code = "request_in_progress"
+
+
+@dataclass(frozen=True)
+class RequestKey:
+    """An Idempotency-Key as one API key (``scope``, its id) sent it."""
+
+    scope: str
+    key: str
+
+
+def as_request_key(key: str | RequestKey | None) -> RequestKey | None:
+    """Internal callers may pass a bare key: it is scoped to no API key."""
+    return RequestKey("", key) if isinstance(key, str) else key
+
+
+def claim(
+    session: Session, endpoint: str, key: RequestKey, request_hash: str, resource_id: str
+) -> str | None:
+    """Claim ``key`` for the resource this transaction is about to make and return None, or
+    return the id of the resource a committed request with this key made (replay it).
+    KeyReused when that request was another one."""
+    found = _committed(session, endpoint, key, request_hash)
+    if found is not None:
+        return found
+    row = {
+        "scope": key.scope,
+        "endpoint": endpoint,
+        "key": key.key,
+        "request_hash": request_hash,
+        "resource_id": resource_id,
+    }
+    try:  # the first write of the transaction: rolling it back loses nothing else
+        session.connection().execute(_INSERT, row)
+    except IntegrityError:
+        # Another request with this key committed while this one waited for its claim.
+        session.rollback()
+        found = _committed(session, endpoint, key, request_hash)
+        if found is None:
+            raise RequestInProgress(
+                f'a request with Idempotency-Key "{key.key}" is still in progress; retry'
+            ) from None
+        return found
+    return None
+
+
+def _committed(session: Session, endpoint: str, key: RequestKey, request_hash: str) -> str | None:
+    record = session.get(IdempotencyKey, (key.scope, endpoint, key.key), populate_existing=True)
+    if record is None:
+        return None
+    if record.request_hash != request_hash:
+        raise KeyReused(
+            f'Idempotency-Key "{key.key}" was used with another request; use a new key'
+        )
+    return record.resource_id
