@@ -80,6 +80,9 @@ async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
 
 async def _http_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 400:  # FastAPI could not read the body (not UTF-8 JSON)
+        problem = f"body: {exc.detail}"
+        return JSONResponse(error_body("invalid_input", problem, fields=[problem]), 422)
     code = {
         404: "not_found",
         405: "method_not_allowed",
