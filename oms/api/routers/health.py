@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from oms.api.deps import StateDep
+from oms.api.responses import errors
 from oms.domain.errors import OmsError
 
 router = APIRouter(tags=["health"])
@@ -19,7 +20,7 @@ def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz")
+@router.get("/readyz", responses=errors(503))
 def readyz(state: StateDep) -> dict[str, str]:
     if not state.warm.is_set():
         raise NotReady("sourcing kernels are still compiling")

@@ -22,6 +22,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from oms.api.deps import API_KEY_HEADER
 from oms.api.errors import error_body, invalid_input, oms_error
+from oms.api.responses import WHY
 from oms.api.schemas import ErrorOut, PromiseIn, PromiseOut
 from oms.api.state import AppState
 from oms.db.statuses import ApiRole
@@ -157,12 +158,7 @@ def _operation() -> dict[str, Any]:
     def ref(model: type[BaseModel]) -> dict[str, Any]:
         return {"application/json": {"schema": {"$ref": f"#/components/schemas/{model.__name__}"}}}
 
-    errors = {
-        "401": "missing or unknown API key",
-        "403": "the key's role may not ask for promises",
-        "404": "a line names an unknown SKU",
-        "422": "the body is invalid (the detail names each field)",
-    }
+    errors = {str(status): WHY[status] for status in (401, 403, 404, 413, 422, 429)}
     return {
         "tags": ["promise"],
         "summary": "Promise",
