@@ -9,14 +9,18 @@ import shutil
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
 from oms.domain.errors import NotAvailableError, OmsError
 from oms.sourcing.contract import Plan, Problem
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 app = typer.Typer(
     name="oms",
@@ -242,7 +246,7 @@ if __name__ == "__main__":
     main()
 
 
-keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
+keys_app = typer.Typer(help="API keys: create, list, revoke.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
 
 
@@ -252,25 +256,130 @@ def _database_url() -> str:
     return get_settings().database_url
 
 
-@keys_app.command("create")
-def keys_create(
-    role: Annotated[str, typer.Option(help="checkout | ops | store")],
-    node: Annotated[str | None, typer.Option(help="The store a store key is bound to.")] = None,
-) -> None:
-    """Create an API key on the database OMS_DATABASE_URL names; prints it once."""
-    from oms.api.auth import create_key
+@contextmanager
+def _key_session() -> Iterator[Session]:
+    """A session on the database OMS_DATABASE_URL names (migrated first); bad input exits 2."""
+    from sqlalchemy.exc import SQLAlchemyError
+
     from oms.api.state import AppState
 
-    state = AppState.open(_database_url())
+    try:
+        state = AppState.open(_database_url())
+    except OmsError as exc:
+        _fail(exc.detail)
+    except SQLAlchemyError as exc:
+        _fail(f"cannot use the database OMS_DATABASE_URL names: {getattr(exc, 'orig', exc)}")
     try:
         with state.sessions() as session:
-            raw = create_key(session, role, node)
-            session.commit()
+            yield session
     except OmsError as exc:
         _fail(exc.detail)
     finally:
         state.engine.dispose()
+
+
+@keys_app.command("create")
+def keys_create(
+    role: Annotated[str, typer.Option(help="checkout | ops | store")],
+    node: Annotated[
+        str | None, typer.Option(help="The store a store key is bound to (store keys only).")
+    ] = None,
+    name: Annotated[str | None, typer.Option(help="Who or what uses the key.")] = None,
+    expires_in: Annotated[
+        int | None,
+        typer.Option(
+            "--expires-in",
+            metavar="DAYS",
+            min=1,
+            max=3650,  # MAX_EXPIRY_DAYS (oms/api/auth.py, not imported: `oms --help` stays quick)
+            help="The key stops working this many days from now (default: never).",
+        ),
+    ] = None,
+) -> None:
+    """Create an API key on the database OMS_DATABASE_URL names; prints it once."""
+    from oms.api.auth import issue_key
+
+    with _key_session() as session:
+        raw, key = issue_key(session, role, node, name=name, expires_in_days=expires_in)
+        session.commit()
     typer.echo(raw)
+    expiry = f", expires {_when(key.expires_at)}" if key.expires_at else ""
+    typer.echo(
+        f"created {key.role.value} key {key.id}{expiry}: shown once, only its hash is stored",
+        err=True,
+    )
+
+
+@keys_app.command("list")
+def keys_list() -> None:
+    """List the API keys, newest first, with their status (never a key or its hash)."""
+    from oms.api.auth import key_status, list_keys
+    from oms.db.types import utcnow
+
+    with _key_session() as session:
+        keys = list_keys(session)
+    if not keys:
+        typer.echo("no API keys: create one with `oms keys create --role ops`", err=True)
+        return
+    now = utcnow()
+    rows: list[tuple[str, ...]] = [
+        ("ID", "NAME", "ROLE", "NODE", "CREATED (UTC)", "EXPIRES (UTC)", "STATUS")
+    ]
+    rows += [
+        (
+            k.id,
+            k.name or "-",
+            k.role.value,
+            k.node_id or "-",
+            _when(k.created_at),
+            _when(k.expires_at),
+            key_status(k, now).value,
+        )
+        for k in keys
+    ]
+    typer.echo(_table(rows))
+
+
+@keys_app.command("revoke")
+def keys_revoke(
+    key_id: Annotated[str, typer.Argument(metavar="ID", help="The key's id (`oms keys list`).")],
+) -> None:
+    """Revoke an API key: every server refuses it within a second.
+
+    Unlike DELETE /v1/keys/{id}, this may revoke the last ops key (you are on the server, and
+    `oms keys create --role ops` makes another)."""
+    from oms.api.auth import active_ops_keys, revoke_key
+    from oms.db.tables import ApiKey
+
+    with _key_session() as session:
+        key = session.get(ApiKey, key_id)
+        if key is None:
+            _fail(f'no API key with id "{key_id}" (see `oms keys list`)')
+        already = key.revoked
+        key = revoke_key(session, key_id)
+        session.commit()
+        left = active_ops_keys(session)
+    if already:
+        typer.echo(f"key {key_id} was already revoked at {_when(key.revoked_at)}", err=True)
+    else:
+        typer.echo(f"revoked {key.role.value} key {key_id}", err=True)
+    if left == 0:
+        typer.echo(
+            "warning: no active ops key is left: create one with `oms keys create --role ops`",
+            err=True,
+        )
+
+
+def _when(at: datetime | None) -> str:
+    return "-" if at is None else at.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
+
+
+def _table(rows: list[tuple[str, ...]]) -> str:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return "\n".join(
+        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+        for row in rows
+    )
 
 
 @app.command()

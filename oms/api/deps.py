@@ -43,7 +43,12 @@ async def get_principal(
     request: Request, x_api_key: Annotated[str | None, Security(API_KEY_HEADER)]
 ) -> Principal:
     # On the event loop: a cached key costs a dict lookup, an unknown one an indexed read.
-    return state_of(request).authenticate(x_api_key)
+    return state_of(request).authenticate(x_api_key, client_host(request))
+
+
+def client_host(request: Request) -> str | None:
+    """The client's address as the server saw it (the ASGI scope; never X-Forwarded-For)."""
+    return request.client.host if request.client else None
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]

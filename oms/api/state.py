@@ -51,9 +51,10 @@ class AppState:
             writers=CapacityLimiter(write_threads),
         )
 
-    def authenticate(self, raw_key: str | None) -> Principal:
-        """The key's principal; a known key costs no SQL for ``KeyCache.ttl_s`` seconds."""
-        return self.keys.principal(raw_key, self.readers)
+    def authenticate(self, raw_key: str | None, client: str | None = None) -> Principal:
+        """The key's principal; a known key costs no SQL for ``KeyCache.ttl_s`` (1 s).
+        ``client`` is the client's address: its failed authentications are throttled."""
+        return self.keys.principal(raw_key, self.readers, client)
 
     @contextmanager
     def read_session(self) -> Iterator[Session]:

@@ -56,14 +56,16 @@ class PromiseLane:
             body = error_body("payload_too_large", detail)
             await _respond(send, 413, to_json(body))
             return
-        status, payload = answer(self.state, _api_key(scope), raw)
-        await _respond(send, status, payload)
+        status, payload, headers = answer(self.state, _api_key(scope), raw, _client_host(scope))
+        await _respond(send, status, payload, headers)
 
 
-def answer(state: AppState, api_key: str | None, raw: bytes) -> tuple[int, bytes]:
-    """The status and JSON body of a promise request."""
+def answer(
+    state: AppState, api_key: str | None, raw: bytes, client: str | None = None
+) -> tuple[int, bytes, list[tuple[bytes, bytes]]]:
+    """The status, JSON body and extra headers (Retry-After on a 429) of a promise request."""
     try:
-        state.authenticate(api_key).require(ApiRole.CHECKOUT)
+        state.authenticate(api_key, client).require(ApiRole.CHECKOUT)
         cart = PromiseIn.model_validate_json(raw)
         lines = [(line.sku, line.qty) for line in cart.lines]
         with state.read_session() as session:
@@ -72,10 +74,10 @@ def answer(state: AppState, api_key: str | None, raw: bytes) -> tuple[int, bytes
             )
     except OmsError as exc:
         status, body = oms_error(exc)
-        return status, to_json(body)
+        return status, to_json(body), _headers(exc)
     except ValidationError as exc:
-        return 422, to_json(invalid_input(exc.errors(include_url=False), ("body",)))
-    return 200, promise_json(result, [sku for sku, _ in lines])
+        return 422, to_json(invalid_input(exc.errors(include_url=False), ("body",))), []
+    return 200, promise_json(result, [sku for sku, _ in lines]), []
 
 
 def promise_json(result: PromiseResult, line_skus: list[str]) -> bytes:
@@ -105,6 +107,18 @@ def _api_key(scope: Scope) -> str | None:
         if name == _KEY_HEADER:
             return bytes(value).decode("latin-1")
     return None
+
+
+def _headers(exc: OmsError) -> list[tuple[bytes, bytes]]:
+    """The response headers an error names (Retry-After on a 429), as ASGI wants them."""
+    named: dict[str, str] = getattr(exc, "headers", None) or {}
+    return [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in named.items()]
+
+
+def _client_host(scope: Scope) -> str | None:
+    """The client's address from the ASGI scope (never X-Forwarded-For)."""
+    client = scope.get("client")
+    return str(client[0]) if client else None
 
 
 async def _read_body(receive: Receive) -> bytes | None:
