@@ -5,6 +5,9 @@
 - ``browser``: Chromium launched by Playwright from its path (Debian's ``chromium`` package,
   installed by ``.ci/run``). Playwright never downloads a browser here.
 - ``context``: a fresh browser context per test (own cookies), its base URL the server's.
+- ``foreign_site``: another origin on the same machine (``http.server`` in a thread on another
+  loopback port): the pages it serves play a hostile site. Same host, other port: another
+  *origin* but the same *site*, so SameSite=Strict cookies still go with its requests.
 
 Without Chromium the browser tests are skipped with the reason, except under CI=true, where they
 fail: CI installs the package, so a missing browser there is a broken build, not a skip.
@@ -12,12 +15,14 @@ fail: CI installs the package, so a missing browser there is a broken build, not
 
 from __future__ import annotations
 
+import http.server
 import json
 import os
 import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -189,6 +194,50 @@ def server(tmp_path: Path) -> Iterator[Server]:
         yield srv
     finally:
         _stop(proc)
+
+
+class ForeignSite:
+    """A tiny HTTP server of fixed HTML pages, on its own loopback port."""
+
+    def __init__(self) -> None:
+        self.pages: dict[str, bytes] = {}
+        site = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                body = site.pages.get(self.path.split("?")[0])
+                self.send_response(200 if body is not None else 404)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(body or b"")))
+                self.end_headers()
+                self.wfile.write(body or b"")
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, name="foreign-site")
+
+    def serve(self, path: str, html: str) -> str:
+        """Serve ``html`` at ``path``; its full URL."""
+        self.pages[path] = html.encode()
+        return self.base + path
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        self.thread.join(timeout=10)
+
+
+@pytest.fixture
+def foreign_site() -> Iterator[ForeignSite]:
+    site = ForeignSite()
+    site.thread.start()
+    try:
+        yield site
+    finally:
+        site.close()
 
 
 @pytest.fixture(scope="module")

@@ -1,90 +1,171 @@
-"""Store pages in the browser: a login form that keeps the key in a cookie, and the pick list
-with a form per pick. Server-rendered (Jinja2), no external assets. Pages accept the
-X-API-Key header too. The cookie is HttpOnly and SameSite=Strict, so another site cannot post
-the forms with it."""
+"""Store pages in the browser: a sign-in form, and the pick list with a form per pick.
+Server-rendered (Jinja2), no script, no external assets.
+
+A store key signs in once (``POST /stores/login``) and gets a server-side session: the cookie holds
+a random session token only, never the key. Every form carries the session's CSRF token, and every
+POST here checks it and the request's Origin (see ``oms/api/store_sessions.py`` for the session,
+cookie, CSRF and Origin rules). Pages accept the X-API-Key header too, for scripts: no cookie and
+no CSRF token then. Database work runs in the thread pool, never on the event loop."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs, quote
 
 from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from oms.api.auth import Principal
+from oms.api import store_sessions as sessions
+from oms.api.auth import Principal, RateLimitedError
 from oms.api.deps import StateDep
 from oms.api.errors import STATUS_BY_CODE
+from oms.api.state import AppState
+from oms.config import get_settings
 from oms.db.statuses import ApiRole
-from oms.domain.errors import OmsError, ValidationError
+from oms.db.tables import StoreSession
+from oms.domain.errors import OmsError, UnauthorizedError, ValidationError
 from oms.stores import picks
 
 router = APIRouter(prefix="/stores", tags=["store pages"], include_in_schema=False)
 TEMPLATES = Jinja2Templates(directory=Path(__file__).resolve().parents[1] / "templates")
-COOKIE = "oms_key"
+
+
+@dataclass(frozen=True)
+class Visitor:
+    """Who is asking: by the X-API-Key header (``session`` None) or by a session cookie."""
+
+    who: Principal
+    session: sessions.SignedIn | None = None
+
+    @property
+    def csrf(self) -> str:
+        return self.session.csrf_token if self.session is not None else ""
 
 
 def _page(request: Request, name: str, status: int = 200, **context: object) -> HTMLResponse:
-    return TEMPLATES.TemplateResponse(request, name, context, status_code=status)
+    page = TEMPLATES.TemplateResponse(request, name, context, status_code=status)
+    page.headers["Cache-Control"] = "no-store"  # pages carry the session's CSRF token
+    return page
 
 
-def _principal(request: Request, state: StateDep) -> Principal:
-    key = request.headers.get("x-api-key") or request.cookies.get(COOKIE)
-    return state.authenticate(key)
+def _secure(request: Request) -> bool:
+    client = request.client.host if request.client else None
+    return sessions.cookie_is_secure(get_settings().cookie_secure, request.url.scheme, client)
+
+
+def _client(request: Request) -> str | None:
+    return request.client.host if request.client else None
 
 
 def _refused(request: Request, exc: OmsError) -> HTMLResponse:
     status = STATUS_BY_CODE.get(exc.code, 400)
     if status == 401:
-        return _page(request, "login.html", 401, error=exc.detail)
+        page = _page(request, "login.html", 401, error=exc.detail)
+        if request.cookies.get(sessions.COOKIE):  # a session that is no more: drop its cookie
+            sessions.clear_cookie(page, secure=_secure(request))
+        return page
+    if isinstance(exc, RateLimitedError):
+        page = _page(request, "login.html", status, error=exc.detail)
+        page.headers.update(exc.headers)
+        return page
     return _page(request, "message.html", status, title="Not allowed", message=exc.detail)
+
+
+# --- signing in and out ------------------------------------------------------------------------
 
 
 @router.get("/login", response_class=HTMLResponse)
 def login_form(request: Request) -> HTMLResponse:
-    return _page(request, "login.html", node=request.query_params.get("node"))
+    return _page(request, "login.html")
 
 
 @router.post("/login")
 async def login(request: Request, state: StateDep) -> Response:
     form = _form(await request.body())
-    key, node = form.get("key", ""), form.get("node", "").strip()
+    return await run_in_threadpool(_sign_in, request, state, form.get("key", ""))
+
+
+def _sign_in(request: Request, state: AppState, key: str) -> Response:
+    minutes = get_settings().store_session_minutes
     try:
-        who = state.authenticate(key)
-        target = who.node_id if who.role is ApiRole.STORE else node
-        if not target:
-            raise ValidationError(["node: an ops key must name the store to open"])
-        who.require(ApiRole.STORE)
-        who.require_node(target)
+        # No session yet, so no CSRF token: the origin check stops another site's sign-in form.
+        sessions.check_origin(request.headers, request.url)
+        if not key:
+            raise UnauthorizedError("enter your store key")
+        who = state.keys.principal(key, state.readers, _client(request))
+        with state.unit_of_work() as uow:
+            old = request.cookies.get(sessions.COOKIE)
+            if old:
+                sessions.end_session(uow.session, sessions.session_id(old))
+            token, row = sessions.open_session(uow.session, who, minutes)
+            uow.commit()
     except OmsError as exc:
-        return _page(request, "login.html", 401, error=exc.detail, node=node)
-    page = RedirectResponse(f"/stores/{quote(target)}/picklist", status_code=303)
-    page.set_cookie(COOKIE, key, httponly=True, samesite="strict", path="/stores")
-    return page
+        status = STATUS_BY_CODE.get(exc.code, 400)
+        page = _page(request, "login.html", status, error=exc.detail)
+        if isinstance(exc, RateLimitedError):
+            page.headers.update(exc.headers)
+        return page
+    done = RedirectResponse(f"/stores/{quote(row.node_id)}/picklist", status_code=303)
+    sessions.set_cookie(done, token, secure=_secure(request), minutes=minutes)
+    return done
 
 
 @router.post("/logout")
-def logout() -> Response:
-    page = RedirectResponse("/stores/login", status_code=303)
-    page.delete_cookie(COOKIE, path="/stores")
-    return page
+async def logout(request: Request, state: StateDep) -> Response:
+    form = _form(await request.body())
+    return await run_in_threadpool(_sign_out, request, state, form.get(sessions.CSRF_FIELD))
+
+
+def _sign_out(request: Request, state: AppState, csrf: str | None) -> Response:
+    token = request.cookies.get(sessions.COOKIE)
+    try:
+        sessions.check_origin(request.headers, request.url)
+        if token:
+            with state.unit_of_work() as uow:
+                row = uow.session.get(StoreSession, sessions.session_id(token))
+                if row is not None:  # a session still there: only its own page ends it
+                    sessions.check_csrf(row.csrf_token, csrf)
+                    sessions.end_session(uow.session, row.id)
+                    uow.commit()
+    except OmsError as exc:
+        return _refused(request, exc)
+    done = RedirectResponse("/stores/login", status_code=303)
+    sessions.clear_cookie(done, secure=_secure(request))
+    return done
+
+
+# --- the pick list -----------------------------------------------------------------------------
 
 
 @router.get("/{node_id}/picklist", response_class=HTMLResponse)
 def picklist(request: Request, node_id: str, state: StateDep) -> HTMLResponse:
     try:
-        _allowed(_principal(request, state), node_id)
+        visitor = _visitor(request, state)
+        _allowed(visitor.who, node_id)
     except OmsError as exc:
         return _refused(request, exc)
     notice = request.query_params.get("notice")
-    return _render(request, state, node_id, notice=notice)
+    return _render(request, state, node_id, visitor, notice=notice)
 
 
 @router.post("/{node_id}/picks/{pick_id}/confirm")
 async def confirm(request: Request, node_id: str, pick_id: str, state: StateDep) -> Response:
     form = _form(await request.body())
+    return await run_in_threadpool(_confirm, request, state, node_id, pick_id, form)
+
+
+def _confirm(
+    request: Request, state: AppState, node_id: str, pick_id: str, form: dict[str, str]
+) -> Response:
     try:
-        _allowed(_principal(request, state), node_id)
+        visitor = _poster(request, state, form)
+        _allowed(visitor.who, node_id)
+    except OmsError as exc:
+        return _refused(request, exc)
+    try:
         counts = _counts(form)
         with state.unit_of_work() as uow:
             pick = picks.get_pick(uow.session, pick_id)
@@ -96,11 +177,42 @@ async def confirm(request: Request, node_id: str, pick_id: str, state: StateDep)
         status = STATUS_BY_CODE.get(exc.code, 400)
         if status in (401, 403):
             return _refused(request, exc)
-        return _render(request, state, node_id, status=status, error=exc.detail)
+        return _render(request, state, node_id, visitor, status=status, error=exc.detail)
     notice = f"Pick {pick_id} confirmed."
     return RedirectResponse(
         f"/stores/{quote(node_id)}/picklist?notice={quote(notice)}", status_code=303
     )
+
+
+# --- who is asking ------------------------------------------------------------------------------
+
+
+def _visitor(request: Request, state: AppState) -> Visitor:
+    """By the X-API-Key header if sent (scripts), else by the session cookie."""
+    key = request.headers.get("x-api-key")
+    if key:
+        return Visitor(state.keys.principal(key, state.readers, _client(request)))
+    token = request.cookies.get(sessions.COOKIE)
+    try:
+        with state.read_session() as session:
+            signed_in = sessions.check_session(session, token)
+    except sessions.SessionRefused as exc:
+        if exc.stale is not None:  # expired, or its key revoked or expired: delete it now
+            with state.unit_of_work() as uow:
+                sessions.end_session(uow.session, exc.stale)
+                uow.commit()
+        raise
+    return Visitor(signed_in.principal, signed_in)
+
+
+def _poster(request: Request, state: AppState, form: dict[str, str]) -> Visitor:
+    """The visitor of a POST: from this site's own page (Origin), and with the session's CSRF
+    token when it rides on the session cookie."""
+    sessions.check_origin(request.headers, request.url)
+    visitor = _visitor(request, state)
+    if visitor.session is not None:
+        sessions.check_csrf(visitor.session.csrf_token, form.get(sessions.CSRF_FIELD))
+    return visitor
 
 
 def _allowed(who: Principal, node_id: str) -> None:
@@ -110,8 +222,9 @@ def _allowed(who: Principal, node_id: str) -> None:
 
 def _render(
     request: Request,
-    state: StateDep,
+    state: AppState,
     node_id: str,
+    visitor: Visitor,
     status: int = 200,
     notice: str | None = None,
     error: str | None = None,
@@ -119,7 +232,15 @@ def _render(
     with state.read_session() as session:
         found = picks.open_picks(session, node_id)
     return _page(
-        request, "picklist.html", status, node=node_id, picks=found, notice=notice, error=error
+        request,
+        "picklist.html",
+        status,
+        node=node_id,
+        picks=found,
+        notice=notice,
+        error=error,
+        csrf=visitor.csrf,
+        signed_in=visitor.session is not None,
     )
 
 
