@@ -29,6 +29,13 @@ CLOCK = r"^([01]\d|2[0-3]):[0-5]\d$"
 MAX_HOLIDAYS = 400
 
 
+def holidays_in_range(days: list[date]) -> list[date]:
+    for day in days:
+        if not 2000 <= day.year <= 2100:
+            raise ValueError(f"{day.isoformat()} is not within the years 2000-2100")
+    return days
+
+
 class NodeFields(BaseModel):
     """A node's fields but its id, all optional: the body of PATCH /v1/nodes/{id}."""
 
@@ -55,6 +62,11 @@ class NodeFields(BaseModel):
         default=None, strict=True, ge=1, le=60, description="open days a pickup waits"
     )
     accepts_returns: Flag | None = None
+
+    @field_validator("holidays")
+    @classmethod
+    def _years_in_range(cls, days: list[date] | None) -> list[date] | None:
+        return None if days is None else holidays_in_range(days)
 
     @model_validator(mode="before")
     @classmethod
@@ -103,10 +115,7 @@ class NodeIn(BaseModel):
     @field_validator("holidays")
     @classmethod
     def _years_in_range(cls, days: list[date]) -> list[date]:
-        for day in days:
-            if not 2000 <= day.year <= 2100:
-                raise ValueError(f"{day.isoformat()} is not within the years 2000-2100")
-        return days
+        return holidays_in_range(days)
 
     @model_validator(mode="after")
     def _calendar_loads(self) -> NodeIn:

@@ -191,7 +191,7 @@ def _add_on_hand(session: Session, node_id: str, sku_id: str, qty: int) -> Stock
         after = sql.run(session, sql.ADD_ON_HAND, node_id, sku_id, qty)
         assert after is not None
     if after.on_hand > MAX_UNITS:  # the caller's unit of work rolls the update back
-        raise InvalidQuantity(
+        raise ValidationError(
             [f"qty: on_hand of {sku_id} at {node_id} would be {after.on_hand}, over {MAX_UNITS}"]
         )
     return after

@@ -180,6 +180,7 @@ def _validate(session: Session, cache: NetworkCache, req: ReserveRequest) -> Non
             raise UnknownNode(req.pickup_node)
         if not network.node(req.pickup_node).can_pickup:
             raise ValidationError([f'pickup_node: "{req.pickup_node}" does not take pickups'])
+        require_open_store(network, req.pickup_node)
 
 
 def _hold_plan(
@@ -220,6 +221,8 @@ def move_off_disabled(session: Session, cache: NetworkCache, res: Reservation) -
     are sourced again from the nodes still serving, so no order is allocated at a disabled
     node. A pickup at a disabled store is refused naming it (the customer chose that store)."""
     network, _ = cache.get(session)
+    if res.pickup_node is not None:
+        require_open_store(network, res.pickup_node)
     rows = lines_of(session, res.id)
     off = sorted(
         {x.node_id for x in rows if x.node_id not in network.index}
@@ -227,8 +230,6 @@ def move_off_disabled(session: Session, cache: NetworkCache, res: Reservation) -
     )
     if not off:
         return
-    if res.pickup_node is not None and not network.node(res.pickup_node).enabled:
-        raise ConflictError(f'pickup node "{res.pickup_node}" is disabled; choose another store')
     ledger.release(session, [(x.node_id, x.sku_id, x.qty) for x in rows], ref=res.id)
     wanted: dict[str, int] = {}
     for x in rows:
@@ -248,6 +249,12 @@ def move_off_disabled(session: Session, cache: NetworkCache, res: Reservation) -
     EventLog.record(
         session, "ReservationResourced", Aggregate.RESERVATION, res.id, {"disabled": off}
     )
+
+
+def require_open_store(network: Network, store: str) -> None:
+    """A pickup store in an outage takes no pickup (the customer chose it: say so)."""
+    if not network.node(store).enabled:
+        raise ConflictError(f'pickup node "{store}" is disabled; choose another store')
 
 
 def _serving(network: Network, row: ReservationLine) -> bool:
