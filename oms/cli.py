@@ -6,6 +6,7 @@ import importlib
 import json
 import os
 import shutil
+import signal
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -382,6 +383,10 @@ def _table(rows: list[tuple[str, ...]]) -> str:
     )
 
 
+# After SIGTERM, requests in flight get this long to finish (Kubernetes waits 30 s by default).
+GRACEFUL_SHUTDOWN_S = 20
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
@@ -407,12 +412,24 @@ def serve(
     typer.echo(f"oms: serving {url} on http://{host}:{port} (docs at /docs)", err=True)
     if workers == 1:
         state = AppState.open(url, write_threads=get_settings().write_threads)
-        uvicorn.run(create_app(state), host=host, port=port, log_level="warning")
+        # On SIGTERM uvicorn answers the requests in flight and runs the lifespan's shutdown
+        # (the sweeper stops), then raises the signal again to die by it (status 143). With
+        # this handler in place, that last step exits 0.
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+        uvicorn.run(
+            create_app(state),
+            host=host,
+            port=port,
+            log_level="warning",
+            timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
+        )
         return
+    from oms.api.observability import prepare_multiprocess_metrics
     from oms.db.engine import migrate
 
     migrate(url)  # once, here: the workers start on a migrated database
     os.environ["OMS_MIGRATE_ON_START"] = "false"
+    prepare_multiprocess_metrics(workers)  # /metrics then adds up every worker's counts
     uvicorn.run(
         "oms.api.app:app_from_env",
         factory=True,
@@ -420,6 +437,7 @@ def serve(
         host=host,
         port=port,
         log_level="warning",
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
     )
 
 

@@ -16,6 +16,7 @@ from sqlalchemy import Table, insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from oms import metrics
 from oms.db.tables import IdempotencyKey
 from oms.domain.errors import ConflictError
 
@@ -63,6 +64,7 @@ def claim(
         session.connection().execute(_INSERT, row)
     except IntegrityError:
         # Another request with this key committed while this one waited for its claim.
+        metrics.RESERVATION_IDEMPOTENCY_RACES.inc()
         session.rollback()
         found = _committed(session, endpoint, key, request_hash)
         if found is None:

@@ -18,6 +18,7 @@ from typing import Any, cast
 from sqlalchemy import Table, delete, insert, select
 from sqlalchemy.orm import Session, make_transient_to_detached
 
+from oms import metrics
 from oms.db import ledger
 from oms.db.statuses import Aggregate, DeliveryMethod, ReservationStatus
 from oms.db.tables import Reservation, ReservationLine
@@ -213,6 +214,7 @@ def _hold_plan(
         payload = {"rows": [list(r) for r in rows], "expires_at": expires_at.isoformat()}
         if not ledger.hold(session, rows, ref=ref, then=[_reserved(ref, payload)]):
             return rows
+        metrics.RESERVATION_STOCK_RACES.inc()  # another checkout took the units: re-source
     raise StockShortfall(short_after_race(session, req))
 
 

@@ -17,6 +17,7 @@ from time import monotonic
 
 import numpy as np
 
+from oms import metrics
 from oms.db.changes import StockLevels
 from oms.sourcing.network import Network
 
@@ -56,7 +57,9 @@ class StockCache:
                 else:
                     missing.append(k)
             along = self._expiring(network, now, set(skus)) if missing else []
+        metrics.STOCK_CACHE_HITS.inc(len(skus) - len(missing))
         if missing:
+            metrics.STOCK_CACHE_MISSES.inc(len(missing))
             wanted = [skus[k] for k in missing] + along
             fresh, versions = read(network, wanted)
             out[missing] = fresh[: len(missing)]
