@@ -52,14 +52,25 @@ def uvicorn_server(
         cmd.append("--factory")
     if workers > 1:
         cmd += ["--workers", str(workers)]
-    proc = subprocess.Popen(cmd, env={**os.environ, **env}, cwd=Path(__file__).parents[1])
+    # The server's access log (a line per request) goes to a file, not the benchmark's output.
+    root = Path(__file__).parents[1]
+    log = root / "var" / f"bench-server-{port}.log"
+    log.parent.mkdir(exist_ok=True)
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            cmd, env={**os.environ, **env}, cwd=root, stdout=out, stderr=subprocess.STDOUT
+        )
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait_ready(proc, base + ready, answers=5 * workers)
+        try:
+            _wait_ready(proc, base + ready, answers=5 * workers)
+        except RuntimeError as exc:
+            raise RuntimeError(f"{exc}; its log ends: {log.read_text()[-2000:]}") from None
         yield base
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+        log.unlink(missing_ok=True)
 
 
 def _wait_ready(proc: subprocess.Popen[bytes], url: str, *, answers: int) -> None:

@@ -9,6 +9,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from oms.api.errors import error_body
+from oms.api.routers.promise import PATH as PROMISE_PATH
 
 
 class TooLarge(HTTPException):
@@ -25,7 +26,9 @@ class BodyLimit:
         self.max_bytes = max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        # The promise lane reads its body under a smaller cap of its own: no second count on
+        # checkout's hottest path.
+        if scope["type"] != "http" or scope["path"] == PROMISE_PATH:
             await self.app(scope, receive, send)
             return
         declared = _content_length(scope)
@@ -33,7 +36,6 @@ class BodyLimit:
             await self._refuse(send)
             return
         seen = 0
-        started = False
 
         async def counted() -> Message:
             nonlocal seen
@@ -44,16 +46,12 @@ class BodyLimit:
                     raise TooLarge(self.max_bytes)
             return message
 
-        async def watched(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
         try:
-            await self.app(scope, counted, watched)
+            await self.app(scope, counted, send)
         except TooLarge:
-            if not started:
-                await self._refuse(send)
+            # Only code that reads the body outside FastAPI's handling lets it through, and
+            # such code answers after reading: nothing has been sent yet.
+            await self._refuse(send)
 
     async def _refuse(self, send: Send) -> None:
         body = to_json(

@@ -25,6 +25,7 @@ Client = TestClient | httpx.Client
 
 
 def access_lines(capsys: pytest.CaptureFixture[str]) -> list[dict[str, object]]:
+    observability.flush_access_log()  # lines are written in batches
     lines = capsys.readouterr().err.splitlines()
     return [json.loads(x) for x in lines if x.startswith("{") and '"oms.access"' in x]
 
@@ -82,6 +83,7 @@ def test_an_oversized_body_and_an_unexpected_error_still_carry_the_request_id(ap
         raise RuntimeError("boom")
 
     app.add_api_route("/boom", boom)
+    observability.flush_access_log()
     capsys.readouterr()
     r = TestClient(app, raise_server_exceptions=False).get(
         "/boom", headers={"X-Request-ID": "err-1"}
@@ -94,6 +96,7 @@ def test_an_oversized_body_and_an_unexpected_error_still_carry_the_request_id(ap
 
 
 def test_each_request_is_one_json_log_line_naming_its_route_template(api, capsys):
+    observability.flush_access_log()
     capsys.readouterr()
     api.client.get("/v1/orders/ORD-42", headers={**api.ops, "X-Request-ID": "r-1"})
     api.client.post("/v1/promise", json=CART, headers=api.checkout)
@@ -123,8 +126,10 @@ def text_logs(monkeypatch):
 
 def test_the_text_log_format_is_one_key_value_line_per_request(api, text_logs, capsys):
     client = TestClient(create_app(api.state))  # installed again: now in text
+    observability.flush_access_log()
     capsys.readouterr()
     client.get("/healthz", headers={"X-Request-ID": "t-1"})
+    observability.flush_access_log()
     (line,) = capsys.readouterr().err.splitlines()
     assert re.fullmatch(
         r"\S+Z INFO oms\.access request request_id=t-1 method=GET route=/healthz status=200 "
@@ -139,6 +144,7 @@ def test_installing_again_adds_no_second_handler_or_line(api, capsys):
     access = logging.getLogger("oms.access")
     ours = [h for h in access.handlers if isinstance(h, observability.StderrHandler)]
     assert len(ours) == 1 and not access.propagate
+    observability.flush_access_log()
     capsys.readouterr()
     api.client.get("/healthz")
     assert len(access_lines(capsys)) == 1
