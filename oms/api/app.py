@@ -41,6 +41,9 @@ def create_app(state: AppState) -> FastAPI:
         stop.set()
         sweeper.join(timeout=5)
         state.engine.dispose()
+        # A worker may then die by the signal that stopped it (no exit handlers): write the
+        # last access lines now.
+        observability.flush_access_log()
 
     app = FastAPI(title="OMS", version=__version__, lifespan=lifespan)
     app.state.oms = state

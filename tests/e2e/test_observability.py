@@ -234,3 +234,16 @@ def test_metrics_add_up_across_worker_processes(tmp_path):
             assert requests_counted(client, "/healthz", "GET", 200) == 20
         pids = {p.stem.rsplit("_", 1)[1] for p in metrics_dir.glob("*.db")}
         assert len(pids) >= 2
+
+
+def test_the_direct_access_line_is_the_line_the_logging_module_writes(api):
+    """The usual set-up writes access lines without a log record: the same line either way."""
+    handler = observability.StderrHandler()
+    handler.setFormatter(observability.JsonFormatter())
+    fields = {"request_id": "r-1", "method": "GET", "route": "/healthz", "status": 200}
+    record = observability.AccessRecord("oms.access", logging.INFO, "", 0, "request", None, None)
+    record.fields = fields
+    handler.append_json_line(record.created, fields)
+    handler.emit(record)
+    direct, logged = (json.loads(line) for line in handler._lines)
+    assert direct == logged
