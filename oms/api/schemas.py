@@ -278,11 +278,26 @@ class ErrorOut(BaseModel):
     )
 
 
+Method = Literal["ship", "pickup"]
+Service = Literal["standard", "express", "click_and_collect"]
+METHOD_DOC = "ship or pickup (default: pickup for a click_and_collect service or option, else ship)"
+SERVICE_DOC = (
+    "the delivery service (default: standard, or click_and_collect for a pickup); "
+    "not with option_id"
+)
+OPTION_DOC = (
+    "the id of the promise option chosen (standard, express or pickup:<store>) instead of "
+    "service; a pickup option names the pickup store"
+)
+
+
 class ReservationIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     lines: list[LineIn] = Field(min_length=1, max_length=MAX_LINES)
     destination: Destination | None = None
-    method: Literal["ship", "pickup"] = "ship"
+    method: Method | None = Field(default=None, description=METHOD_DOC)
+    service: Service | None = Field(default=None, description=SERVICE_DOC)
+    option_id: Ident | None = Field(default=None, description=OPTION_DOC)
     pickup_node: Ident | None = None
     ttl_seconds: int = Field(default=900, strict=True, ge=1, le=7 * 24 * 3600)
     slot_id: Ident | None = Field(default=None, description="a pickup slot at the pickup store")
@@ -298,6 +313,7 @@ class ReservationOut(BaseModel):
     id: str
     status: str
     method: str
+    service: Service
     pickup_node: str | None
     expires_at: str
     lines: list[HeldOut]
@@ -310,7 +326,11 @@ class OrderIn(BaseModel):
     reservation_id: Ident | None = None
     lines: list[LineIn] | None = Field(default=None, min_length=1, max_length=MAX_LINES)
     destination: Destination | None = None
-    method: Literal["ship", "pickup"] = "ship"
+    method: Method | None = Field(default=None, description=METHOD_DOC)
+    service: Service | None = Field(
+        default=None, description=SERVICE_DOC + "; with a reservation, default its own"
+    )
+    option_id: Ident | None = Field(default=None, description=OPTION_DOC)
     pickup_node: Ident | None = None
     channel: Literal["web", "app", "store", "marketplace"] = "web"
     slot_id: Ident | None = Field(default=None, description="a pickup slot at the pickup store")
@@ -384,6 +404,7 @@ class OrderOut(BaseModel):
     status: str
     channel: str
     method: str
+    service: Service
     pickup_node: str | None
     slot_id: str | None
     destination: Destination | None

@@ -10,6 +10,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from oms.orders.lifecycle import OrderStatus as _OrderStatus
+from oms.promise.choice import DeliveryService as _DeliveryService
 
 
 class ReservationStatus(StrEnum):
@@ -26,6 +27,9 @@ class DeliveryMethod(StrEnum):
 
 # The order lifecycle owns its statuses (and which may follow which).
 OrderStatus = _OrderStatus
+
+# The promise owns the delivery services (standard, express, click_and_collect).
+DeliveryService = _DeliveryService
 
 
 class OrderLineStatus(StrEnum):

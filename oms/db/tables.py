@@ -30,6 +30,7 @@ from oms.db.statuses import (
     Aggregate,
     ApiRole,
     DeliveryMethod,
+    DeliveryService,
     OrderLineStatus,
     OrderStatus,
     ReservationStatus,
@@ -59,6 +60,16 @@ ClockTime = Annotated[str, mapped_column(String(5))]  # "HH:MM" in the node's ti
 Timestamp = Annotated[datetime, mapped_column(UtcDateTime())]
 CreatedAt = Annotated[datetime, mapped_column(UtcDateTime(), default=utcnow)]
 Json = Annotated[Any, mapped_column(JsonType)]
+# Rows from before 0005 were given the service their method implies (click_and_collect for a
+# pickup); a row written since always names its own.
+ServiceColumn = Annotated[
+    DeliveryService,
+    mapped_column(
+        str_enum(DeliveryService),
+        default=DeliveryService.STANDARD,
+        server_default=DeliveryService.STANDARD.value,
+    ),
+]
 
 
 class Base(DeclarativeBase):
@@ -150,6 +161,7 @@ class Reservation(Base):
     # sha256 of the canonical request: a replayed idempotency key with another body is refused.
     request_hash: Mapped[str | None] = mapped_column(String(64))
     slot_id: Mapped[str | None] = mapped_column(String(64), ForeignKey("pickup_slots.id"))
+    service: Mapped[ServiceColumn]  # the delivery service chosen (0005)
 
 
 class ReservationLine(Base):
@@ -194,6 +206,7 @@ class Order(Base):
     discount_minor: Mapped[int] = mapped_column(BigInteger, default=0, server_default=text("0"))
     shipping_minor: Mapped[int] = mapped_column(BigInteger, default=0, server_default=text("0"))
     expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime())  # end of the pickup hold
+    service: Mapped[ServiceColumn]  # the delivery service chosen (0005): its promise follows it
 
 
 class OrderLine(Base):

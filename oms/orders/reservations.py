@@ -27,6 +27,7 @@ from oms.domain.errors import ConflictError, NotFoundError, OmsError, Validation
 from oms.inventory.errors import UnknownNode
 from oms.orders import idempotency
 from oms.orders.idempotency import RequestKey, as_request_key
+from oms.promise.choice import DeliveryService, choose, default_service, service_problems
 from oms.promise.service import NetworkCache, check_skus, snapshot_cart
 from oms.sourcing.network import Network
 from oms.sourcing.online import OrderDecision
@@ -46,13 +47,54 @@ class ReserveRequest:
     pickup_node: str | None
     ttl_seconds: int
     slot_id: str | None = None  # a pickup slot to book at the pickup store
+    service: DeliveryService | None = None  # None: the method's (standard, or click_and_collect)
+
+    @property
+    def chosen_service(self) -> DeliveryService:
+        return self.service or default_service(self.method)
 
     def fingerprint(self) -> str:
-        fields = [self.lines, self.lat, self.lon, self.method, self.pickup_node, self.ttl_seconds]
+        fields: list[Any] = [
+            self.lines,
+            self.lat,
+            self.lon,
+            self.method,
+            self.pickup_node,
+            self.ttl_seconds,
+        ]
         if self.slot_id is not None:  # unchanged hashes for requests without a slot
             fields.append(self.slot_id)
+        if self.chosen_service is not default_service(self.method):  # nor its method's service
+            fields.append(["service", self.chosen_service])
         body = json.dumps(fields, sort_keys=True)
         return hashlib.sha256(body.encode()).hexdigest()
+
+
+def reserve_request(
+    lines: list[tuple[str, int]],
+    destination: tuple[float, float] | None,
+    *,
+    method: str | None,
+    pickup_node: str | None,
+    service: str | None,
+    option_id: str | None,
+    ttl_seconds: int,
+    slot_id: str | None,
+) -> ReserveRequest:
+    """A request as the API states it: the service from `service` or a promise option's
+    `option_id` (not both), the method and pickup store from them when not given
+    (ValidationError naming each field in contradiction)."""
+    choice = choose(service=service, option_id=option_id, method=method, pickup_node=pickup_node)
+    return ReserveRequest(
+        lines=lines,
+        lat=destination[0] if destination else None,
+        lon=destination[1] if destination else None,
+        method=DeliveryMethod(choice.method),
+        pickup_node=choice.pickup_node,
+        ttl_seconds=ttl_seconds,
+        slot_id=slot_id,
+        service=choice.service,
+    )
 
 
 class StockShortfall(OmsError):
@@ -148,6 +190,7 @@ def _insert(
         "created_at": now,
         "request_hash": req.fingerprint(),
         "slot_id": req.slot_id,
+        "service": req.chosen_service,
     }
     connection = session.connection()
     connection.execute(_INSERT_RESERVATION, values)
@@ -165,7 +208,7 @@ def _insert(
 
 
 def _validate(session: Session, cache: NetworkCache, req: ReserveRequest) -> None:
-    problems = []
+    problems = service_problems(req.method, req.chosen_service)
     if not 1 <= req.ttl_seconds <= MAX_TTL_S:
         problems.append(f"ttl_seconds: must be within 1..{MAX_TTL_S}")
     if req.method is DeliveryMethod.PICKUP and not req.pickup_node:
@@ -237,7 +280,13 @@ def move_off_disabled(session: Session, cache: NetworkCache, res: Reservation) -
     for x in rows:
         wanted[x.sku_id] = wanted.get(x.sku_id, 0) + x.qty
     req = ReserveRequest(
-        list(wanted.items()), res.dest_lat, res.dest_lon, res.method, res.pickup_node, 900
+        list(wanted.items()),
+        res.dest_lat,
+        res.dest_lon,
+        res.method,
+        res.pickup_node,
+        900,
+        service=res.service,
     )
     held = _hold_plan(session, cache, req, res.id, res.expires_at)  # StockShortfall: 409
     session.execute(delete(ReservationLine).where(ReservationLine.reservation_id == res.id))

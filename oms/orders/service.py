@@ -19,6 +19,7 @@ from oms.db import ledger
 from oms.db.statuses import (
     Aggregate,
     DeliveryMethod,
+    DeliveryService,
     OrderLineStatus,
     ReservationStatus,
     ShipmentStatus,
@@ -32,6 +33,7 @@ from oms.orders.idempotency import RequestKey, as_request_key
 from oms.orders.lifecycle import OrderStatus, transition
 from oms.orders.queries import get_order, order_for, order_nodes, require_store_sees
 from oms.orders.views import order_view
+from oms.promise.choice import choose, parse_option_id
 from oms.promise.service import NetworkCache
 from oms.stores import fulfilment, slots
 from oms.stores.picks import cancel_picks, release_picks
@@ -55,16 +57,24 @@ class OrderRequest:
     channel: str = "web"  # "store": an associate's order for a customer (store-to-web)
     discount_minor: int = 0  # what the customer paid beyond the lines: refunds pro-rate it
     shipping_minor: int = 0
+    # With a reservation: the service chosen at payment, by name or by promise option (not
+    # both); None keeps the reservation's. (With lines, `reserve` carries the service.)
+    service: str | None = None
+    option_id: str | None = None
 
     def fingerprint(self) -> str:
         """The request's hash: a replayed idempotency key with another request is refused."""
-        fields = [
+        fields: list[Any] = [
             self.reservation_id,
             self.reserve.fingerprint() if self.reserve else None,
             self.channel,
             self.discount_minor,
             self.shipping_minor,
         ]
+        if self.service is not None or self.option_id is not None:  # old hashes stay valid
+            # An option id stands for its service (and store): the same choice, the same hash.
+            chosen = parse_option_id(self.option_id) if self.option_id else None
+            fields.append(["service", *(chosen or (self.service, self.option_id))])
         return hashlib.sha256(json.dumps(fields).encode()).hexdigest()
 
 
@@ -86,8 +96,10 @@ def create_order(
         raise ValidationError(["reservation_id: give a reservation_id, or lines and a destination"])
     if reservation.status is not ReservationStatus.ACTIVE:
         raise ConflictError(f'reservation "{reservation.id}" is {reservation.status.value}')
+    service = _service(req, reservation)
     res_svc.move_off_disabled(session, cache, reservation)
-    order = _convert(session, cache, reservation, oid, scoped.key if scoped else None, req.channel)
+    key_used = scoped.key if scoped else None
+    order = _convert(session, cache, reservation, oid, key_used, req.channel, service)
     order.discount_minor, order.shipping_minor = req.discount_minor, req.shipping_minor
     lines_total = sum(
         ln.price_minor * ln.qty
@@ -100,6 +112,20 @@ def create_order(
     return order, True
 
 
+def _service(req: OrderRequest, res: Reservation) -> DeliveryService:
+    """The order's service: the reservation's, or the one this request chooses for it (which
+    must go with the reservation's method and store)."""
+    if req.service is None and req.option_id is None:
+        return res.service
+    choice = choose(
+        service=req.service,
+        option_id=req.option_id,
+        method=res.method.value,
+        pickup_node=res.pickup_node,
+    )
+    return choice.service
+
+
 def _convert(
     session: Session,
     cache: NetworkCache,
@@ -107,6 +133,7 @@ def _convert(
     oid: str,
     key: str | None,
     channel: str,
+    service: DeliveryService,
 ) -> Order:
     order = Order(
         id=oid,
@@ -120,6 +147,7 @@ def _convert(
         reservation_id=res.id,
         currency="EUR",
         slot_id=res.slot_id,
+        service=service,
     )
     session.add(order)
     session.flush()  # no ORM relationships: parents are flushed before the rows that name them
@@ -128,14 +156,14 @@ def _convert(
     for row in rows:
         by_sku[row.sku_id].append(row)
     network, _ = cache.get(session)
-    now = datetime.now(UTC)
+    dates = cache.dates(network).at(datetime.now(UTC))  # the answers checkout reads this minute
     shipments = {
         n: Shipment(
             id=f"{oid}-S{i + 1}",
             order_id=oid,
             node_id=n,
             status=ShipmentStatus.CREATED,
-            promised_at=shipment_promise(network, order, n, now),
+            promised_at=shipment_promise(dates, order, n),
         )
         for i, n in enumerate(sorted({r.node_id for r in rows}))
     }
@@ -166,7 +194,11 @@ def _convert(
     res.status = ReservationStatus.CONVERTED
     session.flush()
     EventLog.record(
-        session, "OrderCreated", Aggregate.ORDER, oid, {"reservation": res.id, "channel": channel}
+        session,
+        "OrderCreated",
+        Aggregate.ORDER,
+        oid,
+        {"reservation": res.id, "channel": channel, "service": service.value},
     )
     order.status = transition(order.status, OrderStatus.ALLOCATED)
     EventLog.record(

@@ -42,6 +42,7 @@ def order_view(session: Session, order: Order) -> dict[str, Any]:
         "status": order.status.value,
         "channel": order.channel,
         "method": order.method.value,
+        "service": order.service.value,
         "pickup_node": order.pickup_node,
         "slot_id": order.slot_id,
         "destination": None

@@ -1,7 +1,8 @@
 """Promise dates: node calendars and cut-offs, carrier services and transit, click-and-collect.
 
 Pure domain code (standard library only). All instants are timezone-aware; results are UTC
-datetimes or local dates.
+datetimes or local dates. The one promise-date rule that checkout, orders, stores and the
+replay use is `oms.promise.rule`; the delivery services and option ids are `oms.promise.choice`.
 """
 
 from oms.promise.calendar import NodeCalendar, ship_date

@@ -1,76 +1,50 @@
-"""Calendar answers for the promise options of one network, kept for the current minute.
+"""The promise-date rule's answers for one network, kept for the current minute.
 
 Every checkout in the same minute asks the same questions (when does DC-PARIS ship, when is
 ST-LYON-02 ready), and each costs a few time-zone conversions, so each is worked out once a
-minute:
-- ship dates depend on the minute alone (cut-offs are whole minutes), so they are exact;
-- a store's own pick-ready time is worked out from the end of the current minute: at most a
-  minute later than exact, never earlier (a promise must not be early);
-- delivery and transfer dates follow from ship dates and transit days.
+minute by the one rule (`oms.promise.rule`), for nodes named by their index in the network. An
+order placed in the same minute reads the same answers, so it records what checkout showed.
 """
 
 from __future__ import annotations
 
 import threading
-from datetime import date, datetime, timedelta
+from datetime import datetime
 
-from oms.promise import (
-    FRENCH_HOLIDAYS,
-    STANDARD,
-    CarrierService,
-    pickup_ready_at,
-    ship_date,
-    transfer_ready_at,
-)
-from oms.promise.carriers import arrival_date
+from oms.domain.errors import ValidationError
+from oms.promise.choice import DeliveryService
+from oms.promise.rule import MINUTE, Promised, PromiseDates, order_minute
 from oms.sourcing.network import Network
 
-MINUTE = timedelta(minutes=1)
 MINUTES_KEPT = 8  # the current minute and a few others (callers passing their own clock)
 
 
-class MinuteDates:
-    """The calendar answers of one minute, each worked out on first use."""
+class MinuteDates(PromiseDates[int]):
+    """The rule's answers of one minute for the nodes of one network."""
+
+    __slots__ = ("network",)
 
     def __init__(self, network: Network, minute: datetime) -> None:
+        nodes = network.nodes
+        super().__init__(lambda n: nodes[n].calendar, minute)
         self.network = network
-        self.minute = minute
-        self._ships: dict[int, date] = {}
-        self._ready: dict[int, datetime] = {}
-        self._arrivals: dict[tuple[int, str, int], date] = {}
-        self._transfers: dict[tuple[int, int], datetime] = {}
 
-    def ship_date(self, n: int) -> date:
-        found = self._ships.get(n)
-        if found is None:
-            found = self._ships[n] = ship_date(self.network.nodes[n].calendar, self.minute)
-        return found
-
-    def pick_ready(self, store: int) -> datetime:
-        found = self._ready.get(store)
-        if found is None:
-            cal = self.network.nodes[store].calendar
-            found = self._ready[store] = pickup_ready_at(cal, self.minute + MINUTE)
-        return found
-
-    def delivery(self, n: int, service: CarrierService, km: float) -> date:
-        key = (n, service.name, service.transit_days(km))
-        found = self._arrivals.get(key)
-        if found is None:
-            leaves = self.ship_date(n)
-            found = arrival_date(service, leaves, key[2], FRENCH_HOLIDAYS)
-            self._arrivals[key] = found
-        return found
-
-    def transfer_ready(self, source: int, store: int) -> datetime:
-        key = (source, store)
-        found = self._transfers.get(key)
-        if found is None:
-            days = STANDARD.transit_days(self.network.km_between(source, store))
-            cal = self.network.nodes[store].calendar
-            found = transfer_ready_at(cal, self.ship_date(source), days)
-            self._transfers[key] = found
-        return found
+    def promised(
+        self,
+        node: int,
+        service: DeliveryService,
+        *,
+        address: tuple[float, float] | None = None,
+        store: int | None = None,
+    ) -> Promised:
+        """A shipment from `node`: to the `address` (lat, lon), or for click-and-collect at
+        `store` (the distances are the network's)."""
+        if store is not None:
+            km = 0.0 if node == store else self.network.km_between(node, store)
+            return self.shipment(node, service, km=km, pickup_store=store)
+        if address is None:
+            raise ValidationError(["address: a shipment to an address needs its coordinates"])
+        return self.shipment(node, service, km=self.network.km_to_point(node, *address))
 
 
 class OptionDates:
@@ -86,7 +60,7 @@ class OptionDates:
         latest = self._latest  # the common case: the same minute as the last checkout
         if latest is not None and latest.minute <= now < latest.minute + MINUTE:
             return latest
-        minute = now.replace(second=0, microsecond=0)
+        minute = order_minute(now)
         found = self._minutes.get(minute)
         if found is None:
             with self._lock:

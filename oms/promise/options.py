@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from oms.promise import EXPRESS, STANDARD
+from oms.promise.choice import DeliveryService, option_id
 from oms.promise.option_dates import MinuteDates, OptionDates
 from oms.sourcing.contract import I64
 from oms.sourcing.network import Network
@@ -56,17 +56,27 @@ def allocations_of(network: Network, plan: PromisePlan) -> list[tuple[int, str, 
 def ship_options(
     network: Network, plan: PromisePlan, cart: Cart, dates: MinuteDates
 ) -> list[Option]:
+    """Standard delivery, and express when it arrives sooner: an express option that is not
+    faster than standard for this cart and destination is not offered (it would cost more for
+    nothing)."""
     nodes = sorted({node for _, node, _ in plan.rows})
-    km = [network.km_to_point(n, cart.lat, cart.lon) for n in nodes]
+    address = (cart.lat, cart.lon)
     allocations = allocations_of(network, plan)
-    options = []
-    for service, extra in ((STANDARD, 0.0), (EXPRESS, EXPRESS_SURCHARGE * len(nodes))):
-        arrives = max(dates.delivery(n, service, k) for n, k in zip(nodes, km, strict=True))
+    options: list[Option] = []
+    standard: date | None = None
+    for service, extra in (
+        (DeliveryService.STANDARD, 0.0),
+        (DeliveryService.EXPRESS, EXPRESS_SURCHARGE * len(nodes)),
+    ):
+        arrives = max(dates.promised(n, service, address=address).day for n in nodes)
+        if standard is not None and arrives >= standard:
+            continue
+        standard = standard or arrives
         options.append(
             Option(
-                id=service.name,
+                id=option_id(service),
                 method="ship",
-                service=service.name,
+                service=service.value,
                 cost=round(plan.cost + extra, 2),
                 allocations=allocations,
                 delivery_date=arrives,
@@ -79,13 +89,14 @@ def pickup_option(network: Network, plan: PromisePlan, dates: MinuteDates) -> Op
     """Ready at the store: picked there when it holds everything, else when transfers arrive."""
     store = plan.store
     node_id = network.ids[store]
-    ready = dates.pick_ready(store)
-    for n in {node for _, node, _ in plan.rows} - {store}:
-        ready = max(ready, dates.transfer_ready(n, store))
+    collect = DeliveryService.CLICK_AND_COLLECT
+    ready = max(
+        dates.promised(n, collect, store=store).at for n in {node for _, node, _ in plan.rows}
+    )
     return Option(
-        id=f"pickup:{node_id}",
+        id=option_id(collect, node_id),
         method="pickup",
-        service="click_and_collect",
+        service=collect.value,
         cost=round(plan.cost, 2),
         allocations=allocations_of(network, plan),
         ready_at=ready,
@@ -102,8 +113,9 @@ def promise(
     now: datetime,
     dates: OptionDates | None = None,
 ) -> PromiseResult:
-    """Standard and express delivery from the cheapest plan, and click-and-collect at the
-    nearest stores; options that cannot deliver every unit are left out (shortfalls say why)."""
+    """Standard delivery (and express where it is faster) from the cheapest plan, and
+    click-and-collect at the nearest stores; options that cannot deliver every unit are left
+    out (shortfalls say why). Dates are the one promise-date rule's (`oms.promise.rule`)."""
     result = PromiseResult()
     minute = (dates or OptionDates(network)).at(now)
     plans = sourcer.source_promise(

@@ -15,9 +15,9 @@ import numpy as np
 from oms.replay.demand import generate_orders
 from oms.replay.scenario_types import Accuracy, OrderStream, Scenario
 from oms.replay.stream import problem_at
-from oms.sourcing.contract import F64, I64, Problem
+from oms.sourcing.contract import F64, I64, B, Problem
 
-DEMAND_STREAM, ACCURACY_STREAM, RETURNS_STREAM = 1, 2, 3
+DEMAND_STREAM, ACCURACY_STREAM, RETURNS_STREAM, SERVICE_STREAM = 1, 2, 3, 4
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,7 @@ class Day:
     phantom: I64 | None  # [sku, node] units the system counts that are not on the shelf
     return_draw: F64  # per line, uniform in [0, 1): returned when below the returns rate
     store_draw: F64  # per line, uniform in [0, 1): brought back to a store when below its share
+    express: B  # per order: the customer chose express (else standard, or click-and-collect)
 
     @property
     def n_orders(self) -> int:
@@ -40,9 +41,17 @@ def build_day(scenario: Scenario, seed: int | None = None) -> Day:
     seed = scenario.seed if seed is None else seed
     if isinstance(scenario.demand, OrderStream):
         arrival, orders = scenario.demand.arrival_s, scenario.demand.orders
+        express = scenario.demand.express
     else:
         rng = np.random.default_rng([seed, DEMAND_STREAM])
         arrival, orders = generate_orders(scenario.demand, scenario.network, scenario.clock, rng)
+        share = scenario.demand.express_share
+        express = None
+        if share > 0:  # its own stream: the other draws stay as they were
+            rng = np.random.default_rng([seed, SERVICE_STREAM])
+            express = (rng.random(len(orders)) < share) & ~orders.is_pickup
+    if express is None:
+        express = np.zeros(len(orders), dtype=np.bool_)
     problem = problem_at(scenario.network, orders)
     phantom = None
     if scenario.accuracy is not None:
@@ -50,7 +59,16 @@ def build_day(scenario: Scenario, seed: int | None = None) -> Day:
         phantom = phantom_units(problem, scenario.accuracy, rng)
     rng = np.random.default_rng([seed, RETURNS_STREAM])
     n_lines = len(orders.line_qty)
-    return Day(scenario, seed, problem, arrival, phantom, rng.random(n_lines), rng.random(n_lines))
+    return Day(
+        scenario,
+        seed,
+        problem,
+        arrival,
+        phantom,
+        rng.random(n_lines),
+        rng.random(n_lines),
+        express,
+    )
 
 
 def phantom_units(problem: Problem, accuracy: Accuracy, rng: np.random.Generator) -> I64:

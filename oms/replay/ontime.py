@@ -1,50 +1,52 @@
-"""Promised and actual dates of the day's orders, by the promise rules of `oms.promise`.
+"""Promised and actual dates of the day's orders, by the one promise-date rule
+(`oms.promise.rule`), as checkout and the orders service use it.
 
-- Promise, made at arrival (before sourcing, as checkout shows it): a ship order is promised the
-  standard service's delivery date from the nearest warehouse that is up (any ship-capable node
-  that is up when no warehouse is); a pickup order is promised its store's own pick-ready date.
-- Actual, from the strategy's plan at release time: each shipment's delivery date (ship orders),
-  ready date at the store (pickup orders served by their store) or transfer-ready date
-  (ship-to-store from another node); the order's date is its latest shipment's.
-Calendars are the scenario's per node kind; the carrier is `STANDARD` with French holidays. As in
-the checkout's `option_dates`, ship dates are taken per minute (exact: cut-offs are whole minutes)
-and pick-ready times from the end of the minute (never early). Every distinct question is asked
-once (`np.unique`), so a million orders cost a few thousand calendar calls.
+- Promise, made at arrival (before sourcing, as checkout shows it): a ship order is promised
+  its service's delivery date (standard, or express when the order chose it) from the nearest
+  warehouse that is up (any ship-capable node that is up when no warehouse is); a pickup order
+  is promised its store's own pick-ready date.
+- Actual, from the strategy's plan at release time: each shipment's date by the same rule
+  (delivery with the order's service, ready at the store from its shelf, or transfer-ready);
+  the order's date is its latest shipment's.
+Calendars are the scenario's per node kind; carriers are the rule's (French holidays). The rule
+answers per minute of the order, so each distinct question (minute, node, pickup store, service,
+distance band) is asked once (`np.unique`): a million orders cost a few hundred thousand
+cached look-ups, not a million calendar computations.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import date
-
 import numpy as np
 
 from oms.domain.geo import haversine_km
-from oms.promise import FRENCH_HOLIDAYS, STANDARD, pickup_ready_at, ship_date, transfer_ready_at
-from oms.promise.carriers import arrival_date
+from oms.promise.calendar import NodeCalendar
+from oms.promise.carriers import EXPRESS, STANDARD
+from oms.promise.choice import DeliveryService
+from oms.promise.rule import PromiseDates
 from oms.replay.day import Day
 from oms.replay.scenario_types import Outage, Recovery
 from oms.sourcing.contract import F64, I64, Allocations, B
 
-SERVICE = STANDARD
 NO_DATE = -1
-MINUTES = 24 * 60 + 1  # minute-of-day keys (a day is at most 24 h)
 CHUNK = 65_536  # orders per block of the order-to-node distance matrix
-_transit_days = np.vectorize(SERVICE.transit_days, otypes=[np.int64])
+# Distances in one band of every carrier get the same transit from each: the rule's answer
+# depends on a distance only through its band.
+BANDS = np.array(sorted({km for c in (STANDARD, EXPRESS) for km, _ in c.bands}), dtype=np.float64)
+SERVICE_OF = (DeliveryService.STANDARD, DeliveryService.EXPRESS)  # by Day.express
 
 
 def promised_dates(day: Day) -> I64:
     """Per order, the promised date (ordinal; NO_DATE when no node could promise)."""
     o = day.problem.orders
-    minute = _minutes(day.arrival_s)
     out = np.full(len(o), NO_DATE, dtype=np.int64)
     ship = np.flatnonzero(~o.is_pickup)
     node, km = _promising_nodes(day, ship)
     found = node >= 0
-    leaves = _ship_days(day, node[found], minute[ship][found])
-    out[ship[found]] = _delivery_days(leaves, _transit_days(km[found]))
+    rows = ship[found]
+    out[rows] = _shipment_days(day, day.arrival_s[rows], node[found], -1, rows, km[found])
     pick = np.flatnonzero(o.is_pickup)
-    out[pick] = _ready_days(day, o.pickup_node[pick], minute[pick])
+    store = o.pickup_node[pick]
+    out[pick] = _shipment_days(day, day.arrival_s[pick], store, store, pick, np.zeros(len(pick)))
     return out
 
 
@@ -53,18 +55,9 @@ def actual_dates(day: Day, alloc: Allocations, release_s: F64) -> I64:
     o, n = day.problem.orders, day.problem.nodes
     pairs = np.unique(alloc.order * len(n) + alloc.node)
     order, node = pairs // len(n), pairs % len(n)
-    minute = _minutes(release_s[order])
+    store = np.where(o.is_pickup[order], o.pickup_node[order], -1)
     km = haversine_km(n.lat[node], n.lon[node], o.dest_lat[order], o.dest_lon[order])
-    transit = _transit_days(km) if len(km) else np.zeros(0, dtype=np.int64)
-    dates = np.zeros(len(pairs), dtype=np.int64)
-    own = o.is_pickup[order] & (o.pickup_node[order] == node)
-    dates[own] = _ready_days(day, node[own], minute[own])
-    transfer = o.is_pickup[order] & ~own
-    leaves = _ship_days(day, node[transfer], minute[transfer])
-    dates[transfer] = _transfer_days(day, o.pickup_node[order[transfer]], leaves, transit[transfer])
-    home = ~o.is_pickup[order]
-    leaves = _ship_days(day, node[home], minute[home])
-    dates[home] = _delivery_days(leaves, transit[home])
+    dates = _shipment_days(day, release_s[order], node, store, order, km)
     out = np.full(len(o), NO_DATE, dtype=np.int64)
     np.maximum.at(out, order, dates)
     return out
@@ -115,62 +108,46 @@ def _enabled_after_each_event(day: Day) -> list[B]:
     return out
 
 
-# ---------------------------------------------------------------- calendar answers
+# ---------------------------------------------------------------- the rule's answers
 
 
-def _minutes(seconds: F64) -> I64:
-    return np.floor_divide(seconds, 60.0).astype(np.int64)
-
-
-def _per_key(keys: I64, answer: Callable[[int], int]) -> I64:
-    """`answer` of each key, asked once per distinct key."""
-    if not len(keys):
+def _shipment_days(
+    day: Day, seconds: F64, node: I64, store: I64 | int, order: I64, km: F64
+) -> I64:
+    """Per shipment, the date the rule promises (ordinal): from `node` for `order` placed at
+    `seconds` (its minute), to the order's address `km` away (`store` -1) or for collection at
+    `store` (`km`: node to store). Each distinct question is asked once."""
+    if not len(node):
         return np.zeros(0, dtype=np.int64)
-    distinct, inverse = np.unique(keys, return_inverse=True)
-    values = np.array([answer(int(k)) for k in distinct], dtype=np.int64)
-    return values[inverse]  # type: ignore[no-any-return]
-
-
-def _ship_days(day: Day, node: I64, minute: I64) -> I64:
-    """Ship date (ordinal) at `node` for an order released in `minute` of the day."""
-    clock, kinds, cals = day.scenario.clock, day.problem.nodes.kind, day.scenario.calendars
-
-    def answer(key: int) -> int:
-        n, m = divmod(key, MINUTES)
-        return ship_date(cals[kinds[n]], clock.instant(m * 60.0)).toordinal()
-
-    return _per_key(node * MINUTES + minute, answer)
-
-
-def _ready_days(day: Day, store: I64, minute: I64) -> I64:
-    """Local date a click-and-collect order is ready at `store`, from the end of the minute."""
-    clock, kinds, cals = day.scenario.clock, day.problem.nodes.kind, day.scenario.calendars
-
-    def answer(key: int) -> int:
-        n, m = divmod(key, MINUTES)
-        cal = cals[kinds[n]]
-        ready = pickup_ready_at(cal, clock.instant((m + 1) * 60.0))
-        return cal.local(ready).date().toordinal()
-
-    return _per_key(store * MINUTES + minute, answer)
-
-
-def _delivery_days(leaves: I64, transit: I64) -> I64:
-    def answer(key: int) -> int:
-        ordinal, days = divmod(key, 64)
-        return arrival_date(SERVICE, date.fromordinal(ordinal), days, FRENCH_HOLIDAYS).toordinal()
-
-    return _per_key(leaves * 64 + transit, answer)
-
-
-def _transfer_days(day: Day, store: I64, leaves: I64, transit: I64) -> I64:
+    n_nodes = len(day.problem.nodes)
+    store = np.broadcast_to(np.asarray(store, dtype=np.int64), node.shape)
+    minute = np.floor_divide(seconds + day.scenario.clock.start_of_day_s, 60.0).astype(np.int64)
+    express = day.express[order].astype(np.int64)
+    band = np.searchsorted(BANDS, km, side="left").astype(np.int64)
+    key = (((minute * n_nodes + node) * (n_nodes + 1) + store + 1) * 2 + express) * (
+        len(BANDS) + 1
+    ) + band
+    distinct, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    books: dict[int, PromiseDates[int]] = {}
     kinds, cals = day.problem.nodes.kind, day.scenario.calendars
+    clock = day.scenario.clock
 
-    def answer(key: int) -> int:
-        rest, days = divmod(key, 64)
-        n, ordinal = divmod(rest, 1 << 21)
-        cal = cals[kinds[n]]
-        ready = transfer_ready_at(cal, date.fromordinal(ordinal), days)
-        return cal.local(ready).date().toordinal()
+    def calendar(x: int) -> NodeCalendar:
+        return cals[kinds[x]]
 
-    return _per_key((store * (1 << 21) + leaves) * 64 + transit, answer)
+    values = np.empty(len(distinct), dtype=np.int64)
+    for k, i in enumerate(first.tolist()):
+        m = int(minute[i])
+        book = books.get(m)
+        if book is None:
+            at = clock.instant(m * 60.0 - clock.start_of_day_s)
+            book = books[m] = PromiseDates(calendar, at)
+        s = int(store[i])
+        if s >= 0:
+            got = book.shipment(
+                int(node[i]), DeliveryService.CLICK_AND_COLLECT, km=float(km[i]), pickup_store=s
+            )
+        else:
+            got = book.shipment(int(node[i]), SERVICE_OF[int(express[i])], km=float(km[i]))
+        values[k] = got.day.toordinal()
+    return values[inverse.reshape(-1)]  # type: ignore[no-any-return]

@@ -61,6 +61,7 @@ MODEL_FIELDS = (
     "units_per_line",
     "max_shipments",
     "pickup_share",
+    "express_share",
     "sku_weights",
 )
 DEFAULT_PICKUP_SHARE = 0.15
@@ -236,20 +237,22 @@ def _parse_orders_csv(
     read = read_orders_csv(path, c, "demand.orders_csv")
     if read is None or network is None or clock is None:
         return None, network
-    records, times = read
     where = f"demand.orders_csv ({path.name})"
     try:
-        with_orders = parse_problem(_contract(data["network"], records))
+        with_orders = parse_problem(_contract(data["network"], read.records))
     except ContractError as exc:
         for message in exc.problems:
             c.add(where, message)
         return None, network
     start = clock.start_of_day_s
-    arrival = np.array(times, dtype=np.float64) - start
+    arrival = np.array(read.times, dtype=np.float64) - start
     for o in np.flatnonzero((arrival < 0) | (arrival >= clock.horizon_s)).tolist():
         c.add(where, f'order "{with_orders.orders.ids[o]}": time is outside the simulated day')
     order = np.argsort(arrival, kind="stable")
-    stream = OrderStream(arrival[order], select_orders(with_orders.orders, order).orders, path)
+    express = np.array(read.express, dtype=np.bool_)[order]
+    stream = OrderStream(
+        arrival[order], select_orders(with_orders.orders, order).orders, path, express
+    )
     network = with_more_skus(network, with_orders.sku_ids)
     return stream, network
 
@@ -265,10 +268,12 @@ def _parse_model(
     units = c.value(rec, "units_per_line", where, ck.weights(), default=list(QTY_P))
     limits = c.value(rec, "max_shipments", where, ck.weights(), default=list(MAX_SHIPMENTS_P))
     pickup = c.value(rec, "pickup_share", where, ck.share, default=DEFAULT_PICKUP_SHARE)
+    express = c.value(rec, "express_share", where, ck.share, default=0.0)
     raw_skus = c.value(rec, "sku_weights", where, _sku_weights, default=None)
     if clock is not None and hourly is not MISSING and not _weight_in_day(hourly, clock):
         c.add(f"{where}.hourly_weights", "no positive weight inside the simulated day")
-    if network is None or MISSING in (orders, hourly, lines, units, limits, pickup, raw_skus):
+    given = (orders, hourly, lines, units, limits, pickup, express, raw_skus)
+    if network is None or MISSING in given:
         return None, network
     if pickup > 0 and not network.nodes.can_pickup.any():
         c.add(f"{where}.pickup_share", "must be 0: no node has can_pickup")
@@ -284,6 +289,7 @@ def _parse_model(
         max_shipments=tuple(float(w) for w in limits),
         pickup_share=float(pickup),
         sku_weights=sku_weights,
+        express_share=float(express),
     )
     return model, network
 

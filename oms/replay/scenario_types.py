@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from oms.promise import NodeCalendar
-from oms.sourcing.contract import F64, Orders, Problem
+from oms.sourcing.contract import F64, B, Orders, Problem
 
 SECONDS_PER_HOUR = 3600.0
 
@@ -55,6 +55,7 @@ class DemandModel:
     max_shipments: tuple[float, ...]  # weights of: no limit, 1, 2, ... shipments
     pickup_share: float
     sku_weights: F64  # per SKU of the network (its sku_ids order)
+    express_share: float = 0.0  # share of ship orders whose customer chose express
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,7 @@ class OrderStream:
     arrival_s: F64
     orders: Orders
     path: Path
+    express: B | None = None  # per order: the customer chose express (None: nobody did)
 
 
 @dataclass(frozen=True)

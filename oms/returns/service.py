@@ -263,7 +263,13 @@ def _exchange(
     }
     ex = exchange_for(refund, [ReplacementLine(s, q, prices[s]) for s, q in wanted])
     req = ReserveRequest(
-        wanted, order.dest_lat, order.dest_lon, order.method, order.pickup_node, 900
+        wanted,
+        order.dest_lat,
+        order.dest_lon,
+        order.method,
+        order.pickup_node,
+        900,
+        service=order.service,  # the replacement travels as the customer chose for the order
     )
     new, _ = create_order(session, cache, OrderRequest(None, req, order.channel), key=None)
     rma.exchange_order_id = new.id

@@ -1,7 +1,8 @@
 """A short pick: the shelf lacked units. The store's count is corrected (the missing units were
 never there), and the sourcing engine sends them to the next-best node, with a new shipment and
-its promise. Units no node can supply are refunded. Nothing is lost or counted twice: every
-missing unit is either held elsewhere or refunded, in the same transaction."""
+its promise (the one promise-date rule, for the order's service). Units no node can supply are
+refunded. Nothing is lost or counted twice: every missing unit is either held elsewhere or
+refunded, in the same transaction."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from oms.db.store_tables import PickLine, Refund
 from oms.db.tables import Allocation, Order, OrderLine, Shipment
 from oms.db.uow import EventLog
 from oms.orders.lifecycle import transition
+from oms.promise.option_dates import MinuteDates
 from oms.promise.service import NetworkCache, snapshot_cart
 from oms.sourcing.network import Network
 from oms.stores.promises import shipment_promise
@@ -63,8 +65,9 @@ def short_pick(
     for j, new_node, qty in placed:
         by_node.setdefault(new_node, []).append((wanted[j][0], qty))
         got[j] += qty
+    dates = cache.dates(network).at(now)
     for new_node, allocs in sorted(by_node.items()):
-        _allocate(session, network, order, new_node, allocs, now)
+        _allocate(session, dates, order, new_node, allocs)
     for (line_id, _, missing), n in zip(wanted, got, strict=True):
         if n < missing:
             _refund_unfilled(session, order, line_id, missing - n)
@@ -122,11 +125,10 @@ def _resource(
 
 def _allocate(
     session: Session,
-    network: Network,
+    dates: MinuteDates,
     order: Order,
     node_id: str,
     allocs: list[tuple[str, int]],
-    now: datetime,
 ) -> None:
     """One new shipment at ``node_id`` carrying the re-sourced units of these lines."""
     count = session.scalar(select(func.count()).where(Shipment.order_id == order.id)) or 0
@@ -135,7 +137,7 @@ def _allocate(
         order_id=order.id,
         node_id=node_id,
         status=ShipmentStatus.CREATED,
-        promised_at=shipment_promise(network, order, node_id, now),
+        promised_at=shipment_promise(dates, order, node_id),  # the order's service
     )
     session.add(shipment)
     session.flush()

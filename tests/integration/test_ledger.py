@@ -412,3 +412,41 @@ def test_a_database_with_data_from_the_first_release_migrates_to_the_latest(db_u
         assert tuple(node) == (0, 7)
         assert conn.execute(text("SELECT on_hand FROM inventory")).scalar() == 5
     engine.dispose()
+
+
+def test_reservations_and_orders_from_before_0005_migrate_to_their_methods_service(
+    db_url: str,
+) -> None:
+    from sqlalchemy import text
+
+    from oms.db.engine import make_engine
+
+    migrate(db_url, "0004")
+    engine = make_engine(db_url)
+    with engine.begin() as conn:
+        conn.execute(text(OLD_NODE))
+        for rid, method, store in (("R-SHIP", "ship", None), ("R-PICK", "pickup", "OLD")):
+            conn.execute(
+                text(
+                    "INSERT INTO reservations (id, status, method, pickup_node, expires_at,"
+                    " created_at) VALUES (:id, 'converted', :m, :s, CURRENT_TIMESTAMP,"
+                    " CURRENT_TIMESTAMP)"
+                ),
+                {"id": rid, "m": method, "s": store},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO orders (id, status, channel, method, pickup_node,"
+                    " reservation_id, currency, created_at, updated_at, version) VALUES"
+                    " (:id, 'allocated', 'web', :m, :s, :r, 'EUR', CURRENT_TIMESTAMP,"
+                    " CURRENT_TIMESTAMP, 0)"
+                ),
+                {"id": "O" + rid, "m": method, "s": store, "r": rid},
+            )
+    migrate(db_url)
+    implied = [("pickup", "click_and_collect"), ("ship", "standard")]
+    with engine.connect() as conn:
+        for table in ("reservations", "orders"):
+            rows = conn.execute(text(f"SELECT method, service FROM {table} ORDER BY id"))
+            assert sorted(map(tuple, rows)) == implied
+    engine.dispose()

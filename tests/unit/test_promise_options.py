@@ -39,14 +39,21 @@ def run(stock_rows, qty=(1,), sku_index=(0,)):
 
 
 def test_a_cart_in_stock_gets_standard_express_and_pickup_options():
-    result = run([[5, 1, 0]])
+    result = run([[5, 0, 0]])  # from Lyon, ~390 km: express (1 day) beats standard (2)
     ids = [o.id for o in result.options]
     assert ids[:2] == ["standard", "express"]
     assert "pickup:ST-PARIS" in ids
     standard, express = result.options[0], result.options[1]
-    assert express.delivery_date <= standard.delivery_date
+    assert express.delivery_date < standard.delivery_date
     assert express.cost > standard.cost
     assert result.shortfalls == []
+
+
+def test_express_no_faster_than_standard_is_not_offered():
+    result = run([[5, 1, 0]])  # from the Paris store, 1 km away: both arrive the next day
+    ids = [o.id for o in result.options]
+    assert "standard" in ids and "express" not in ids
+    assert "pickup:ST-PARIS" in ids
 
 
 def test_delivery_dates_are_never_sundays_and_pickup_at_a_holding_store_is_same_day():

@@ -204,7 +204,7 @@ def test_a_csv_with_a_wrong_header_or_missing_file_is_refused(tmp_path):
     (tmp_path / "tiny.orders.csv").write_text("id,when\n", encoding="utf-8")
     assert problems_of(tiny_dict(), base_dir=tmp_path) == [
         "demand.orders_csv: tiny.orders.csv: the header must be "
-        "order_id,time,lat,lon,delivery,pickup_node,max_shipments,line_id,sku,qty"
+        "order_id,time,lat,lon,delivery,pickup_node,max_shipments,line_id,sku,qty[,service]"
     ]
     found = problems_of(tiny_dict(demand={"orders_csv": "nowhere.csv"}), base_dir=tmp_path)
     assert len(found) == 1 and found[0].startswith("demand.orders_csv: cannot read")

@@ -9,9 +9,9 @@ from oms.api.deps import IdempotencyKey, PrincipalDep, StateDep, UowDep, request
 from oms.api.fields import OrderId
 from oms.api.responses import KEYED, errors
 from oms.api.schemas import CancelIn, OrderIn, OrderOut
-from oms.db.statuses import ApiRole, DeliveryMethod
+from oms.db.statuses import ApiRole
 from oms.orders import service as svc
-from oms.orders.reservations import ReserveRequest
+from oms.orders.reservations import reserve_request
 
 router = APIRouter(prefix="/v1/orders", tags=["orders"], responses=errors(*KEYED, 404, 409))
 CHECKOUT = ApiRole.CHECKOUT
@@ -74,23 +74,31 @@ def collect(order_id: OrderId, uow: UowDep, who: PrincipalDep) -> OrderOut:
 def _request(body: OrderIn, who: Principal) -> svc.OrderRequest:
     """A store key orders for a customer in its store (store-to-web): channel "store", and a
     pickup at its own store only."""
-    channel = body.channel
-    if who.role is ApiRole.STORE:
-        channel = "store"
-        if body.pickup_node is not None:
-            who.require_node(body.pickup_node)
-    reserve = None
-    if body.reservation_id is None and body.lines is not None:
-        dest = body.destination
-        reserve = ReserveRequest(
-            lines=[(line.sku, line.qty) for line in body.lines],
-            lat=dest.lat if dest else None,
-            lon=dest.lon if dest else None,
-            method=DeliveryMethod(body.method),
-            pickup_node=body.pickup_node,
-            ttl_seconds=900,
-            slot_id=body.slot_id,
+    store_key = who.role is ApiRole.STORE
+    channel = "store" if store_key else body.channel
+    if store_key and body.pickup_node is not None:
+        who.require_node(body.pickup_node)
+    if body.reservation_id is not None or body.lines is None:
+        return svc.OrderRequest(
+            body.reservation_id,
+            None,
+            channel,
+            body.discount_minor,
+            body.shipping_minor,
+            service=body.service,
+            option_id=body.option_id,
         )
-    return svc.OrderRequest(
-        body.reservation_id, reserve, channel, body.discount_minor, body.shipping_minor
+    dest = body.destination
+    reserve = reserve_request(
+        [(line.sku, line.qty) for line in body.lines],
+        (dest.lat, dest.lon) if dest else None,
+        method=body.method,
+        pickup_node=body.pickup_node,
+        service=body.service,
+        option_id=body.option_id,
+        ttl_seconds=900,
+        slot_id=body.slot_id,
     )
+    if store_key and reserve.pickup_node is not None:
+        who.require_node(reserve.pickup_node)  # a pickup option names its store
+    return svc.OrderRequest(None, reserve, channel, body.discount_minor, body.shipping_minor)

@@ -176,9 +176,10 @@ def _operation() -> dict[str, Any]:
     return {
         "tags": ["promise"],
         "summary": "Promise",
-        "description": "Delivery options for a cart: standard and express delivery and "
-        "click-and-collect at the nearest stores, each with its cost, date and allocations. "
-        "Reads stock; reserves nothing.",
+        "description": "Delivery options for a cart: standard delivery, express where it "
+        "arrives sooner, and click-and-collect at the nearest stores, each with its id (what "
+        "a reservation or order names as option_id), cost, date and allocations. Reads "
+        "stock; reserves nothing.",
         "operationId": "promise_v1_promise_post",
         "security": [{API_KEY_HEADER.scheme_name: []}],
         "requestBody": {"required": True, "content": ref(PromiseIn)},

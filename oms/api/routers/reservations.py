@@ -10,7 +10,7 @@ from oms.api.fields import ReservationId
 from oms.api.responses import KEYED, errors
 from oms.api.schemas import HeldOut, ReservationIn, ReservationOut
 from oms.api.state import AppState
-from oms.db.statuses import ApiRole, DeliveryMethod
+from oms.db.statuses import ApiRole
 from oms.db.tables import Reservation
 from oms.orders import reservations as svc
 from oms.orders.idempotency import RequestKey
@@ -37,12 +37,13 @@ async def reserve(
 ) -> ReservationOut:
     who.require(CHECKOUT)
     dest = body.destination
-    req = svc.ReserveRequest(
-        lines=[(line.sku, line.qty) for line in body.lines],
-        lat=dest.lat if dest else None,
-        lon=dest.lon if dest else None,
-        method=DeliveryMethod(body.method),
+    req = svc.reserve_request(
+        [(line.sku, line.qty) for line in body.lines],
+        (dest.lat, dest.lon) if dest else None,
+        method=body.method,
         pickup_node=body.pickup_node,
+        service=body.service,
+        option_id=body.option_id,
         ttl_seconds=body.ttl_seconds,
         slot_id=body.slot_id,
     )
@@ -87,6 +88,7 @@ def _out(res: Reservation, lines: list[tuple[str, str, int]]) -> ReservationOut:
         id=res.id,
         status=res.status.value,
         method=res.method.value,
+        service=res.service.value,
         pickup_node=res.pickup_node,
         expires_at=res.expires_at.isoformat(),
         lines=[HeldOut(sku=s, node=n, qty=q) for s, n, q in lines],
