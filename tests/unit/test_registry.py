@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -24,7 +25,16 @@ from oms.sourcing.registry import (
 )
 from tests.problems import random_problem, random_problem_dict
 
+ROOT = Path(__file__).resolve().parents[2]
 runner = CliRunner()
+
+
+def readme_strategy_table() -> list[tuple[str, str, str]]:
+    """(name, mode, description) rows of the README's table under "### Strategies"."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text.split("\n### Strategies\n", 1)[1].split("\n#", 1)[0]
+    row = re.compile(r"^\| `([^`]+)` \| (\w+) \| (.+?) \|$")
+    return [m.groups() for m in map(row.match, section.splitlines()) if m]
 
 
 def test_the_registry_holds_our_optimiser_in_both_modes_and_the_three_baselines():
@@ -61,6 +71,17 @@ def test_every_strategy_plans_a_whole_problem_in_its_own_mode(name):
     plan = get(name).plan(problem, time_limit=5)
     assert plan.mode == get(name).mode.value
     assert plan.extra.get("strategy", name) == name
+
+
+def test_the_readme_table_lists_every_strategy_with_its_mode_and_description():
+    assert readme_strategy_table() == [
+        (s.name, s.mode.value, s.description) for s in STRATEGIES.values()
+    ]
+
+
+def test_the_scenarios_readme_names_every_strategy():
+    text = (ROOT / "scenarios" / "README.md").read_text(encoding="utf-8")
+    assert [name for name in STRATEGY_NAMES if f"`{name}`" not in text] == []
 
 
 def test_the_commands_offer_every_registered_name():
