@@ -25,7 +25,7 @@ from benchmarks.conftest import STRICT
 from oms.cli import app
 from oms.sourcing.contract import NO_LIMIT, Problem, parse_problem
 from oms.sourcing.demo import generate_network_problem, write_problem
-from oms.sourcing.online import NetworkArrays, OnlineSourcer, warm_up
+from oms.sourcing.online import KernelNetwork, NetworkArrays, OnlineSourcer, warm_up
 
 
 @cache
@@ -97,25 +97,9 @@ def plain_python_kernels() -> ModuleType:
 def kernel_call(module: ModuleType, sourcer: OnlineSourcer, args: tuple[object, ...]) -> float:
     stock, cap, sku, qty, lat, lon = args
     out, cost = np.empty(3 * 3 * 200 + 3, dtype=np.int64), np.empty(1)
-    s = sourcer.settings
-    net = sourcer.network
+    network = KernelNetwork.of(sourcer.network, sourcer.settings)
     module.source_order_kernel(
-        net.floats,
-        net.flags,
-        stock,
-        cap,
-        sku,
-        qty,
-        lat,
-        lon,
-        False,
-        -1,
-        NO_LIMIT,
-        s.allow_transfers,
-        s.split_penalty,
-        s.unfilled_penalty,
-        out,
-        cost,
+        *network, stock, cap, sku, qty, lat, lon, False, -1, NO_LIMIT, out, cost
     )
     return float(cost[0])
 

@@ -23,8 +23,8 @@ from oms.replay.day import Day, build_day
 from oms.replay.report import write_outputs
 from oms.replay.runner import ReplayOptions, ReplayResult, replay_day, run_replay
 from oms.replay.scenario import load_scenario, parse_scenario
-from oms.replay.simulate import STRATEGY_NAMES
 from oms.sourcing.online import warm_up
+from oms.sourcing.registry import STRATEGY_NAMES
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 MILLION = 1_000_000

@@ -21,7 +21,7 @@ from benchmarks.conftest import STRICT
 from oms.sourcing.contract import Plan, Problem, parse_problem
 from oms.sourcing.demo import generate_wave_problem
 from oms.sourcing.online import source_online, warm_up
-from oms.sourcing.strategies import STRATEGIES, run_strategy
+from oms.sourcing.registry import BASELINES, plan_with
 from oms.sourcing.wave import solve_wave
 
 TARGETS = {
@@ -34,7 +34,7 @@ TARGETS = {
 def savings(plan: Plan, problem: Problem) -> dict[str, Any]:
     """Cost of the online plan and of each baseline, and the wave's saving against each (%)."""
     out: dict[str, Any] = {}
-    others = {"online": source_online(problem)} | {s: run_strategy(problem, s) for s in STRATEGIES}
+    others = {"online": source_online(problem)} | {s: plan_with(problem, s) for s in BASELINES}
     for name, other in others.items():
         out[f"{name}_cost"] = round(other.cost.total, 2)
         out[f"saving_vs_{name}_pct"] = round(100 * (1 - plan.cost.total / other.cost.total), 2)

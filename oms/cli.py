@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
 import shutil
@@ -11,14 +10,15 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
-from oms.domain.errors import NotAvailableError, OmsError
+from oms.domain.errors import OmsError
+from oms.sourcing import registry
 from oms.sourcing.contract import Plan, Problem
+from oms.sourcing.registry import STRATEGY_NAMES, Mode, Strategy
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -33,18 +33,6 @@ app = typer.Typer(
 PROGRESS_MIN_ORDERS = 10_000
 
 
-class Mode(StrEnum):
-    online = "online"
-    wave = "wave"
-
-
-class Strategy(StrEnum):
-    online = "online"
-    priority = "priority"
-    nearest = "nearest"
-    fewest_splits = "fewest-splits"
-
-
 def _fail(message: str) -> NoReturn:
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(code=2)
@@ -56,11 +44,19 @@ def source(
         Path, typer.Argument(metavar="PROBLEM.json", help="Problem file (contract v1).")
     ],
     mode: Annotated[
-        Mode, typer.Option(help="online: orders one by one in file order; wave: jointly.")
-    ] = Mode.online,
+        Mode | None,
+        typer.Option(
+            help="online: orders one by one in file order; wave: jointly. "
+            "Default: the strategy's, else online."
+        ),
+    ] = None,
     strategy: Annotated[
-        Strategy, typer.Option(help="Online policy: our optimiser or a baseline.")
-    ] = Strategy.online,
+        str | None,
+        typer.Option(
+            help=f"One of {', '.join(STRATEGY_NAMES)} (README, section Strategies). Default: "
+            "online, or wave with --mode wave.",
+        ),
+    ] = None,
     time_limit: Annotated[
         float, typer.Option("--time-limit", min=0.1, help="Wave mode: seconds.")
     ] = 30.0,
@@ -72,10 +68,9 @@ def source(
     from oms.sourcing.contract import load_problem, plan_to_dict
 
     try:
+        chosen = _choose(strategy, mode)
         problem = load_problem(problem_path)
-        if mode is Mode.wave and strategy is not Strategy.online:
-            _fail("--strategy applies to --mode online only")
-        plan = _run(problem, mode, strategy, time_limit)
+        plan = _run(problem, chosen, time_limit)
     except OmsError as exc:
         _fail(exc.detail)
     text = json.dumps(plan_to_dict(problem, plan), separators=(",", ":"))
@@ -90,29 +85,24 @@ def source(
     typer.echo(summary_line(problem, plan), err=True)
 
 
-def _run(problem: Problem, mode: Mode, strategy: Strategy, time_limit: float) -> Plan:
-    if mode is Mode.wave:
-        return _solve_wave(problem, time_limit)
-    if strategy is Strategy.online:
-        from oms.sourcing.online import source_online
+def _choose(name: str | None, mode: Mode | None) -> Strategy:
+    """`--strategy` and `--mode`: either implies the other (neither: online); both must agree."""
+    if name is None:
+        return registry.of_mode(mode or Mode.online)[0]
+    chosen = registry.get(name)
+    if mode is not None and mode is not chosen.mode:
+        _fail(
+            f"--strategy applies to --mode {chosen.mode} only: "
+            f"{name} runs in {chosen.mode} mode, not {mode}"
+        )
+    return chosen
 
-        with _progress(len(problem.orders)) as advance:
-            return source_online(problem, progress=advance)
-    from oms.sourcing.strategies import run_strategy
 
-    return run_strategy(problem, strategy.value)
-
-
-def _solve_wave(problem: Problem, time_limit: float) -> Plan:
-    try:
-        wave = importlib.import_module("oms.sourcing.wave")
-    except ImportError as exc:
-        raise NotAvailableError("--mode wave is not available yet: use --mode online") from exc
-    from oms.sourcing.online import warm_up
-
-    warm_up()  # compile before the clock starts: the online seed must not pay for it
-    plan: Plan = wave.solve_wave(problem, time_limit=time_limit)
-    return plan
+def _run(problem: Problem, strategy: Strategy, time_limit: float) -> Plan:
+    if strategy.mode is Mode.wave:
+        return strategy.plan(problem, time_limit=time_limit)
+    with _progress(len(problem.orders)) as advance:
+        return strategy.plan(problem, progress=advance)
 
 
 @contextmanager
@@ -163,8 +153,8 @@ def replay(
     ],
     out: Annotated[Path, typer.Option("--out", help="Directory for kpis.csv, plots, report.")],
     strategy: Annotated[
-        str, typer.Option(help="Comma-separated: online, wave, nearest, priority, fewest-splits.")
-    ] = "online,wave,nearest,priority,fewest-splits",
+        str, typer.Option(help=f"Comma-separated: {', '.join(STRATEGY_NAMES)}.")
+    ] = ",".join(STRATEGY_NAMES),
     seed: Annotated[int | None, typer.Option(help="Override the scenario's seed.")] = None,
     wave_minutes: Annotated[
         float | None, typer.Option(min=0.1, help="Wave period in simulated minutes.")

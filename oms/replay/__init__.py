@@ -13,7 +13,8 @@ availability, returns), timeline, plots, report, builder (the shipped scenarios)
 from oms.replay.report import kpi_table, write_outputs
 from oms.replay.runner import ReplayOptions, ReplayResult, run_replay
 from oms.replay.scenario import load_scenario, parse_scenario
-from oms.replay.simulate import STRATEGY_NAMES, parse_strategies
+from oms.replay.simulate import parse_strategies
+from oms.sourcing.registry import STRATEGY_NAMES
 
 __all__ = [
     "STRATEGY_NAMES",

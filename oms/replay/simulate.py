@@ -5,13 +5,14 @@ whether it is up. A node that is down ships nothing (its capacity left counts as
 recovers; a capacity change applies to the whole day, units already taken included. Events at a
 time apply before the orders that arrive at that time.
 
-- Online-type strategies (online, priority, nearest, fewest-splits) decide each order at its
-  arrival against what earlier orders left, as at checkout. `online` runs the numba stream
-  kernel between events (microseconds per order); the baselines are the per-order functions of
-  `oms.sourcing.strategies`.
-- `wave` holds orders and releases them every `period`: at each release, after the events up to
-  it, `solve_wave` optimises the held orders jointly against the network as it is then, seeded
-  with the online plan of the same wave (so the seed does not depend on timing).
+Strategies come from the registry (`oms.sourcing.registry`), by their mode:
+- Online-mode strategies decide each order at its arrival against what earlier orders left, as
+  at checkout: the strategy's `source_range` runs over the orders between two events (`online`
+  runs the numba stream kernel, microseconds per order; the baselines their per-order rules).
+- Wave-mode strategies hold orders and release them every `period`: at each release, after the
+  events up to it, the strategy's `solve` optimises the held orders jointly against the network
+  as it is then, seeded with the online plan of the same wave (so the seed does not depend on
+  timing).
 """
 
 from __future__ import annotations
@@ -34,24 +35,26 @@ from oms.replay.scenario_types import (
 )
 from oms.replay.stream import lift, order_range, problem_at
 from oms.sourcing.contract import F64, I64, NO_LIMIT, Allocations, B, Problem
-from oms.sourcing.online import NetworkArrays, source_online, source_stream, warm_up
-from oms.sourcing.strategies import STRATEGIES
-from oms.sourcing.wave import solve_wave
+from oms.sourcing.online import source_online
+from oms.sourcing.registry import (
+    STRATEGY_NAMES,
+    OnlineStrategy,
+    WaveStrategy,
+    get,
+    unknown_strategies,
+)
 
-STRATEGY_NAMES = ("online", "wave", "nearest", "priority", "fewest-splits")
 Progress = Callable[[int], None]
-# Baselines report progress every this many orders.
-PROGRESS_EVERY = 500
 
 
 def parse_strategies(text: str) -> tuple[str, ...]:
     """Comma-separated strategy names, in the order given, each once."""
     names = tuple(dict.fromkeys(s.strip() for s in text.split(",") if s.strip()))
     unknown = [n for n in names if n not in STRATEGY_NAMES]
-    if unknown or not names:
-        valid = ", ".join(STRATEGY_NAMES)
-        what = f"unknown strategy {', '.join(repr(n) for n in unknown)}" if unknown else "none"
-        raise ValidationError([f"--strategy: {what}; valid strategies: {valid}"])
+    if unknown:
+        raise ValidationError([f"--strategy: {unknown_strategies(unknown)}"])
+    if not names:
+        raise ValidationError([f"--strategy: none; valid strategies: {', '.join(STRATEGY_NAMES)}"])
     return names
 
 
@@ -122,16 +125,14 @@ class StrategyRun:
 def run_strategy(
     day: Day, name: str, *, wave_period_s: float, wave_time_limit_s: float, progress: Progress
 ) -> StrategyRun:
-    warm_up()  # compile (or load) the kernels before the clock starts
+    strategy = get(name)
+    strategy.prepare()  # compile (or load) its kernels before the clock starts
     started = time.perf_counter()
-    if name == "wave":
-        sim = _Simulation(day)
-        waves, optimal = sim.run_waves(wave_period_s, wave_time_limit_s, progress)
-        return sim.result(name, time.perf_counter() - started, waves, optimal)
-    if name not in STRATEGY_NAMES:
-        raise ValidationError([f"unknown strategy {name!r}"])
     sim = _Simulation(day)
-    sim.run_online_type(name, progress)
+    if isinstance(strategy, WaveStrategy):
+        waves, optimal = sim.run_waves(strategy, wave_period_s, wave_time_limit_s, progress)
+        return sim.result(name, time.perf_counter() - started, waves, optimal)
+    sim.run_online_type(strategy, progress)
     return sim.result(name, time.perf_counter() - started)
 
 
@@ -165,59 +166,31 @@ class _Simulation:
 
     # ------------------------------------------------------------ online-type
 
-    def run_online_type(self, name: str, progress: Progress) -> None:
+    def run_online_type(self, strategy: OnlineStrategy, progress: Progress) -> None:
         arrival = self.day.arrival_s
         first = 0
         for event in self.events:
             end = int(np.searchsorted(arrival, event.at_s, side="left"))
-            self._source_range(name, first, end, progress)
+            self._source_range(strategy, first, end, progress)
             first = end
             self.advance_to(event.at_s)
-        self._source_range(name, first, len(arrival), progress)
+        self._source_range(strategy, first, len(arrival), progress)
 
-    def _source_range(self, name: str, first: int, end: int, progress: Progress) -> None:
+    def _source_range(
+        self, strategy: OnlineStrategy, first: int, end: int, progress: Progress
+    ) -> None:
         if end <= first:
             return
         cap = self.state.cap_left()
         before = cap.copy()
-        if name == "online":
-            alloc = self._online(first, end, cap, progress)
-        else:
-            alloc = self._baseline(name, first, end, cap, progress)
+        alloc = strategy.source_range(self.problem, self.state.stock, cap, first, end, progress)
         self.state.used += before - cap
         self.pieces.append(alloc)
-
-    def _online(self, first: int, end: int, cap: I64, progress: Progress) -> Allocations:
-        p = self.problem
-        net = NetworkArrays.from_nodes(p.nodes)
-        alloc, _ = source_stream(
-            net,
-            p.settings,
-            p.orders,
-            self.state.stock,
-            cap,
-            first=first,
-            end=end,
-            progress=progress,
-        )
-        return alloc
-
-    def _baseline(
-        self, name: str, first: int, end: int, cap: I64, progress: Progress
-    ) -> Allocations:
-        source = STRATEGIES[name]
-        rows: list[tuple[int, int, int, int]] = []
-        for order in range(first, end):
-            rows.extend((order, *row) for row in source(self.problem, order, self.state.stock, cap))
-            if (order - first + 1) % PROGRESS_EVERY == 0:
-                progress(PROGRESS_EVERY)
-        progress((end - first) % PROGRESS_EVERY)
-        return Allocations.from_rows(rows)
 
     # ------------------------------------------------------------ wave
 
     def run_waves(
-        self, period_s: float, time_limit_s: float, progress: Progress
+        self, strategy: WaveStrategy, period_s: float, time_limit_s: float, progress: Progress
     ) -> tuple[int, int]:
         """Release held orders every `period_s` (and at the end of the day); returns the number of
         waves solved and how many of them were proven optimal."""
@@ -229,20 +202,22 @@ class _Simulation:
             self.advance_to(r)
             end = len(arrival) if r >= horizon else int(np.searchsorted(arrival, r, side="left"))
             if end > first:
-                optimal += self._solve_wave(first, end, time_limit_s)
+                optimal += self._solve_wave(strategy, first, end, time_limit_s)
                 self.release[first:end] = r
                 waves += 1
                 progress(end - first)
             first = end
         return waves, optimal
 
-    def _solve_wave(self, first: int, end: int, time_limit_s: float) -> bool:
+    def _solve_wave(
+        self, strategy: WaveStrategy, first: int, end: int, time_limit_s: float
+    ) -> bool:
         sel = order_range(self.problem.orders, first, end)
         sub = problem_at(
             self.problem, sel.orders, stock=self.state.stock.copy(), capacity=self.state.cap_left()
         )
         seed = source_online(sub).allocations
-        plan = solve_wave(sub, time_limit_s, start=seed)
+        plan = strategy.solve(sub, time_limit_s, seed)
         alloc = lift(plan.allocations, sel)
         self.state.take(alloc, self.problem.orders.line_sku)
         self.pieces.append(alloc)

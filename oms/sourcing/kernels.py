@@ -5,6 +5,18 @@ functions. The contract's rules are not restated here: `haversine_km`, `shipment
 `is_eligible`, `split_cost` and `unfilled_cost` are the very functions of `oms.domain.geo` and
 `oms.sourcing.cost`, compiled.
 
+Entry kernels (`source_order_kernel`, `source_stream_kernel`, `promise_kernels.promise_kernel`)
+take their parameters in groups, in this order, so that a caller passes each group whole:
+- the network and the rules, the same for every call of a sourcer: `floats, flags` (the packed
+  node arrays, `online.NetworkArrays`) and `allow_transfers, split_penalty, unfilled_penalty`
+  (the problem's settings); `online.KernelNetwork` bundles the five, in this order;
+- what is left: `stock` [sku, node] and `cap_left` [node];
+- the order: `line_sku, line_qty, dest_lat, dest_lon, is_pickup, pickup_node, max_shipments`
+  (the stream kernel: the same as arrays over orders, after `line_start`);
+- then the kernel's own inputs and its outputs.
+Entry kernels take plain arrays and scalars (a tuple argument costs numba's dispatcher more than
+the call itself); inside, they hand the groups on as tuples `net, rules, left, order`.
+
 The search itself, and why its pruning is safe, is in `search_kernels.py`.
 """
 
@@ -215,31 +227,17 @@ def _single_cost(f, k, cov, capc, hc, n_u, total, unfilled_penalty):  # type: ig
     return f + units * hc[k] + unfilled_cost(total - units, unfilled_penalty)
 
 
-@njit(cache=True)
-def _source_one(  # type: ignore[no-untyped-def]
-    net,
-    stock,
-    cap_left,
-    line_sku,
-    line_qty,
-    dest_lat,
-    dest_lon,
-    is_pickup,
-    pickup_node,
-    max_shipments,
-    allow_transfers,
-    split_penalty,
-    unfilled_penalty,
-    scratch,
-    out_line,
-    out_node,
-    out_qty,
-    row0,
-):
+@njit(cache=True, inline="always")
+def _source_one(net, rules, left, order, scratch, rows, row0):  # type: ignore[no-untyped-def]
     """Source one order; writes rows (line within order, node, qty) from row0.
 
-    Returns (rows written, cost). Reads stock and capacity, changes neither."""
+    Takes the entry kernels' parameter groups as tuples (module docstring). Returns (rows
+    written, cost). Reads stock and capacity, changes neither."""
     floats, flags = net
+    allow_transfers, split_penalty, unfilled_penalty = rules
+    stock, cap_left = left
+    line_sku, line_qty, dest_lat, dest_lon, is_pickup, pickup_node, max_shipments = order
+    out_line, out_node, out_qty = rows
     eligible, cand, cov, capc, f, hc, u_sku, u_dem, line_u, line_rem, sel, alloc = scratch
     n_u = merge_lines_kernel(line_sku, line_qty, u_sku, u_dem, line_u)
     eligibility_kernel(
@@ -342,6 +340,9 @@ def rows_needed(line_qty, max_shipments, n_nodes):  # type: ignore[no-untyped-de
 def source_order_kernel(  # type: ignore[no-untyped-def]
     floats,
     flags,
+    allow_transfers,
+    split_penalty,
+    unfilled_penalty,
     stock,
     cap_left,
     line_sku,
@@ -351,9 +352,6 @@ def source_order_kernel(  # type: ignore[no-untyped-def]
     is_pickup,
     pickup_node,
     max_shipments,
-    allow_transfers,
-    split_penalty,
-    unfilled_penalty,
     out,
     out_cost,
 ):
@@ -362,6 +360,17 @@ def source_order_kernel(  # type: ignore[no-untyped-def]
     `out` holds, for room = (len(out) - lines) // 3: line within the order [0:room], node
     [room:2 room], units [2 room:3 room], then the unfilled units per line. Returns the rows
     written, or an ERR_ code."""
+    order = (line_sku, line_qty, dest_lat, dest_lon, is_pickup, pickup_node, max_shipments)
+    rules = (allow_transfers, split_penalty, unfilled_penalty)
+    return source_order_tuples((floats, flags), rules, (stock, cap_left), order, out, out_cost)
+
+
+@njit(cache=True, inline="always")
+def source_order_tuples(net, rules, left, order, out, out_cost):  # type: ignore[no-untyped-def]
+    """`source_order_kernel` on its parameter groups, for other kernels to call."""
+    floats, flags = net
+    stock = left[0]
+    line_sku, line_qty, _, _, is_pickup, pickup_node, max_shipments = order
     n_nodes = floats.shape[1]
     n_lines = line_sku.shape[0]
     status = check_order_kernel(
@@ -374,26 +383,7 @@ def source_order_kernel(  # type: ignore[no-untyped-def]
         return ERR_ROOM
     out_line, out_node, out_qty = out[:room], out[room : 2 * room], out[2 * room : 3 * room]
     scratch = make_scratch(n_nodes, max(n_lines, 1))
-    rows, cost = _source_one(
-        (floats, flags),
-        stock,
-        cap_left,
-        line_sku,
-        line_qty,
-        dest_lat,
-        dest_lon,
-        is_pickup,
-        pickup_node,
-        max_shipments,
-        allow_transfers,
-        split_penalty,
-        unfilled_penalty,
-        scratch,
-        out_line,
-        out_node,
-        out_qty,
-        0,
-    )
+    rows, cost = _source_one(net, rules, left, order, scratch, (out_line, out_node, out_qty), 0)
     out_cost[0] = cost
     unfilled = out[3 * room : 3 * room + n_lines]
     for j in range(n_lines):
@@ -424,6 +414,9 @@ def check_order_kernel(line_sku, line_qty, n_skus, can_pickup, is_pickup, pickup
 def source_stream_kernel(  # type: ignore[no-untyped-def]
     floats,
     flags,
+    allow_transfers,
+    split_penalty,
+    unfilled_penalty,
     stock,
     cap_left,
     line_start,
@@ -434,9 +427,6 @@ def source_stream_kernel(  # type: ignore[no-untyped-def]
     is_pickup,
     pickup_node,
     max_shipments,
-    allow_transfers,
-    split_penalty,
-    unfilled_penalty,
     start,
     stop,
     out_order,
@@ -455,16 +445,16 @@ def source_stream_kernel(  # type: ignore[no-untyped-def]
     for o in range(start, stop):
         max_lines = max(max_lines, line_start[o + 1] - line_start[o])
     net = (floats, flags)
+    rules = (allow_transfers, split_penalty, unfilled_penalty)
+    left = (stock, cap_left)
+    rows_out = (out_line, out_node, out_qty)
     scratch = make_scratch(n_nodes, max_lines)
     r = row0
     for o in range(start, stop):
         a, b = line_start[o], line_start[o + 1]
         if r + rows_needed(line_qty[a:b], max_shipments[o], n_nodes) > out_qty.shape[0]:
             return o, r
-        rows, cost = _source_one(
-            net,
-            stock,
-            cap_left,
+        order = (
             line_sku[a:b],
             line_qty[a:b],
             dest_lat[o],
@@ -472,15 +462,8 @@ def source_stream_kernel(  # type: ignore[no-untyped-def]
             is_pickup[o],
             pickup_node[o],
             max_shipments[o],
-            allow_transfers,
-            split_penalty,
-            unfilled_penalty,
-            scratch,
-            out_line,
-            out_node,
-            out_qty,
-            r,
         )
+        rows, cost = _source_one(net, rules, left, order, scratch, rows_out, r)
         for t in range(r, r + rows):
             out_order[t] = o
             out_line[t] += a

@@ -6,10 +6,12 @@ the kernels are compiled (warm) before the first real call.
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -120,6 +122,24 @@ class NetworkArrays:
         return row
 
 
+class KernelNetwork(NamedTuple):
+    """The first parameter group of every entry kernel, in the kernels' order (`kernels.py`): the
+    packed node arrays and the problem's rules. Built once per sourcer, passed as `*bundle`."""
+
+    floats: F64
+    flags: B
+    allow_transfers: bool
+    split_penalty: float
+    unfilled_penalty: float
+
+    @staticmethod
+    def of(network: NetworkArrays, settings: Settings) -> KernelNetwork:
+        s = settings
+        return KernelNetwork(
+            network.floats, network.flags, s.allow_transfers, s.split_penalty, s.unfilled_penalty
+        )
+
+
 @dataclass(slots=True)
 class OrderDecision:
     """Rows of (line index within the order, node index, units), the cost, unfilled per line."""
@@ -156,6 +176,11 @@ class OnlineSourcer:
             warm_up()
         self.network = network
         self.settings = settings
+        # The kernels' first parameter group never changes for this sourcer: bound once, so a
+        # call passes only what is left and the order (a partial costs no more than a plain call).
+        fixed = KernelNetwork.of(network, settings)
+        self._order_kernel = functools.partial(kernels.source_order_kernel, *fixed)
+        self._promise_kernel = functools.partial(promise_kernels.promise_kernel, *fixed)
 
     def source_order(
         self,
@@ -179,10 +204,7 @@ class OnlineSourcer:
         # One buffer for every integer output: fewer allocations and arguments on this path.
         out = np.empty(3 * room + len(line_qty), dtype=np.int64)
         out_cost = np.empty(1, dtype=np.float64)
-        s = self.settings
-        rows = kernels.source_order_kernel(
-            self.network.floats,
-            self.network.flags,
+        rows = self._order_kernel(
             stock,
             cap_left,
             line_sku,
@@ -192,9 +214,6 @@ class OnlineSourcer:
             pickup_node >= 0,
             int(pickup_node),
             max_ship,
-            s.allow_transfers,
-            s.split_penalty,
-            s.unfilled_penalty,
             out,
             out_cost,
         )
@@ -233,10 +252,7 @@ class OnlineSourcer:
         scratch = np.empty(3 * room + n_lines, dtype=np.int64)
         out = np.empty((1 + pickup_stores) * (2 + 3 * room + n_lines), dtype=np.int64)
         out_cost = np.empty(1 + pickup_stores, dtype=np.float64)
-        s = self.settings
-        used = promise_kernels.promise_kernel(
-            self.network.floats,
-            self.network.flags,
+        used = self._promise_kernel(
             stock,
             cap_left,
             line_sku,
@@ -244,9 +260,6 @@ class OnlineSourcer:
             float(dest_lat),
             float(dest_lon),
             pickup_stores,
-            s.allow_transfers,
-            s.split_penalty,
-            s.unfilled_penalty,
             scratch,
             out,
             out_cost,
@@ -329,7 +342,8 @@ def source_stream(
     Only orders `first` to `end - 1` (default: all) are sourced; allocations keep the global order
     and line indices. Returns the allocations and each order's cost as the sourcer priced it (0
     outside the range)."""
-    o, s = orders, settings
+    o = orders
+    kernel_network = KernelNetwork.of(net, settings)
     end = len(o) if end is None else end
     size = max(16, int(o.line_start[end] - o.line_start[first]) * 2)
     rows = [np.empty(size, dtype=np.int64) for _ in range(4)]
@@ -338,8 +352,7 @@ def source_stream(
     while start < end:
         stop = min(end, start + chunk)
         nxt, row = kernels.source_stream_kernel(
-            net.floats,
-            net.flags,
+            *kernel_network,
             stock,
             cap_left,
             o.line_start,
@@ -350,9 +363,6 @@ def source_stream(
             o.is_pickup,
             o.pickup_node,
             o.max_shipments,
-            s.allow_transfers,
-            s.split_penalty,
-            s.unfilled_penalty,
             start,
             stop,
             *rows,

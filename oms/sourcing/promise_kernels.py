@@ -13,7 +13,7 @@ from numba import njit
 
 from oms.sourcing.compiled_rules import haversine_km
 from oms.sourcing.contract import NO_LIMIT
-from oms.sourcing.kernels import CAN_PICKUP, ENABLED, LAT, LON, source_order_kernel
+from oms.sourcing.kernels import CAN_PICKUP, ENABLED, LAT, LON, source_order_tuples
 
 
 @njit(cache=True)
@@ -46,6 +46,9 @@ def nearest_pickup_kernel(floats, flags, dest_lat, dest_lon, out_store):  # type
 def promise_kernel(  # type: ignore[no-untyped-def]
     floats,
     flags,
+    allow_transfers,
+    split_penalty,
+    unfilled_penalty,
     stock,
     cap_left,
     line_sku,
@@ -53,9 +56,6 @@ def promise_kernel(  # type: ignore[no-untyped-def]
     dest_lat,
     dest_lon,
     pickup_stores,
-    allow_transfers,
-    split_penalty,
-    unfilled_penalty,
     scratch,
     out,
     out_cost,
@@ -70,29 +70,16 @@ def promise_kernel(  # type: ignore[no-untyped-def]
     stores = np.empty(pickup_stores + 1, dtype=np.int64)
     stores[0] = -1
     plans = 1 + nearest_pickup_kernel(floats, flags, dest_lat, dest_lon, stores[1:])
+    net = (floats, flags)
+    rules = (allow_transfers, split_penalty, unfilled_penalty)
+    left = (stock, cap_left)
     used = 0
     for p in range(plans):
         store = stores[p]
         lat = dest_lat if p == 0 else floats[LAT, store]
         lon = dest_lon if p == 0 else floats[LON, store]
-        rows = source_order_kernel(
-            floats,
-            flags,
-            stock,
-            cap_left,
-            line_sku,
-            line_qty,
-            lat,
-            lon,
-            p > 0,
-            store,
-            NO_LIMIT,
-            allow_transfers,
-            split_penalty,
-            unfilled_penalty,
-            scratch,
-            out_cost[p : p + 1],
-        )
+        order = (line_sku, line_qty, lat, lon, p > 0, store, NO_LIMIT)
+        rows = source_order_tuples(net, rules, left, order, scratch, out_cost[p : p + 1])
         if rows < 0:
             return rows
         out[used] = store

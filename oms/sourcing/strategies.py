@@ -11,21 +11,20 @@ They exist to be beaten side by side by the optimiser, so each is the plain rule
 All are online, as at checkout: orders are decided one at a time in file order, each against the
 stock and capacity that earlier orders left. Every per-order function takes the remaining `stock`
 ([sku, node] int64) and `capacity_left` (per node int64) arrays, mutates them, and returns the
-order's allocations as (line, node, qty) rows. Eligibility, distances and prices come from
-`cost.py` and `geo.py`, never from a rule of their own.
+order's allocations as (line, node, qty) rows; `source_orders` runs one over a range of orders.
+Eligibility, distances and prices come from `cost.py` and `geo.py`, never from a rule of their
+own. Their names, and how `oms source` and the replay run them, are in `registry.py`.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 
 import numpy as np
 
-from oms.domain.errors import ValidationError
 from oms.domain.geo import haversine_km
 from oms.sourcing import cost
-from oms.sourcing.contract import F64, I64, Allocations, Plan, Problem
+from oms.sourcing.contract import F64, I64, Allocations, Problem
 
 Row = tuple[int, int, int]  # (global line index, node, qty)
 OrderSourcer = Callable[[Problem, int, I64, I64], list[Row]]
@@ -35,6 +34,8 @@ Picks = list[tuple[int, I64]]
 # fewest-splits looks for a covering pair among this many best-covering nodes only: a baseline
 # need not search all 200 * 199 / 2 pairs, and K * K stays cheap per order.
 PAIR_CANDIDATES = 32
+# `source_orders` reports progress every this many orders.
+PROGRESS_EVERY = 500
 
 
 def distances_km(problem: Problem, order: int) -> F64:
@@ -248,34 +249,26 @@ def _apply_picks(
     return rows
 
 
-# ---------------------------------------------------------------- whole files
+# ---------------------------------------------------------------- ranges of orders
 
 
-STRATEGIES: dict[str, OrderSourcer] = {
-    "priority": source_order_priority,
-    "nearest": source_order_nearest,
-    "fewest-splits": source_order_fewest_splits,
-}
-
-
-def run_strategy(problem: Problem, name: str) -> Plan:
-    """Source every order in file order with one baseline strategy, online."""
-    source = STRATEGIES.get(name)
-    if source is None:
-        valid = ", ".join(f'"{s}"' for s in STRATEGIES)
-        raise ValidationError([f'unknown strategy "{name}"; valid strategies: {valid}'])
-    started = time.perf_counter()
-    stock = problem.stock.copy()
-    capacity_left = problem.nodes.capacity.copy()
+def source_orders(
+    rule: OrderSourcer,
+    problem: Problem,
+    stock: I64,
+    capacity_left: I64,
+    first: int,
+    end: int,
+    progress: Callable[[int], None] | None = None,
+) -> Allocations:
+    """Orders `first` to `end - 1` in turn by one per-order rule, each against what earlier ones
+    left: their units are taken off `stock` and `capacity_left`. Progress is told every
+    PROGRESS_EVERY orders, and the rest at the end."""
     rows: list[tuple[int, int, int, int]] = []
-    for order in range(len(problem.orders)):
-        rows.extend((order, *row) for row in source(problem, order, stock, capacity_left))
-    elapsed = time.perf_counter() - started
-    return cost.make_plan(
-        problem,
-        Allocations.from_rows(rows),
-        status="heuristic",
-        mode="online",
-        elapsed_s=elapsed,
-        extra={"strategy": name},
-    )
+    for order in range(first, end):
+        rows.extend((order, *row) for row in rule(problem, order, stock, capacity_left))
+        if progress is not None and (order - first + 1) % PROGRESS_EVERY == 0:
+            progress(PROGRESS_EVERY)
+    if progress is not None:
+        progress((end - first) % PROGRESS_EVERY)
+    return Allocations.from_rows(rows)

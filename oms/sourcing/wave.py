@@ -31,15 +31,13 @@ Solvers, by measurement on this 2-core machine (8,000-order wave unless said):
 
 from __future__ import annotations
 
-import functools
 import math
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
-from oms.sourcing import cost
+from oms.sourcing import cost, registry
 from oms.sourcing import wave_decompose as wd
 from oms.sourcing import wave_model as wm
 from oms.sourcing.contract import I64, NO_LIMIT, Allocations, Plan, Problem
@@ -48,7 +46,6 @@ from oms.sourcing.contract import I64, NO_LIMIT, Allocations, Plan, Problem
 SEED_SHARE = 0.15
 # A baseline strategy costs about this much per order (pure Python, measured on 8,000 orders).
 BASELINE_S_PER_ORDER = 3e-4
-BASELINES = ("fewest-splits", "priority", "nearest")
 # The search stops at this share of the time limit less a reserve for extracting and pricing.
 DEADLINE_SHARE = 0.97
 RESERVE_S = 0.05
@@ -135,29 +132,15 @@ def lp_bound(
 
 
 def _default_seeds(problem: Problem, started: float, time_limit: float) -> dict[str, Allocations]:
-    """The online plan and the baseline strategies, as many as fit the seed budget."""
-    runners: dict[str, Callable[[], Plan]] = {}
-    try:
-        from oms.sourcing.online import source_online
+    """The online plan, then the baselines in registry order, as many as fit the seed budget."""
+    from oms.sourcing.online import source_online
 
-        runners["online"] = lambda: source_online(problem)
-    except ImportError:  # pragma: no cover - the online sourcer ships with the package
-        pass
-    try:
-        from oms.sourcing.strategies import run_strategy
-
-        for name in BASELINES:
-            runners[name] = functools.partial(run_strategy, problem, name)
-    except ImportError:  # pragma: no cover
-        pass
-    seeds: dict[str, Allocations] = {}
-    for name, run in runners.items():
+    seeds = {"online": source_online(problem).allocations}  # always: it is fast
+    for name in registry.BASELINES:
         spent = time.perf_counter() - started
-        if name != "online" and spent + BASELINE_S_PER_ORDER * len(problem.orders) > (
-            SEED_SHARE * time_limit
-        ):
+        if spent + BASELINE_S_PER_ORDER * len(problem.orders) > SEED_SHARE * time_limit:
             break
-        seeds[name] = run().allocations
+        seeds[name] = registry.plan_with(problem, name).allocations
     return seeds
 
 

@@ -20,9 +20,10 @@ from oms.replay.bound import relaxed_problem
 from oms.replay.day import Day, build_day
 from oms.replay.scenario import parse_scenario
 from oms.replay.scenario_types import CapacityChange, Outage, Receipt, Recovery
-from oms.replay.simulate import STRATEGY_NAMES, StrategyRun, run_strategy
+from oms.replay.simulate import StrategyRun, run_strategy
 from oms.sourcing import cost
 from oms.sourcing.contract import NO_LIMIT
+from oms.sourcing.registry import STRATEGY_NAMES
 from tests.problems import random_problem_dict
 from tests.unit.test_replay_fixtures import write_rows
 

@@ -16,7 +16,8 @@ from hypothesis import given, settings
 
 from oms.sourcing import cost
 from oms.sourcing.contract import I64, Problem
-from oms.sourcing.strategies import STRATEGIES, Row, distances_km, run_strategy
+from oms.sourcing.registry import BASELINES, plan_with
+from oms.sourcing.strategies import Row, distances_km
 from tests.problems import problems
 
 EXAMPLES = settings(max_examples=100, deadline=None)
@@ -38,7 +39,7 @@ def steps(problem: Problem, name: str) -> Iterator[Step]:
     stock, cap = problem.stock.copy(), problem.nodes.capacity.copy()
     for o in range(len(problem.orders)):
         before = (stock.copy(), cap.copy())
-        rows = STRATEGIES[name](problem, o, stock, cap)
+        rows = BASELINES[name](problem, o, stock, cap)
         yield Step(o, *before, rows, stock.copy(), cap.copy())
 
 
@@ -76,19 +77,19 @@ def allocated_per_line(problem: Problem, rows: list[Row]) -> I64:
     return got
 
 
-@pytest.mark.parametrize("name", sorted(STRATEGIES))
+@pytest.mark.parametrize("name", sorted(BASELINES))
 @EXAMPLES
 @given(problem=problems())
 def test_every_strategy_plan_is_feasible_and_priced_by_the_one_cost_function(
     name: str, problem: Problem
 ) -> None:
-    plan = run_strategy(problem, name)
+    plan = plan_with(problem, name)
     assert cost.violations(problem, plan.allocations) == []
     assert plan.cost == cost.evaluate(problem, plan.allocations).cost
     assert (plan.status, plan.mode) == ("heuristic", "online")
 
 
-@pytest.mark.parametrize("name", sorted(STRATEGIES))
+@pytest.mark.parametrize("name", sorted(BASELINES))
 @EXAMPLES
 @given(problem=problems())
 def test_each_order_takes_exactly_its_allocations_from_what_earlier_orders_left(
@@ -107,7 +108,7 @@ def test_each_order_takes_exactly_its_allocations_from_what_earlier_orders_left(
         assert np.array_equal(step.cap_before - step.cap_after, load)
         assert np.all(step.stock_after >= 0) and np.all(step.cap_after >= 0)
         rows_all += [(step.order, *r) for r in step.rows]
-    plan = run_strategy(problem, name)
+    plan = plan_with(problem, name)
     a = plan.allocations
     assert (
         list(zip(a.order.tolist(), a.line.tolist(), a.node.tolist(), a.qty.tolist(), strict=True))

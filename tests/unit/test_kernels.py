@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import itertools
 
 import numpy as np
@@ -9,9 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from oms.sourcing import kernels
+from oms.sourcing import kernels, promise_kernels
 from oms.sourcing.contract import NO_LIMIT
 from oms.sourcing.cost import shipment_cost
+from oms.sourcing.online import KernelNetwork
 from tests.reference_sourcing import ref_eligible, ref_haversine, ref_merge_lines
 
 lats = st.floats(-89.0, 89.0)
@@ -174,3 +176,15 @@ def test_skyline_keeps_exactly_the_nodes_with_fewer_than_k_dominators(seed, k):
         if sum(dominates(int(i), int(j)) for i in order if position[int(i)] < position[int(j)]) < k
     ]
     assert kept[:n_kept].tolist() == expected
+
+
+@pytest.mark.parametrize(
+    "kernel",
+    [kernels.source_order_kernel, kernels.source_stream_kernel, promise_kernels.promise_kernel],
+    ids=lambda k: k.py_func.__name__,
+)
+def test_every_entry_kernel_takes_the_network_bundle_first_then_what_is_left(kernel):
+    """Callers pass `KernelNetwork` as `*bundle`: its fields must be the kernels' first
+    parameters, in the same order."""
+    params = list(inspect.signature(kernel.py_func).parameters)
+    assert params[:7] == [*KernelNetwork._fields, "stock", "cap_left"]

@@ -13,7 +13,7 @@ import pytest
 from oms.replay.kpis import KPIS
 from oms.replay.report import kpis_csv, write_outputs
 from oms.replay.runner import ReplayOptions, ReplayResult, run_replay
-from oms.replay.simulate import STRATEGY_NAMES
+from oms.sourcing.registry import STRATEGY_NAMES
 from tests.unit.test_replay_fixtures import small
 
 PNG = b"\x89PNG\r\n\x1a\n"

@@ -8,10 +8,10 @@ import pytest
 from oms.domain.errors import ValidationError
 from oms.replay.bound import relaxed_problem
 from oms.replay.day import build_day
-from oms.replay.simulate import STRATEGY_NAMES, StrategyRun, parse_strategies, run_strategy
+from oms.replay.simulate import StrategyRun, parse_strategies, run_strategy
 from oms.sourcing import cost
 from oms.sourcing.online import source_online
-from oms.sourcing.strategies import run_strategy as run_baseline
+from oms.sourcing.registry import STRATEGY_NAMES, plan_with
 from tests.unit.test_replay_fixtures import TINY_NODES, small, tiny
 
 HOUR = 3600.0
@@ -50,7 +50,7 @@ def test_online_replay_without_events_is_the_online_sourcer_in_arrival_order():
 @pytest.mark.parametrize("name", ["nearest", "priority", "fewest-splits"])
 def test_baseline_replay_without_events_is_the_baseline_in_arrival_order(name):
     day = build_day(small(events=[]))
-    assert rows(replay(day, name).allocations) == rows(run_baseline(day.problem, name).allocations)
+    assert rows(replay(day, name).allocations) == rows(plan_with(day.problem, name).allocations)
 
 
 @pytest.mark.parametrize("name", STRATEGY_NAMES)

@@ -10,9 +10,9 @@ import pytest
 from oms.domain.errors import ValidationError
 from oms.sourcing import cost
 from oms.sourcing.contract import Plan, Problem, parse_problem
-from oms.sourcing.strategies import STRATEGIES, run_strategy
+from oms.sourcing.registry import BASELINES, STRATEGY_NAMES, plan_with
 
-ALL = sorted(STRATEGIES)
+ALL = sorted(BASELINES)
 
 # The destination of every ship order below; nodes sit east of it, further with larger lon.
 DEST = (45.0, 5.0)
@@ -79,7 +79,7 @@ def taken(p: Problem, plan: Plan) -> list[tuple[str, str, int]]:
 
 
 def run(p: Problem, name: str) -> list[tuple[str, str, int]]:
-    plan = run_strategy(p, name)
+    plan = plan_with(p, name)
     assert cost.violations(p, plan.allocations) == []
     return taken(p, plan)
 
@@ -213,7 +213,7 @@ def test_every_strategy_respects_max_shipments(name: str) -> None:
         {("A", "X"): 5, ("B", "Y"): 5},
         [order("O", ("X", 1), ("Y", 1), max_shipments=1)],
     )
-    plan = run_strategy(p, name)
+    plan = plan_with(p, name)
     assert cost.violations(p, plan.allocations) == []
     assert plan.shipments.tolist() == [1]
     assert plan.unfilled_qty.sum() == 1
@@ -282,31 +282,31 @@ def test_per_order_functions_take_what_they_allocate_from_the_given_arrays(name:
         [order("O", ("X", 3))],
     )
     stock, capacity_left = p.stock.copy(), p.nodes.capacity.copy()
-    rows = STRATEGIES[name](p, 0, stock, capacity_left)
+    rows = BASELINES[name](p, 0, stock, capacity_left)
     assert sum(q for _, _, q in rows) == 3
     assert int(p.stock.sum() - stock.sum()) == 3
     assert int(p.nodes.capacity.sum() - capacity_left.sum()) == 3
     assert np.all(stock >= 0)
 
 
-# ---------------------------------------------------------------- run_strategy
+# ---------------------------------------------------------------- plan_with
 
 
-def test_run_strategy_refuses_an_unknown_strategy_naming_the_valid_ones() -> None:
+def test_plan_with_refuses_an_unknown_strategy_naming_the_valid_ones() -> None:
     p = problem([node("A", 5.1)], {("A", "X"): 1}, [order("O", ("X", 1))])
     with pytest.raises(ValidationError) as err:
-        run_strategy(p, "cheapest")
+        plan_with(p, "cheapest")
     assert "cheapest" in err.value.detail
-    assert all(name in err.value.detail for name in STRATEGIES)
+    assert all(name in err.value.detail for name in STRATEGY_NAMES)
 
 
-def test_run_strategy_returns_an_online_heuristic_plan_naming_its_strategy() -> None:
+def test_plan_with_a_baseline_returns_an_online_heuristic_plan_naming_its_strategy() -> None:
     p = problem([node("A", 5.1)], {("A", "X"): 1}, [order("O", ("X", 2))])
-    plan = run_strategy(p, "nearest")
+    plan = plan_with(p, "nearest")
     assert (plan.status, plan.mode, plan.extra) == ("heuristic", "online", {"strategy": "nearest"})
     assert plan.unfilled_qty.tolist() == [1]
     assert plan.cost == cost.evaluate(p, plan.allocations).cost
 
 
-def test_strategies_are_keyed_by_their_contract_names() -> None:
-    assert set(STRATEGIES) == {"priority", "nearest", "fewest-splits"}
+def test_the_baselines_are_keyed_by_their_contract_names() -> None:
+    assert set(BASELINES) == {"priority", "nearest", "fewest-splits"}

@@ -22,7 +22,7 @@ from oms.sourcing import wave_model as wm
 from oms.sourcing.contract import Allocations, Plan, Problem, parse_problem
 from oms.sourcing.demo import generate_wave_problem
 from oms.sourcing.online import source_online
-from oms.sourcing.strategies import run_strategy
+from oms.sourcing.registry import plan_with
 from oms.sourcing.wave import counting_bound, reoptimise, solve_wave
 from tests.problems import problems, random_problem, random_problem_dict
 
@@ -154,7 +154,7 @@ def test_plans_are_feasible_and_never_worse_than_the_online_plan(p: Problem) -> 
     check_plan(p, plan)
     assert plan.cost.total <= source_online(p).cost.total + EPS
     for name in ("priority", "nearest", "fewest-splits"):
-        assert plan.cost.total <= run_strategy(p, name).cost.total + EPS
+        assert plan.cost.total <= plan_with(p, name).cost.total + EPS
 
 
 # ---------------------------------------------------------------- starts, edge cases, limits
@@ -163,7 +163,7 @@ def test_plans_are_feasible_and_never_worse_than_the_online_plan(p: Problem) -> 
 @settings(max_examples=15)
 @given(problems(max_nodes=5, max_orders=6, n_skus=3))
 def test_the_result_is_never_worse_than_the_start_plan(p: Problem) -> None:
-    start = run_strategy(p, "nearest")
+    start = plan_with(p, "nearest")
     plan = solve_wave(p, time_limit=5, start=start.allocations)
     check_plan(p, plan)
     assert plan.cost.total <= start.cost.total + EPS
@@ -220,7 +220,7 @@ def test_a_medium_wave_is_solved_close_to_its_lp_bound() -> None:
 @settings(max_examples=15)
 @given(problems(max_nodes=5, max_orders=6, n_skus=3))
 def test_reoptimise_never_makes_a_plan_worse_and_reports_the_saving(p: Problem) -> None:
-    current = run_strategy(p, "priority")
+    current = plan_with(p, "priority")
     plan, saving = reoptimise(p, current.allocations, time_limit=5)
     check_plan(p, plan)
     assert saving >= 0.0
