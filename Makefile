@@ -35,7 +35,7 @@ lint: install
 	$(BIN)/mypy
 
 unit: install
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q --durations=15
 
 bench: install
 	$(BIN)/pytest -q benchmarks --benchmark-only --benchmark-columns=min,median,mean,max,rounds
