@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import inspect
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 
@@ -26,6 +28,15 @@ from oms.api.routers import (
 from oms.api.state import AppState
 from oms.config import get_settings
 
+# The service exports its own Prometheus metrics (oms/api/observability.py); FastAPI's native
+# OpenTelemetry looks up its providers on every request (~10 us) when it may: off, where the
+# installed FastAPI has it.
+_NO_OTEL: dict[str, Any] = (
+    {"telemetry": {"tracing": False, "metrics": False, "logs": False}}
+    if "telemetry" in inspect.signature(FastAPI.__init__).parameters
+    else {}
+)
+
 
 def create_app(state: AppState) -> FastAPI:
     @asynccontextmanager
@@ -45,7 +56,7 @@ def create_app(state: AppState) -> FastAPI:
         # last access lines now.
         observability.flush_access_log()
 
-    app = FastAPI(title="OMS", version=__version__, lifespan=lifespan)
+    app = FastAPI(title="OMS", version=__version__, lifespan=lifespan, **_NO_OTEL)
     app.state.oms = state
     install_error_handlers(app)
     # POST /v1/promise is answered in front of the framework (see routers/promise.py).

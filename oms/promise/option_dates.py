@@ -22,12 +22,14 @@ MINUTES_KEPT = 8  # the current minute and a few others (callers passing their o
 class MinuteDates(PromiseDates[int]):
     """The rule's answers of one minute for the nodes of one network."""
 
-    __slots__ = ("network",)
+    __slots__ = ("_at_store", "network")
 
     def __init__(self, network: Network, minute: datetime) -> None:
         nodes = network.nodes
         super().__init__(lambda n: nodes[n].calendar, minute)
         self.network = network
+        # Answers at a store depend on no address: kept whole (each costs a time-zone turn).
+        self._at_store: dict[tuple[int, DeliveryService, int], Promised] = {}
 
     def promised(
         self,
@@ -40,8 +42,13 @@ class MinuteDates(PromiseDates[int]):
         """A shipment from `node`: to the `address` (lat, lon), or for click-and-collect at
         `store` (the distances are the network's)."""
         if store is not None:
-            km = 0.0 if node == store else self.network.km_between(node, store)
-            return self.shipment(node, service, km=km, pickup_store=store)
+            key = (node, service, store)
+            found = self._at_store.get(key)
+            if found is None:
+                km = 0.0 if node == store else self.network.km_between(node, store)
+                found = self.shipment(node, service, km=km, pickup_store=store)
+                self._at_store[key] = found
+            return found
         if address is None:
             raise ValidationError(["address: a shipment to an address needs its coordinates"])
         return self.shipment(node, service, km=self.network.km_to_point(node, *address))
