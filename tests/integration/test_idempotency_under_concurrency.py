@@ -20,39 +20,16 @@ from sqlalchemy import func, select
 from oms.api.auth import create_key
 from oms.db.engine import make_engine, make_session_factory, migrate
 from oms.db.tables import IdempotencyKey, Order, Reservation
+from tests.e2e.test_catalog_api import NODE
+from tests.e2e.test_promise_api import CART, STORE
 from tests.live_server import LiveServer
 
 # A server process per test (about 2-3 s to start): 13 tests, about 45 s in all.
 pytestmark = pytest.mark.slow
 N = 20  # concurrent callers
 TIMEOUT_S = 30.0  # any one wait: a request, the barrier, the whole burst
-NODES = [
-    {
-        "id": "DC-LYON",
-        "kind": "warehouse",
-        "lat": 45.76,
-        "lon": 4.84,
-        "can_ship": True,
-        "can_pickup": False,
-        "capacity_units": None,
-        "handling_cost": 0.35,
-        "shipment_cost": 4.5,
-        "cost_per_km": 0.006,
-    },
-    {
-        "id": "ST-PARIS",
-        "kind": "store",
-        "lat": 48.86,
-        "lon": 2.35,
-        "can_ship": True,
-        "can_pickup": True,
-        "capacity_units": 40,
-        "handling_cost": 0.9,
-        "shipment_cost": 6.0,
-        "cost_per_km": 0.008,
-    },
-]
-CART = {"lines": [{"sku": "MUG", "qty": 2}], "destination": {"lat": 48.85, "lon": 2.35}}
+# The e2e tests' DC (without its capacity limit: the burst must not run into it) and store.
+NODES = [{**NODE, "capacity_units": None}, STORE]
 ORDER = {**CART, "method": "ship"}
 HOLD = {**CART, "method": "ship", "ttl_seconds": 600}
 
