@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
-from oms.api.deps import PrincipalDep, UowDep
-from oms.api.fields import NodeId, SkuId
-from oms.api.responses import KEYED, errors
-from oms.api.schemas import (
+from oms.api.catalog_schemas import (
     AdjustmentIn,
     InventoryOut,
     NodeFields,
@@ -19,6 +16,9 @@ from oms.api.schemas import (
     StockIn,
     StockRowOut,
 )
+from oms.api.deps import PrincipalDep, UowDep
+from oms.api.fields import NodeId, SkuId
+from oms.api.responses import KEYED, errors
 from oms.db import ledger
 from oms.db.statuses import ApiRole
 from oms.inventory import catalog
