@@ -192,15 +192,8 @@ def _insert(
         "slot_id": req.slot_id,
         "service": req.chosen_service,
     }
-    connection = session.connection()
-    connection.execute(_INSERT_RESERVATION, values)
-    connection.execute(
-        _INSERT_LINES,
-        [
-            {"reservation_id": rid, "line_no": i, "sku_id": s, "node_id": n, "qty": q}
-            for i, (n, s, q) in enumerate(rows)
-        ],
-    )
+    session.connection().execute(_INSERT_RESERVATION, values)
+    _insert_lines(session, rid, rows)
     res = Reservation(**values)
     make_transient_to_detached(res)
     session.add(res)
@@ -269,10 +262,7 @@ def move_off_disabled(session: Session, cache: NetworkCache, res: Reservation) -
     if res.pickup_node is not None:
         require_open_store(network, res.pickup_node)
     rows = lines_of(session, res.id)
-    off = sorted(
-        {x.node_id for x in rows if x.node_id not in network.index}
-        | {x.node_id for x in rows if x.node_id in network.index and not _serving(network, x)}
-    )
+    off = sorted({x.node_id for x in rows if not _serving(network, x.node_id)})
     if not off:
         return
     ledger.release(session, [(x.node_id, x.sku_id, x.qty) for x in rows], ref=res.id)
@@ -290,13 +280,7 @@ def move_off_disabled(session: Session, cache: NetworkCache, res: Reservation) -
     )
     held = _hold_plan(session, cache, req, res.id, res.expires_at)  # StockShortfall: 409
     session.execute(delete(ReservationLine).where(ReservationLine.reservation_id == res.id))
-    session.connection().execute(
-        _INSERT_LINES,
-        [
-            {"reservation_id": res.id, "line_no": i, "sku_id": s, "node_id": n, "qty": q}
-            for i, (n, s, q) in enumerate(held)
-        ],
-    )
+    _insert_lines(session, res.id, held)
     EventLog.record(
         session, "ReservationResourced", Aggregate.RESERVATION, res.id, {"disabled": off}
     )
@@ -308,8 +292,20 @@ def require_open_store(network: Network, store: str) -> None:
         raise ConflictError(f'pickup node "{store}" is disabled; choose another store')
 
 
-def _serving(network: Network, row: ReservationLine) -> bool:
-    return network.node(row.node_id).enabled
+def _serving(network: Network, node_id: str) -> bool:
+    """The node is in the network and enabled."""
+    return node_id in network.index and network.node(node_id).enabled
+
+
+def _insert_lines(session: Session, rid: str, rows: list[tuple[str, str, int]]) -> None:
+    """A reservation's held rows, (node, sku, qty), as its lines in one statement."""
+    session.connection().execute(
+        _INSERT_LINES,
+        [
+            {"reservation_id": rid, "line_no": i, "sku_id": s, "node_id": n, "qty": q}
+            for i, (n, s, q) in enumerate(rows)
+        ],
+    )
 
 
 def _reserved(rid: str, payload: dict[str, Any]) -> PendingEvent:

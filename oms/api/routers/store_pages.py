@@ -20,7 +20,7 @@ from fastapi.templating import Jinja2Templates
 
 from oms.api import store_sessions as sessions
 from oms.api.auth import Principal, RateLimitedError
-from oms.api.deps import StateDep
+from oms.api.deps import StateDep, client_host
 from oms.api.errors import STATUS_BY_CODE
 from oms.api.state import AppState
 from oms.config import get_settings
@@ -54,10 +54,6 @@ def _page(request: Request, name: str, status: int = 200, **context: object) -> 
 def _secure(request: Request) -> bool:
     client = request.client.host if request.client else None
     return sessions.cookie_is_secure(get_settings().cookie_secure, request.url.scheme, client)
-
-
-def _client(request: Request) -> str | None:
-    return request.client.host if request.client else None
 
 
 def _refused(request: Request, exc: OmsError) -> HTMLResponse:
@@ -95,7 +91,7 @@ def _sign_in(request: Request, state: AppState, key: str) -> Response:
         sessions.check_origin(request.headers, request.url)
         if not key:
             raise UnauthorizedError("enter your store key")
-        who = state.keys.principal(key, state.readers, _client(request))
+        who = state.keys.principal(key, state.readers, client_host(request))
         with state.unit_of_work() as uow:
             old = request.cookies.get(sessions.COOKIE)
             if old:
@@ -191,7 +187,7 @@ def _visitor(request: Request, state: AppState) -> Visitor:
     """By the X-API-Key header if sent (scripts), else by the session cookie."""
     key = request.headers.get("x-api-key")
     if key:
-        return Visitor(state.keys.principal(key, state.readers, _client(request)))
+        return Visitor(state.keys.principal(key, state.readers, client_host(request)))
     token = request.cookies.get(sessions.COOKIE)
     try:
         with state.read_session() as session:
