@@ -20,8 +20,8 @@ from benchmarks.serving import have_wrk, uvicorn_server, wrk_post
 from oms.api.auth import create_key
 from oms.db import ledger
 from oms.db.engine import make_engine, make_session_factory, migrate
-from oms.db.statuses import ReservationStatus
-from oms.db.tables import Inventory, Node, Reservation, ReservationLine, Sku
+from oms.inventory.model import Node, Sku, StockItem
+from oms.orders.model import Reservation, ReservationLine, ReservationStatus
 from oms.seed import seed_network
 
 pytestmark = pytest.mark.skipif(not have_wrk(), reason="wrk is not installed (.ci/run installs it)")
@@ -144,11 +144,11 @@ def oversell_count(url: str) -> tuple[int, int]:
     engine = make_engine(url)
     with make_session_factory(engine)() as session:
         beyond = session.scalar(
-            select(func.coalesce(func.sum(Inventory.reserved - Inventory.on_hand), 0)).where(
-                Inventory.reserved > Inventory.on_hand
+            select(func.coalesce(func.sum(StockItem.reserved - StockItem.on_hand), 0)).where(
+                StockItem.reserved > StockItem.on_hand
             )
         )
-        reserved = session.scalar(select(func.coalesce(func.sum(Inventory.reserved), 0)))
+        reserved = session.scalar(select(func.coalesce(func.sum(StockItem.reserved), 0)))
         active = select(Reservation.id).where(Reservation.status == ReservationStatus.ACTIVE)
         lines = session.scalar(
             select(func.coalesce(func.sum(ReservationLine.qty), 0)).where(
@@ -156,8 +156,8 @@ def oversell_count(url: str) -> tuple[int, int]:
             )
         )
         scarce = session.scalar(
-            select(func.coalesce(func.sum(Inventory.reserved), 0)).where(
-                Inventory.sku_id == "SCARCE"
+            select(func.coalesce(func.sum(StockItem.reserved), 0)).where(
+                StockItem.sku_id == "SCARCE"
             )
         )
     engine.dispose()

@@ -339,8 +339,8 @@ def keys_revoke(
 
     Unlike DELETE /v1/keys/{id}, this may revoke the last ops key (you are on the server, and
     `oms keys create --role ops` makes another)."""
+    from oms.access.model import ApiKey
     from oms.api.auth import active_ops_keys, revoke_key
-    from oms.db.tables import ApiKey
 
     with _key_session() as session:
         key = session.get(ApiKey, key_id)

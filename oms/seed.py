@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 
 from oms.api.auth import create_key
 from oms.db import ledger
-from oms.db.tables import Node, Sku
 from oms.inventory import catalog
+from oms.inventory.model import Node, Sku
 
 
 def price_minor(sku: str) -> int:

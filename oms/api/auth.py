@@ -37,9 +37,8 @@ from typing import Any, NoReturn
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from oms.access.model import ApiKey, ApiRole
 from oms.config import get_settings
-from oms.db.statuses import ApiRole
-from oms.db.tables import ApiKey, Node
 from oms.db.types import utcnow
 from oms.domain.errors import (
     ConflictError,
@@ -50,6 +49,7 @@ from oms.domain.errors import (
     ValidationError,
 )
 from oms.domain.limits import ID_LENGTH, NO_CONTROL_CHARS, TEXT_LENGTH
+from oms.inventory.model import Node
 
 KEY_PREFIX = "oms_"
 MAX_EXPIRY_DAYS = 3650  # ten years: longer is "never", which is no expiry at all

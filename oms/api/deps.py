@@ -9,9 +9,9 @@ from typing import Annotated
 from fastapi import Depends, Header, Request, Security
 from fastapi.security import APIKeyHeader
 
+from oms.access.model import ApiRole
 from oms.api.auth import Principal
 from oms.api.state import AppState
-from oms.db.statuses import ApiRole
 from oms.db.uow import UnitOfWork
 from oms.orders.idempotency import RequestKey
 

@@ -88,9 +88,7 @@ async def _http_error(_: Request, exc: Exception) -> JSONResponse:
         405: "method_not_allowed",
         401: "unauthorized",
         413: "payload_too_large",
-    }.get(
-        exc.status_code, "http_error"
-    )
+    }.get(exc.status_code, "http_error")
     return JSONResponse(error_body(code, str(exc.detail)), status_code=exc.status_code)
 
 

@@ -8,10 +8,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from oms.access.model import ApiKey, ApiRole
 from oms.api.auth import MAX_EXPIRY_DAYS, KeyStatus, key_status
 from oms.api.fields import Ident, Label
-from oms.db.statuses import ApiRole
-from oms.db.tables import ApiKey
 
 
 class KeyIn(BaseModel):

@@ -46,9 +46,8 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import URL, Headers
 from starlette.responses import Response
 
+from oms.access.model import ApiKey, ApiRole, StoreSession
 from oms.api.auth import Principal
-from oms.db.statuses import ApiRole
-from oms.db.tables import ApiKey, StoreSession
 from oms.db.types import utcnow
 from oms.domain.errors import ForbiddenError, UnauthorizedError
 

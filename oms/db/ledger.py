@@ -22,13 +22,13 @@ from sqlalchemy import Select, Update, bindparam, select
 from sqlalchemy.orm import Session
 
 from oms.db import stock_sql as sql
-from oms.db.statuses import Aggregate
-from oms.db.tables import Node
 from oms.db.uow import EventLog, PendingEvent
 from oms.domain.errors import OmsError, ValidationError
+from oms.domain.events import Aggregate
 from oms.domain.limits import MAX_UNITS
 from oms.inventory.atp import Shortfall, StockLevel, StockRow, atp, is_quantity, merge_rows
 from oms.inventory.errors import InsufficientStock, InvalidQuantity, NotReserved, StockBelowReserved
+from oms.inventory.model import Node
 
 __all__ = [
     "InventoryEvent",

@@ -11,12 +11,11 @@ execution path, cost more than executing them.
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
     Integer,
-    Table,
     Update,
     and_,
     bindparam,
@@ -28,12 +27,12 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from oms.db import changes
-from oms.db.tables import Inventory, Node, Sku
+from oms.db import changes, tables
 from oms.inventory.atp import StockLevel
 from oms.inventory.errors import UnknownNode, UnknownSku
+from oms.inventory.model import Node, Sku
 
-INV = cast(Table, Inventory.__table__)
+INV = tables.inventory
 C = INV.c
 _Q = bindparam("q", type_=Integer)
 _KEY = and_(C.node_id == bindparam("n"), C.sku_id == bindparam("s"))

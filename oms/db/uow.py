@@ -12,15 +12,15 @@ import time
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from types import TracebackType
-from typing import Any, Self, TypeVar, cast
+from typing import Any, Self, TypeVar
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from oms.db.statuses import Aggregate
-from oms.db.tables import Event
+from oms.db import tables
 from oms.db.types import utcnow
+from oms.domain.events import Aggregate, EventRecord
 
 T = TypeVar("T")
 # An event not yet written: (type, aggregate, aggregate id, payload).
@@ -92,17 +92,22 @@ class EventLog:
             session.connection().execute(_INSERT_EVENT, [_event_row(*e, when) for e in events])
 
     @staticmethod
-    def history(session: Session, aggregate: Aggregate | str, aggregate_id: str) -> list[Event]:
+    def history(
+        session: Session, aggregate: Aggregate | str, aggregate_id: str
+    ) -> list[EventRecord]:
         """One aggregate's events, oldest first."""
         stmt = (
-            select(Event)
-            .where(Event.aggregate == Aggregate(aggregate), Event.aggregate_id == aggregate_id)
-            .order_by(Event.id)
+            select(EventRecord)
+            .where(
+                EventRecord.aggregate == Aggregate(aggregate),
+                EventRecord.aggregate_id == aggregate_id,
+            )
+            .order_by(EventRecord.id)
         )
         return list(session.scalars(stmt))
 
 
-_EVENTS = cast(Table, Event.__table__)
+_EVENTS = tables.events
 # Run on the session's connection: the rows are plain inserts, the ORM's path adds only cost.
 _INSERT_EVENT = insert(_EVENTS)
 _INSERT_EVENT_ID = _INSERT_EVENT.returning(_EVENTS.c.id)

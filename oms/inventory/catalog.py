@@ -10,12 +10,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from oms.db.changes import nodes_changed
-from oms.db.statuses import Aggregate
-from oms.db.tables import Inventory, Node, Sku
 from oms.db.uow import EventLog
 from oms.domain.errors import ConflictError
+from oms.domain.events import Aggregate
 from oms.inventory.atp import atp
 from oms.inventory.errors import UnknownNode, UnknownSku
+from oms.inventory.model import Node, Sku, StockItem
 from oms.promise.service import CALENDAR_FIELDS, node_calendar
 
 
@@ -99,7 +99,7 @@ def put_sku(
 
 def set_bin(session: Session, node_id: str, sku_id: str, bin_location: str) -> None:
     """Where pickers find the SKU at the node (the row exists: set_stock made it)."""
-    row = session.get(Inventory, (node_id, sku_id))
+    row = session.get(StockItem, (node_id, sku_id))
     if row is None:
         raise UnknownSku(sku_id)
     row.bin_location = bin_location
@@ -109,7 +109,7 @@ def stock_of(session: Session, sku_id: str) -> list[StockView]:
     if session.get(Sku, sku_id) is None:
         raise UnknownSku(sku_id)
     rows = session.scalars(
-        select(Inventory).where(Inventory.sku_id == sku_id).order_by(Inventory.node_id)
+        select(StockItem).where(StockItem.sku_id == sku_id).order_by(StockItem.node_id)
     )
     return [
         StockView(

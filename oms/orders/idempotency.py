@@ -10,17 +10,17 @@ work itself. Either way every caller gets an answer, and the work is done once."
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import cast
 
-from sqlalchemy import Table, insert
+from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from oms import metrics
-from oms.db.tables import IdempotencyKey
+from oms.db import tables
 from oms.domain.errors import ConflictError
+from oms.orders.model import IdempotencyRecord
 
-_INSERT = insert(cast(Table, IdempotencyKey.__table__))
+_INSERT = insert(tables.idempotency_keys)
 
 
 class KeyReused(ConflictError):
@@ -76,11 +76,9 @@ def claim(
 
 
 def _committed(session: Session, endpoint: str, key: RequestKey, request_hash: str) -> str | None:
-    record = session.get(IdempotencyKey, (key.scope, endpoint, key.key), populate_existing=True)
+    record = session.get(IdempotencyRecord, (key.scope, endpoint, key.key), populate_existing=True)
     if record is None:
         return None
     if record.request_hash != request_hash:
-        raise KeyReused(
-            f'Idempotency-Key "{key.key}" was used with another request; use a new key'
-        )
+        raise KeyReused(f'Idempotency-Key "{key.key}" was used with another request; use a new key')
     return record.resource_id

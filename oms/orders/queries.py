@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from oms.db.tables import Order, Shipment
 from oms.domain.errors import ForbiddenError, NotFoundError
+from oms.orders.model import Order, Shipment
 
 
 def get_order(session: Session, order_id: str) -> Order:

@@ -13,20 +13,20 @@ import json
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, delete, insert, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from oms import metrics
-from oms.db import ledger
-from oms.db.statuses import Aggregate, DeliveryMethod, ReservationStatus
-from oms.db.tables import Reservation, ReservationLine
+from oms.db import ledger, tables
 from oms.db.uow import EventLog, PendingEvent
 from oms.domain.errors import ConflictError, NotFoundError, OmsError, ValidationError
+from oms.domain.events import Aggregate
 from oms.inventory.errors import UnknownNode
 from oms.orders import idempotency
 from oms.orders.idempotency import RequestKey, as_request_key
+from oms.orders.model import DeliveryMethod, Reservation, ReservationLine, ReservationStatus
 from oms.promise.choice import DeliveryService, choose, default_service, service_problems
 from oms.promise.service import NetworkCache, check_skus, snapshot_cart
 from oms.sourcing.network import Network
@@ -34,8 +34,8 @@ from oms.sourcing.online import OrderDecision
 from oms.stores import slots
 
 MAX_TTL_S = 7 * 24 * 3600
-_INSERT_RESERVATION = insert(cast(Table, Reservation.__table__))
-_INSERT_LINES = insert(cast(Table, ReservationLine.__table__))
+_INSERT_RESERVATION = insert(tables.reservations)
+_INSERT_LINES = insert(tables.reservation_lines)
 
 
 @dataclass(frozen=True)

@@ -16,24 +16,28 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from oms.db import ledger
-from oms.db.statuses import (
-    Aggregate,
-    DeliveryMethod,
-    DeliveryService,
-    OrderLineStatus,
-    ReservationStatus,
-    ShipmentStatus,
-)
-from oms.db.tables import Allocation, Order, OrderLine, Reservation, Shipment, Sku
 from oms.db.uow import EventLog
 from oms.domain.errors import ConflictError, ForbiddenError, ValidationError
+from oms.domain.events import Aggregate
+from oms.inventory.model import Sku
 from oms.orders import idempotency
 from oms.orders import reservations as res_svc
 from oms.orders.idempotency import RequestKey, as_request_key
 from oms.orders.lifecycle import OrderStatus, transition
+from oms.orders.model import (
+    Allocation,
+    DeliveryMethod,
+    Order,
+    OrderLine,
+    OrderLineStatus,
+    Reservation,
+    ReservationStatus,
+    Shipment,
+    ShipmentStatus,
+)
 from oms.orders.queries import get_order, order_for, order_nodes, require_store_sees
 from oms.orders.views import order_view
-from oms.promise.choice import choose, parse_option_id
+from oms.promise.choice import DeliveryService, choose, parse_option_id
 from oms.promise.service import NetworkCache
 from oms.stores import fulfilment, slots
 from oms.stores.picks import cancel_picks, release_picks

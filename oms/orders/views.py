@@ -9,10 +9,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from oms.db.statuses import Aggregate, ShipmentStatus
-from oms.db.store_tables import Notification, Pick, Refund
-from oms.db.tables import Allocation, Order, OrderLine, Shipment
 from oms.db.uow import EventLog
+from oms.domain.events import Aggregate
+from oms.notifications.model import Notification
+from oms.orders.model import Allocation, Order, OrderLine, Refund, Shipment, ShipmentStatus
+from oms.stores.model import Pick
 from oms.stores.promises import promise_view
 
 

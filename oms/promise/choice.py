@@ -101,7 +101,7 @@ def choose(
         if parsed is None:
             problems.append(
                 f'option_id: "{option_id}" is not a promise option id '
-                '(standard, express or pickup:<store>)'
+                "(standard, express or pickup:<store>)"
             )
         else:
             chosen, option_store = parsed

@@ -18,9 +18,9 @@ from sqlalchemy.orm import Session
 
 from oms.db import ledger
 from oms.db.changes import StockLevels
-from oms.db.tables import Inventory, Node, Sku
 from oms.domain.errors import OmsError, ValidationError
 from oms.inventory.errors import UnknownSku
+from oms.inventory.model import Node, Sku, StockItem
 from oms.promise import FRENCH_HOLIDAYS, NodeCalendar
 from oms.promise.option_dates import OptionDates
 from oms.promise.options import Cart, PromiseResult, promise
@@ -203,7 +203,7 @@ def capacity_left(session: Session, network: Network) -> np.ndarray:
     """Capacity less the units already held at each node (work the node still has to do)."""
     held = dict(
         session.execute(
-            select(Inventory.node_id, func.sum(Inventory.reserved)).group_by(Inventory.node_id)
+            select(StockItem.node_id, func.sum(StockItem.reserved)).group_by(StockItem.node_id)
         ).all()
     )
     left = network.capacity.copy()

@@ -111,9 +111,7 @@ def _enabled_after_each_event(day: Day) -> list[B]:
 # ---------------------------------------------------------------- the rule's answers
 
 
-def _shipment_days(
-    day: Day, seconds: F64, node: I64, store: I64 | int, order: I64, km: F64
-) -> I64:
+def _shipment_days(day: Day, seconds: F64, node: I64, store: I64 | int, order: I64, km: F64) -> I64:
     """Per shipment, the date the rule promises (ordinal): from `node` for `order` placed at
     `seconds` (its minute), to the order's address `km` away (`store` -1) or for collection at
     `store` (`km`: node to store). Each distinct question is asked once."""

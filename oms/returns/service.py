@@ -16,12 +16,20 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from oms.db import ledger
-from oms.db.statuses import Aggregate, DeliveryMethod, OrderLineStatus, ShipmentStatus
-from oms.db.store_tables import Refund as RefundRow
-from oms.db.store_tables import ReturnAuthorization, ReturnLine
-from oms.db.tables import Allocation, Node, Order, OrderLine, Shipment, Sku
 from oms.db.uow import EventLog
 from oms.domain.errors import ForbiddenError, NotFoundError, ValidationError
+from oms.domain.events import Aggregate
+from oms.inventory.model import Node, Sku
+from oms.orders.model import (
+    Allocation,
+    DeliveryMethod,
+    Order,
+    OrderLine,
+    OrderLineStatus,
+    Shipment,
+    ShipmentStatus,
+)
+from oms.orders.model import Refund as RefundRow
 from oms.orders.queries import get_order, order_nodes, require_store_sees
 from oms.orders.reservations import ReserveRequest
 from oms.promise.service import NetworkCache
@@ -52,6 +60,7 @@ from oms.returns import (
     transition,
 )
 from oms.returns.policy import Channel, Method, Reason
+from oms.returns.records import ReturnAuthorization, ReturnLine
 
 POLICY = ReturnPolicy()
 DEMAND_WINDOW = timedelta(days=28)  # expected demand: the last four weeks' units, per week

@@ -15,23 +15,27 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from oms.db import ledger
-from oms.db.statuses import (
-    Aggregate,
-    DeliveryMethod,
-    OrderLineStatus,
-    OrderStatus,
-    PickStatus,
-    ShipmentStatus,
-)
-from oms.db.store_tables import Notification, Pick, Refund
-from oms.db.tables import Allocation, Node, Order, OrderLine, Shipment
 from oms.db.uow import EventLog
 from oms.domain.errors import ConflictError, NotFoundError
-from oms.orders.lifecycle import transition
+from oms.domain.events import Aggregate
+from oms.inventory.model import Node
+from oms.notifications.model import Notification
+from oms.orders.lifecycle import OrderStatus, transition
+from oms.orders.model import (
+    Allocation,
+    DeliveryMethod,
+    Order,
+    OrderLine,
+    OrderLineStatus,
+    Refund,
+    Shipment,
+    ShipmentStatus,
+)
 from oms.orders.queries import get_order
 from oms.promise import pickup_expires_at
 from oms.promise.service import node_info
 from oms.stores import slots
+from oms.stores.model import Pick, PickStatus
 
 LIVE = (ShipmentStatus.CREATED, ShipmentStatus.PICKED, ShipmentStatus.SHIPPED)
 

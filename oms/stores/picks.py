@@ -13,14 +13,15 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from oms.db.statuses import Aggregate, OrderStatus, PickStatus, ShipmentStatus
-from oms.db.store_tables import Pick, PickLine
-from oms.db.tables import Allocation, Inventory, Node, Order, OrderLine, Shipment
 from oms.db.uow import EventLog
 from oms.domain.errors import ConflictError, NotFoundError, ValidationError
-from oms.orders.lifecycle import transition
+from oms.domain.events import Aggregate
+from oms.inventory.model import Node, StockItem
+from oms.orders.lifecycle import OrderStatus, transition
+from oms.orders.model import Allocation, Order, OrderLine, Shipment, ShipmentStatus
 from oms.promise.service import NetworkCache
 from oms.stores import fulfilment, resource
+from oms.stores.model import Pick, PickLine, PickStatus
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,7 @@ def _release(session: Session, order: Order, shipment: Shipment) -> Pick:
         .where(Allocation.shipment_id == shipment.id)
     ).all()
     for line_id, sku, qty in rows:
-        inv = session.get(Inventory, (shipment.node_id, sku))
+        inv = session.get(StockItem, (shipment.node_id, sku))
         session.add(
             PickLine(
                 pick_id=pick.id,

@@ -7,8 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from oms.db.statuses import DeliveryMethod
-from oms.db.tables import Order
+from oms.orders.model import DeliveryMethod, Order
 from oms.promise.option_dates import MinuteDates
 
 

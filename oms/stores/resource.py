@@ -13,20 +13,23 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from oms.db import ledger
-from oms.db.statuses import (
-    Aggregate,
+from oms.db.uow import EventLog
+from oms.domain.events import Aggregate
+from oms.orders.lifecycle import OrderStatus, transition
+from oms.orders.model import (
+    Allocation,
     DeliveryMethod,
+    Order,
+    OrderLine,
     OrderLineStatus,
-    OrderStatus,
+    Refund,
+    Shipment,
     ShipmentStatus,
 )
-from oms.db.store_tables import PickLine, Refund
-from oms.db.tables import Allocation, Order, OrderLine, Shipment
-from oms.db.uow import EventLog
-from oms.orders.lifecycle import transition
 from oms.promise.option_dates import MinuteDates
 from oms.promise.service import NetworkCache, snapshot_cart
 from oms.sourcing.network import Network
+from oms.stores.model import PickLine
 from oms.stores.promises import shipment_promise
 
 

@@ -10,10 +10,10 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from oms.db.store_tables import PickupSlot
-from oms.db.tables import Node
 from oms.domain.errors import ConflictError, NotFoundError, ValidationError
 from oms.inventory.errors import UnknownNode
+from oms.inventory.model import Node
+from oms.stores.model import PickupSlot
 
 
 class SlotFull(ConflictError):

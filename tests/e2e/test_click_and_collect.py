@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import update
 
-from oms.db.tables import Order
+from oms.orders.model import Order
 from tests.e2e.stores_fixture import PARIS, build
 
 

@@ -9,7 +9,9 @@ from typing import Any
 
 from sqlalchemy import func, select, update
 
-from oms.db.tables import Event, Node, Order
+from oms.domain.events import EventRecord
+from oms.inventory.model import Node
+from oms.orders.model import Order
 from tests.e2e.stores_fixture import build
 from tests.e2e.test_promise_api import CART, network
 
@@ -90,7 +92,7 @@ def test_a_reservation_held_at_a_node_disabled_since_becomes_an_order_allocated_
     assert converted["lines"] == [{"sku": "MUG", "node": other, "qty": 2}]
     again = api.client.get(f"/v1/orders/{order['id']}", headers=api.checkout).json()
     assert allocations(again) == [("MUG", other, 2)]
-    assert count(api, Event, type="ReservationResourced", aggregate_id=res["id"]) == 1
+    assert count(api, EventRecord, type="ReservationResourced", aggregate_id=res["id"]) == 1
 
 
 def test_a_split_reservation_loses_only_the_disabled_nodes_place_in_the_order(api):
@@ -116,7 +118,7 @@ def test_with_no_other_node_holding_the_stock_conversion_is_409_and_the_reservat
     res = hold(api)
     assert res["lines"] == [{"sku": "MUG", "node": "DC-LYON", "qty": 2}]
     disable(api, "DC-LYON")
-    before, events, orders = stock(api), count(api, Event), count(api, Order)
+    before, events, orders = stock(api), count(api, EventRecord), count(api, Order)
     for _ in range(2):  # a retry meets the same answer
         r = convert(api, res["id"])
         assert r.status_code == 409, r.text
@@ -125,7 +127,7 @@ def test_with_no_other_node_holding_the_stock_conversion_is_409_and_the_reservat
         still = reservation(api, res["id"])
         assert still["status"] == "active" and still["lines"] == res["lines"]
         assert stock(api) == before and before["DC-LYON"]["reserved"] == 2  # still holding
-        assert count(api, Event) == events and count(api, Order) == orders
+        assert count(api, EventRecord) == events and count(api, Order) == orders
     # The units were never let go: once the node serves again, the order takes them.
     api.client.post("/v1/nodes/DC-LYON/enable", headers=api.ops)
     r = convert(api, res["id"])
@@ -169,12 +171,12 @@ def test_a_pickup_reservation_whose_store_is_disabled_is_refused_naming_the_stor
     res = _pickup(api, "ST-PARIS-1")
     assert res["lines"] == [{"sku": "MUG", "node": "ST-PARIS-1", "qty": 2}]
     disable(api, "ST-PARIS-1")
-    before, events, orders = stock(api), count(api, Event), count(api, Order)
+    before, events, orders = stock(api), count(api, EventRecord), count(api, Order)
     _refused_naming(convert(api, res["id"]), "ST-PARIS-1")
     still = reservation(api, res["id"])
     assert still["status"] == "active" and still["lines"] == res["lines"]
     assert stock(api) == before and before["ST-PARIS-1"]["reserved"] == 2
-    assert count(api, Event) == events and count(api, Order) == orders
+    assert count(api, EventRecord) == events and count(api, Order) == orders
 
 
 def test_a_ship_to_store_reservation_whose_store_is_disabled_is_refused_naming_the_store(api):

@@ -10,7 +10,9 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select, update
 
-from oms.db.tables import Event, Node, Order, Reservation, Sku
+from oms.db import tables
+from oms.domain.events import EventRecord
+from oms.inventory.model import Node, Sku
 from tests.e2e.test_catalog_api import NODE
 from tests.e2e.test_promise_api import CART, network
 
@@ -38,7 +40,10 @@ def count(api, table: Any) -> int:
 
 def written(api) -> dict[str, int]:
     """How many rows of each kind a request could have written."""
-    return {t.__tablename__: count(api, t) for t in (Event, Node, Sku, Reservation, Order)}
+    return {
+        t.name: count(api, t)
+        for t in (tables.events, tables.nodes, tables.skus, tables.reservations, tables.orders)
+    }
 
 
 def stock(api, sku: str = "MUG") -> dict[str, dict[str, int]]:
@@ -146,7 +151,7 @@ def test_a_node_id_longer_than_64_characters_or_with_a_control_character_is_refu
         r = api.client.post("/v1/nodes", json={**NODE, "id": bad}, headers=api.ops)
         refused(r, "body.id")
     assert api.client.get("/v1/nodes", headers=api.ops).json() == []
-    assert count(api, Event) == 0
+    assert count(api, EventRecord) == 0
 
 
 # ---------------------------------------------------------------- PATCH /v1/nodes/{id}
@@ -154,7 +159,7 @@ def test_a_node_id_longer_than_64_characters_or_with_a_control_character_is_refu
 
 def test_patch_corrects_a_nodes_hours_and_holidays_and_get_returns_them(api):
     network(api)
-    events = count(api, Event)
+    events = count(api, EventRecord)
     fix = {"opens": "08:00", "closes": "21:00", "holidays": ["2030-01-02", "2030-05-09"]}
     r = api.client.patch("/v1/nodes/DC-LYON", json=fix, headers=api.ops)
     assert r.status_code == 200, r.text
@@ -162,7 +167,7 @@ def test_patch_corrects_a_nodes_hours_and_holidays_and_get_returns_them(api):
     got = node(api, "DC-LYON")
     assert {k: got[k] for k in fix} == fix
     assert got["cutoff_time"] == "14:00" and got["capacity_units"] == 5000  # untouched
-    assert count(api, Event) == events + 1
+    assert count(api, EventRecord) == events + 1
     assert "DC-LYON" in serves(api)
 
 
@@ -201,7 +206,7 @@ BAD_PATCHES = [
 
 def test_patch_refuses_a_bad_value_naming_the_field_and_leaves_the_node_unchanged(api):
     network(api)
-    before, events = node(api, "DC-LYON"), count(api, Event)
+    before, events = node(api, "DC-LYON"), count(api, EventRecord)
     problems: list[str] = []
     for case, bad, field in BAD_PATCHES:
         r = api.client.patch("/v1/nodes/DC-LYON", json=bad, headers=api.ops)
@@ -210,7 +215,7 @@ def test_patch_refuses_a_bad_value_naming_the_field_and_leaves_the_node_unchange
             problems.append(f"{case}: the node changed to {node(api, 'DC-LYON')}")
             api.client.patch("/v1/nodes/DC-LYON", json=before_fields(before), headers=api.ops)
     assert not problems, "\n".join(problems)
-    assert count(api, Event) == events
+    assert count(api, EventRecord) == events
     assert "DC-LYON" in serves(api)
 
 
@@ -308,13 +313,13 @@ def test_patch_repairs_a_bad_row_and_the_node_serves_again(api):
 
 def test_a_stock_count_of_2_to_the_63_minus_1_is_refused_and_the_row_unchanged(api):
     network(api)
-    before, events = stock(api), count(api, Event)
+    before, events = stock(api), count(api, EventRecord)
     for bad in (2**63 - 1, 1_000_000_001, -1):
         r = api.client.put("/v1/inventory/DC-LYON/MUG", json={"on_hand": bad}, headers=api.ops)
         refused(r, "body.on_hand")
     r = api.client.put("/v1/inventory/DC-LYON/MUG", json={"safety_stock": 2**40}, headers=api.ops)
     refused(r, "body.safety_stock")
-    assert stock(api) == before and count(api, Event) == events
+    assert stock(api) == before and count(api, EventRecord) == events
 
 
 def _nearly_a_billion(api) -> None:
@@ -325,19 +330,19 @@ def _nearly_a_billion(api) -> None:
 
 def test_a_receipt_that_would_take_on_hand_past_a_billion_is_refused_and_not_written(api):
     _nearly_a_billion(api)
-    before, events = stock(api), count(api, Event)
+    before, events = stock(api), count(api, EventRecord)
     for _ in range(2):  # a retry is refused the same way
         r = api.client.post("/v1/inventory/DC-LYON/MUG/receipts", json={"qty": 2}, headers=api.ops)
         assert r.status_code == 422, r.text
         assert any("qty" in entry for entry in r.json()["fields"]), r.text
-        assert stock(api) == before and count(api, Event) == events
+        assert stock(api) == before and count(api, EventRecord) == events
     r = api.client.post(
         "/v1/inventory/DC-LYON/MUG/adjustments",
         json={"delta": 2, "reason": "found"},
         headers=api.ops,
     )
     assert r.status_code == 422, r.text
-    assert stock(api) == before and count(api, Event) == events
+    assert stock(api) == before and count(api, EventRecord) == events
     r = api.client.post("/v1/inventory/DC-LYON/MUG/receipts", json={"qty": 1}, headers=api.ops)
     assert r.status_code == 200 and r.json()["on_hand"] == 1_000_000_000, r.text
 
@@ -350,7 +355,7 @@ def test_a_receipt_past_a_billion_is_refused_as_invalid_input_like_every_bad_fie
 
 def test_receipt_and_adjustment_quantities_beyond_their_bounds_are_refused(api):
     network(api)
-    before, events = stock(api), count(api, Event)
+    before, events = stock(api), count(api, EventRecord)
     url = "/v1/inventory/DC-LYON/MUG"
     for qty in (2**31, 2**63, 0, -1, "5", 5.0, True):
         refused(api.client.post(url + "/receipts", json={"qty": qty}, headers=api.ops), "qty")
@@ -359,7 +364,7 @@ def test_receipt_and_adjustment_quantities_beyond_their_bounds_are_refused(api):
             url + "/adjustments", json={"delta": delta, "reason": "x"}, headers=api.ops
         )
         refused(r, "body.delta")
-    assert stock(api) == before and count(api, Event) == events
+    assert stock(api) == before and count(api, EventRecord) == events
 
 
 def test_a_price_of_2_to_the_63_is_refused_and_the_sku_not_created(api):
@@ -369,7 +374,7 @@ def test_a_price_of_2_to_the_63_is_refused_and_the_sku_not_created(api):
         )
         refused(r, "body.price_minor")
     assert api.client.get("/v1/inventory/BIG", headers=api.ops).status_code == 404
-    assert count(api, Sku) == 0 and count(api, Event) == 0
+    assert count(api, Sku) == 0 and count(api, EventRecord) == 0
 
 
 @pytest.mark.parametrize("field", ["shipping_minor", "discount_minor"])
@@ -433,7 +438,7 @@ def test_a_control_character_in_a_sku_path_is_refused_naming_the_path(api):
         r = api.client.get(f"/v1/inventory/{bad}", headers=api.ops)
         problems += mismatch(f"GET {bad}", r, "path.sku_id")
     assert not problems, "\n".join(problems)
-    assert count(api, Sku) == 0 and count(api, Event) == 0
+    assert count(api, Sku) == 0 and count(api, EventRecord) == 0
 
 
 @pytest.mark.parametrize(("path", "extra"), LINE_PATHS)
@@ -470,13 +475,13 @@ def test_a_tracking_number_over_200_characters_is_refused_and_the_shipment_not_s
     assert r.status_code == 201, r.text
     order = r.json()
     [shipment] = order["shipments"]
-    events, totals = count(api, Event), stock(api)
+    events, totals = count(api, EventRecord), stock(api)
     url = f"/v1/shipments/{shipment['id']}/ship"
     for bad in ("T" * 201, "TR\x00-1", ""):
         refused(api.client.post(url, json={"tracking": bad}, headers=api.ops), "body.tracking")
     again = api.client.get(f"/v1/orders/{order['id']}", headers=api.checkout).json()
     assert again["shipments"] == order["shipments"] and again["status"] == order["status"]
-    assert count(api, Event) == events and stock(api) == totals
+    assert count(api, EventRecord) == events and stock(api) == totals
     r = api.client.post(url, json={"tracking": "T" * 200}, headers=api.ops)
     assert r.status_code == 200 and r.json()["shipments"][0]["tracking"] == "T" * 200, r.text
 

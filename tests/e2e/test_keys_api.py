@@ -9,10 +9,10 @@ import pytest
 from fastapi import Request, Security
 from sqlalchemy import select
 
+from oms.access.model import ApiKey
 from oms.api import deps
 from oms.api.auth import KeyCache, Principal, hash_key
 from oms.config import get_settings
-from oms.db.tables import ApiKey
 from tests.e2e.test_catalog_api import NODE
 
 KEY_FIELDS = {"id", "name", "role", "node", "status", "created_at", "expires_at", "revoked_at"}

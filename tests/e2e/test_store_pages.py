@@ -13,11 +13,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select, update
 
+from oms.access.model import ApiKey, StoreSession
 from oms.api import store_sessions
 from oms.api.auth import hash_key
 from oms.api.security_headers import DOCS_POLICY, HTML_POLICY
 from oms.config import get_settings
-from oms.db.tables import ApiKey, StoreSession
 from oms.db.types import utcnow
 from tests.e2e.stores_fixture import build
 

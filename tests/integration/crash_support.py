@@ -29,21 +29,19 @@ import psycopg
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from oms.db.statuses import (
-    DeliveryMethod,
-    OrderLineStatus,
-    OrderStatus,
-    ReservationStatus,
-    ShipmentStatus,
-)
-from oms.db.tables import (
+from oms.inventory.model import StockItem
+from oms.orders.lifecycle import OrderStatus
+from oms.orders.model import (
     Allocation,
-    Inventory,
+    DeliveryMethod,
     Order,
     OrderLine,
+    OrderLineStatus,
     Reservation,
     ReservationLine,
+    ReservationStatus,
     Shipment,
+    ShipmentStatus,
 )
 from tests.integration.conftest import (
     PG_GLOB,
@@ -586,7 +584,7 @@ def ledger_faults(session: Session, seeded: dict[tuple[str, str], int]) -> list[
     want = expected_reserved(session)
     faults = []
     seen = set()
-    for row in session.scalars(select(Inventory)):
+    for row in session.scalars(select(StockItem)):
         key = (row.node_id, row.sku_id)
         seen.add(key)
         if row.reserved != want.get(key, 0):

@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from oms.access.model import ApiKey, ApiRole
 from oms.api.auth import (
     KeyStatus,
     Principal,
@@ -21,8 +22,6 @@ from oms.api.auth import (
     list_keys,
     revoke_key,
 )
-from oms.db.statuses import ApiRole
-from oms.db.tables import ApiKey, Node
 from oms.db.types import utcnow
 from oms.domain.errors import (
     ConflictError,
@@ -31,6 +30,7 @@ from oms.domain.errors import (
     UnauthorizedError,
     ValidationError,
 )
+from oms.inventory.model import Node
 
 
 def _store(session, node_id="ST-PARIS"):

@@ -32,8 +32,16 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from oms.db.statuses import OrderLineStatus, OrderStatus, ReservationStatus, ShipmentStatus
-from oms.db.tables import Order, OrderLine, Reservation, Shipment
+from oms.orders.lifecycle import OrderStatus
+from oms.orders.model import (
+    Order,
+    OrderLine,
+    OrderLineStatus,
+    Reservation,
+    ReservationStatus,
+    Shipment,
+    ShipmentStatus,
+)
 from tests.integration.crash_support import (
     DURABLE,
     CrashableServer,

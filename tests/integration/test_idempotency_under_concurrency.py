@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 
 from oms.api.auth import create_key
 from oms.db.engine import make_engine, make_session_factory, migrate
-from oms.db.tables import IdempotencyKey, Order, Reservation
+from oms.orders.model import IdempotencyRecord, Order, Reservation
 from tests.e2e.test_catalog_api import NODE
 from tests.e2e.test_promise_api import CART, STORE
 from tests.live_server import LiveServer
@@ -161,7 +161,7 @@ def test_twenty_concurrent_orders_with_one_key_make_one_order_and_take_the_stock
     made = _answers_once(answers)
     assert live.reserved() == before + 2
     assert live.count(Order) == 1 and live.count(Reservation) == 1
-    assert live.count(IdempotencyKey, endpoint="orders", key="order-once") == 1
+    assert live.count(IdempotencyRecord, endpoint="orders", key="order-once") == 1
     r = live.get(f"/v1/orders/{made}", live.checkout)
     assert r.status_code == 200 and r.json()["lines"][0]["qty"] == 2, r.text
     # A late retry replays the order as well.
@@ -267,5 +267,5 @@ def test_a_chunked_order_body_over_the_cap_is_413_on_the_real_server_and_writes_
     assert "content-length" not in r.request.headers
     assert r.status_code == 413 and r.json()["error"] == "payload_too_large", r.text
     assert live.reserved() == before and live.count(Order) == 0
-    assert live.count(IdempotencyKey) == 0
+    assert live.count(IdempotencyRecord) == 0
     assert live.get("/readyz", {}).status_code == 200  # and the server still serves

@@ -11,6 +11,7 @@ from datetime import timedelta
 import pytest
 from fastapi.testclient import TestClient
 
+from oms.access.model import ApiKey
 from oms.api.app import create_app
 from oms.api.auth import (
     MAX_FAILURE_TIMES,
@@ -22,7 +23,6 @@ from oms.api.auth import (
     revoke_key,
 )
 from oms.api.state import AppState
-from oms.db.tables import ApiKey
 from oms.db.types import utcnow
 from oms.domain.errors import UnauthorizedError
 

@@ -18,9 +18,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from oms.db import ledger
 from oms.db.engine import make_engine, make_session_factory, migrate, read_only
-from oms.db.statuses import Aggregate
-from oms.db.tables import Base, Event, Node, Sku
+from oms.db.tables import metadata
 from oms.db.uow import EventLog, UnitOfWork, run_transaction
+from oms.domain.events import Aggregate, EventRecord
 from oms.inventory import (
     InsufficientStock,
     InvalidQuantity,
@@ -31,6 +31,7 @@ from oms.inventory import (
     UnknownNode,
     UnknownSku,
 )
+from oms.inventory.model import Node, Sku
 
 NODES = ("N1", "N2", "N3")
 SKUS = ("S1", "S2")
@@ -65,7 +66,7 @@ def stock(sf: sessionmaker[Session], node: str, sku: str) -> StockLevel | None:
 
 def event_types(sf: sessionmaker[Session]) -> list[str]:
     with UnitOfWork(sf) as uow:
-        return list(uow.session.scalars(select(Event.type).order_by(Event.id)))
+        return list(uow.session.scalars(select(EventRecord.type).order_by(EventRecord.id)))
 
 
 # ---------------------------------------------------------------- schema
@@ -73,9 +74,9 @@ def event_types(sf: sessionmaker[Session]) -> list[str]:
 
 def test_migrations_create_every_table_exactly_as_the_models_say(engine: Engine) -> None:
     tables = set(inspect(engine).get_table_names())
-    assert tables == set(Base.metadata.tables) | {"alembic_version"}
+    assert tables == set(metadata.tables) | {"alembic_version"}
     with engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+        diff = compare_metadata(MigrationContext.configure(conn), metadata)
     assert diff == []
 
 
@@ -102,16 +103,16 @@ def test_the_latest_migration_downgrades_and_upgrades_again(engine: Engine, db_u
     assert "picks" not in inspect(engine).get_table_names()
     migrate(db_url)
     with engine.connect() as conn:
-        assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+        assert compare_metadata(MigrationContext.configure(conn), metadata) == []
 
 
 def test_the_database_refuses_reserved_above_on_hand(sf: sessionmaker[Session]) -> None:
     from sqlalchemy.exc import IntegrityError
 
-    from oms.db.tables import Inventory
+    from oms.inventory.model import StockItem
 
     with UnitOfWork(sf) as uow, pytest.raises(IntegrityError):
-        uow.session.add(Inventory(node_id="N1", sku_id="S1", on_hand=1, reserved=2))
+        uow.session.add(StockItem(node_id="N1", sku_id="S1", on_hand=1, reserved=2))
         uow.session.flush()
 
 
@@ -305,7 +306,7 @@ def _race(sf: sessionmaker[Session], jobs: list[list[tuple[str, str, int]]]) -> 
 
 def _reserved_events(sf: sessionmaker[Session]) -> int:
     with UnitOfWork(sf) as uow:
-        stmt = select(func.count()).where(Event.type == "StockReserved")
+        stmt = select(func.count()).where(EventRecord.type == "StockReserved")
         return int(uow.session.scalar(stmt) or 0)
 
 

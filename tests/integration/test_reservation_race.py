@@ -8,11 +8,17 @@ from concurrent.futures import ThreadPoolExecutor
 from sqlalchemy import func, select
 
 from oms.db import ledger
-from oms.db.statuses import DeliveryMethod, ReservationStatus
-from oms.db.tables import Allocation, Inventory, Reservation, ReservationLine, Sku
 from oms.db.uow import run_transaction
 from oms.domain.errors import ConflictError
 from oms.inventory import catalog
+from oms.inventory.model import Sku, StockItem
+from oms.orders.model import (
+    Allocation,
+    DeliveryMethod,
+    Reservation,
+    ReservationLine,
+    ReservationStatus,
+)
 from oms.orders.reservations import ReserveRequest, StockShortfall, release_reservation, reserve
 from oms.orders.service import OrderRequest, create_order
 from oms.promise.service import NetworkCache
@@ -76,9 +82,9 @@ def test_32_checkouts_for_10_units_reserve_exactly_10(session_factory):
     won = [r for r in results if r != "short"]
     assert len(won) == 10 and len(set(won)) == 10
     with session_factory() as session:
-        reserved = session.scalar(select(func.sum(Inventory.reserved)))
+        reserved = session.scalar(select(func.sum(StockItem.reserved)))
         held = session.scalar(select(func.sum(ReservationLine.qty)))
-        on_hand = session.scalar(select(func.sum(Inventory.on_hand)))
+        on_hand = session.scalar(select(func.sum(StockItem.on_hand)))
     assert reserved == held == 10 and on_hand == 10
 
 
@@ -109,7 +115,7 @@ def test_one_reservation_raced_by_orders_and_releases_is_ended_exactly_once(sess
         results = list(pool.map(attempt, range(16)))
     assert len([r for r in results if r != "refused"]) == 1
     with session_factory() as session:
-        reserved = session.scalar(select(func.sum(Inventory.reserved)))
+        reserved = session.scalar(select(func.sum(StockItem.reserved)))
         allocated = session.scalar(select(func.coalesce(func.sum(Allocation.qty), 0)))
         status = session.get(Reservation, rid).status
     if status is ReservationStatus.CONVERTED:

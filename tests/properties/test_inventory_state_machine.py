@@ -26,9 +26,9 @@ from sqlalchemy import func, select, text
 
 from oms.db import ledger
 from oms.db.engine import make_engine, make_session_factory, migrate
-from oms.db.tables import Event, Inventory, Node, Sku
 from oms.db.uow import UnitOfWork
 from oms.domain.errors import OmsError
+from oms.domain.events import EventRecord
 from oms.inventory import (
     InvalidQuantity,
     NotReserved,
@@ -37,6 +37,7 @@ from oms.inventory import (
     UnknownNode,
     UnknownSku,
 )
+from oms.inventory.model import Node, Sku, StockItem
 
 NODES = ("N1", "N2")
 SKUS = ("S1", "S2")
@@ -307,11 +308,11 @@ class InventoryLedgerMachine(RuleBasedStateMachine):
         with UnitOfWork(self.sf) as uow:
             s = uow.session
             found = s.execute(
-                select(Inventory.node_id, Inventory.sku_id, Inventory.on_hand,
-                       Inventory.reserved, Inventory.safety_stock)
+                select(StockItem.node_id, StockItem.sku_id, StockItem.on_hand,
+                       StockItem.reserved, StockItem.safety_stock)
             ).all()  # fmt: skip
             atp = ledger.available(s, SKUS)
-            events = s.scalar(select(func.count()).select_from(Event))
+            events = s.scalar(select(func.count()).select_from(EventRecord))
             assert s.execute(text("PRAGMA foreign_keys")).scalar() == 1
         for _, _, on_hand, reserved, _ in found:
             assert 0 <= reserved <= on_hand

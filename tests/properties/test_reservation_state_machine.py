@@ -12,13 +12,13 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, invaria
 
 from oms.db import ledger
 from oms.db.engine import make_engine, make_session_factory, migrate
-from oms.db.statuses import DeliveryMethod
-from oms.db.tables import Sku
 from oms.db.uow import UnitOfWork
 from oms.domain.errors import ConflictError, ValidationError
 from oms.inventory import catalog
 from oms.inventory.errors import UnknownSku
+from oms.inventory.model import Sku
 from oms.orders import reservations as svc
+from oms.orders.model import DeliveryMethod
 from oms.promise.service import NetworkCache
 
 NODE = {

@@ -49,7 +49,7 @@ def test_option_ids_are_made_and_read_by_the_same_rule():
     ("given", "field"),
     [
         ({"service": "express", "option_id": "express"}, "option_id: give service or option_id"),
-        ({"service": "express", "method": "pickup"}, 'service: express delivers to an address'),
+        ({"service": "express", "method": "pickup"}, "service: express delivers to an address"),
         ({"service": "standard", "method": "pickup"}, "service: standard delivers"),
         ({"service": "click_and_collect", "method": "ship"}, "service: click_and_collect is"),
         ({"option_id": "express", "method": "pickup"}, "option_id: express delivers"),

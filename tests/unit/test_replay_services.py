@@ -87,7 +87,7 @@ def test_a_service_that_is_unknown_or_does_not_fit_the_delivery_is_refused_namin
     (tmp_path / "tiny.orders.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
     where = "demand.orders_csv (tiny.orders.csv)"
     assert problems_of(tiny_dict(), base_dir=tmp_path) == [
-        f'{where} line 2: service: must be one of standard, express, click_and_collect '
+        f"{where} line 2: service: must be one of standard, express, click_and_collect "
         '(or empty), got "overnight"',
         f"{where} line 3: service: click_and_collect is collected at a store, "
         'but delivery is "ship"',

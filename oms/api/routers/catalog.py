@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
+from oms.access.model import ApiRole
 from oms.api.catalog_schemas import (
     AdjustmentIn,
     InventoryOut,
@@ -20,7 +21,6 @@ from oms.api.deps import PrincipalDep, UowDep
 from oms.api.fields import NodeId, SkuId
 from oms.api.responses import KEYED, errors
 from oms.db import ledger
-from oms.db.statuses import ApiRole
 from oms.inventory import catalog
 
 router = APIRouter(prefix="/v1", tags=["catalog"], responses=errors(*KEYED))

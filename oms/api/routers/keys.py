@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
 
+from oms.access.model import ApiRole
 from oms.api import auth
 from oms.api.deps import PrincipalDep, StateDep, UowDep
 from oms.api.fields import KeyId
 from oms.api.key_schemas import CreatedKeyOut, KeyIn, KeyOut
 from oms.api.responses import KEYED, errors
-from oms.db.statuses import ApiRole
 
 router = APIRouter(prefix="/v1/keys", tags=["keys"], responses=errors(*KEYED))
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
 
+from oms.access.model import ApiRole
 from oms.api.auth import Principal
 from oms.api.deps import IdempotencyKey, PrincipalDep, StateDep, UowDep, request_key, store_scope
 from oms.api.fields import OrderId
 from oms.api.responses import KEYED, errors
 from oms.api.schemas import CancelIn, OrderIn, OrderOut
-from oms.db.statuses import ApiRole
 from oms.orders import service as svc
 from oms.orders.reservations import reserve_request
 

@@ -20,12 +20,12 @@ from pydantic.json_schema import models_json_schema
 from pydantic_core import to_json
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from oms.access.model import ApiRole
 from oms.api.deps import API_KEY_HEADER
 from oms.api.errors import error_body, invalid_input, oms_error
 from oms.api.responses import WHY
 from oms.api.schemas import ErrorOut, PromiseIn, PromiseOut
 from oms.api.state import AppState
-from oms.db.statuses import ApiRole
 from oms.domain.errors import OmsError
 from oms.promise.options import Option, PromiseResult
 from oms.promise.service import promise_for

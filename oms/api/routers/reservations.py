@@ -5,15 +5,15 @@ from __future__ import annotations
 from anyio import to_thread
 from fastapi import APIRouter, Response, status
 
+from oms.access.model import ApiRole
 from oms.api.deps import IdempotencyKey, PrincipalDep, StateDep, UowDep, request_key
 from oms.api.fields import ReservationId
 from oms.api.responses import KEYED, errors
 from oms.api.schemas import HeldOut, ReservationIn, ReservationOut
 from oms.api.state import AppState
-from oms.db.statuses import ApiRole
-from oms.db.tables import Reservation
 from oms.orders import reservations as svc
 from oms.orders.idempotency import RequestKey
+from oms.orders.model import Reservation
 
 router = APIRouter(
     prefix="/v1/reservations", tags=["reservations"], responses=errors(*KEYED, 404, 409)
@@ -24,9 +24,7 @@ CHECKOUT = ApiRole.CHECKOUT
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
-    responses={
-        200: {"model": ReservationOut, "description": "the reservation this key made"}
-    },
+    responses={200: {"model": ReservationOut, "description": "the reservation this key made"}},
 )
 async def reserve(
     body: ReservationIn,

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
+from oms.access.model import ApiRole
 from oms.api.deps import PrincipalDep, StateDep, UowDep, store_scope
 from oms.api.fields import ReturnId
 from oms.api.responses import KEYED, errors
 from oms.api.schemas import ReceiveIn, ReturnIn, ReturnOut
-from oms.db.statuses import ApiRole
 from oms.domain.errors import ValidationError
 from oms.returns import RequestLine, ReturnRequest
 from oms.returns import service as svc

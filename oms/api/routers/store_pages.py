@@ -18,14 +18,13 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from oms.access.model import ApiRole, StoreSession
 from oms.api import store_sessions as sessions
 from oms.api.auth import Principal, RateLimitedError
 from oms.api.deps import StateDep, client_host
 from oms.api.errors import STATUS_BY_CODE
 from oms.api.state import AppState
 from oms.config import get_settings
-from oms.db.statuses import ApiRole
-from oms.db.tables import StoreSession
 from oms.domain.errors import OmsError, UnauthorizedError, ValidationError
 from oms.stores import picks
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
+from oms.access.model import ApiRole
 from oms.api.deps import PrincipalDep, StateDep, UowDep
 from oms.api.fields import NodeId, PickId, ShipmentId
 from oms.api.responses import KEYED, errors
@@ -17,10 +18,9 @@ from oms.api.schemas import (
     SlotIn,
     SlotOut,
 )
-from oms.db.statuses import ApiRole
-from oms.db.store_tables import PickupSlot
 from oms.orders import service as orders
 from oms.stores import fulfilment, picks, slots
+from oms.stores.model import PickupSlot
 
 router = APIRouter(prefix="/v1", tags=["stores"], responses=errors(*KEYED, 404, 409))
 STORE = ApiRole.STORE

@@ -13,7 +13,7 @@ from sqlalchemy import URL, Connection
 
 from oms.config import get_settings
 from oms.db.engine import make_engine, normalize_url
-from oms.db.tables import Base
+from oms.db.tables import metadata
 
 # Any constant will do: it only has to be the same for every OMS process.
 MIGRATION_LOCK_ID = 0x0A1E_0B1C
@@ -53,7 +53,7 @@ def _upgrade(connection: Connection) -> None:
             connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK_ID})")
         context.configure(
             connection=connection,
-            target_metadata=Base.metadata,
+            target_metadata=metadata,
             render_as_batch=connection.dialect.name == "sqlite",  # SQLite cannot ALTER much
             compare_type=True,
         )
@@ -61,7 +61,7 @@ def _upgrade(connection: Connection) -> None:
 
 
 def run_migrations_offline() -> None:
-    context.configure(url=_url(), target_metadata=Base.metadata, literal_binds=True)
+    context.configure(url=_url(), target_metadata=metadata, literal_binds=True)
     with context.begin_transaction():
         context.run_migrations()
 

@@ -25,9 +25,7 @@ TABLES = ("reservations", "orders")
 
 
 def _service() -> sa.Column[str]:
-    return sa.Column(
-        "service", sa.String(length=32), server_default="standard", nullable=False
-    )
+    return sa.Column("service", sa.String(length=32), server_default="standard", nullable=False)
 
 
 def upgrade() -> None:

@@ -1,0 +1,1 @@
+"""Who may call the service: API keys and their roles, and the store pages' sessions."""

@@ -1,0 +1,54 @@
+"""The entities of the contexts mapped onto the tables (SQLAlchemy's imperative mapping, as in
+cosmicpython): the domain classes stay plain and import nothing of the database.
+
+Mapping happens once, when this module is first imported; everything that opens a session
+(``oms.db.engine``) imports it first."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import registry
+
+from oms.access.model import ApiKey, StoreSession
+from oms.db import tables as t
+from oms.domain.events import EventRecord
+from oms.inventory.model import Node, Sku, StockItem
+from oms.notifications.model import Notification
+from oms.orders.model import (
+    Allocation,
+    IdempotencyRecord,
+    Order,
+    OrderLine,
+    Refund,
+    Reservation,
+    ReservationLine,
+    Shipment,
+)
+from oms.returns.records import ReturnAuthorization, ReturnLine
+from oms.stores.model import Pick, PickLine, PickupSlot
+
+MAPPED = {
+    Node: t.nodes,
+    Sku: t.skus,
+    StockItem: t.inventory,
+    Reservation: t.reservations,
+    ReservationLine: t.reservation_lines,
+    Order: t.orders,
+    OrderLine: t.order_lines,
+    Shipment: t.shipments,
+    Allocation: t.allocations,
+    Refund: t.refunds,
+    IdempotencyRecord: t.idempotency_keys,
+    PickupSlot: t.pickup_slots,
+    Pick: t.picks,
+    PickLine: t.pick_lines,
+    Notification: t.notifications,
+    ReturnAuthorization: t.returns,
+    ReturnLine: t.return_lines,
+    EventRecord: t.events,
+    ApiKey: t.api_keys,
+    StoreSession: t.store_sessions,
+}
+
+mapper_registry = registry(metadata=t.metadata)
+for _entity, _table in MAPPED.items():
+    mapper_registry.map_imperatively(_entity, _table)

@@ -1,0 +1,364 @@
+"""Domain events: what happened, in the past tense, raised by the code that changed the state.
+
+Each event is recorded in the event log (the ``events`` table) in the same transaction as the
+change, then handed to the message bus (``oms.domain.bus``), whose handlers are how one context
+reacts to another. An event's ``name`` is its type in the log; its ``payload`` is every field but
+the aggregate's id, so the stored history reads as it always has.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any, ClassVar
+
+
+class Aggregate(StrEnum):
+    """What an event is about (events.aggregate)."""
+
+    ORDER = "order"
+    RESERVATION = "reservation"
+    INVENTORY = "inventory"
+    NODE = "node"
+    SKU = "sku"
+    SHIPMENT = "shipment"
+    PICK = "pick"
+    RETURN = "return"
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(eq=False, kw_only=True)
+class EventRecord:
+    """One row of the history as stored (what ``EventLog.history`` reads back)."""
+
+    type: str
+    aggregate: Aggregate
+    aggregate_id: str
+    payload: Any
+    occurred_at: datetime = field(default_factory=utcnow)
+    id: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class DomainEvent:
+    """Base of every event. ``key`` names the field that holds the aggregate's id; ``renamed``
+    maps a field to its key in the stored payload where Python cannot spell it (``return``)."""
+
+    aggregate: ClassVar[Aggregate] = Aggregate.ORDER
+    key: ClassVar[str] = "order_id"
+    renamed: ClassVar[dict[str, str]] = {}
+
+    @property
+    def name(self) -> str:
+        return type(self).__name__
+
+    @property
+    def aggregate_id(self) -> str:
+        value: str = getattr(self, self.key)
+        return value
+
+    def payload(self) -> dict[str, Any]:
+        return {
+            self.renamed.get(f.name, f.name): getattr(self, f.name)
+            for f in fields(self)
+            if f.name != self.key
+        }
+
+
+# ------------------------------------------------------------------------ orders
+
+
+@dataclass(frozen=True, kw_only=True)
+class OrderCreated(DomainEvent):
+    order_id: str
+    reservation: str
+    channel: str
+    service: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Sourced(DomainEvent):
+    """An order's units were placed: ``allocations`` is ``[[sku, node, qty], ...]``."""
+
+    order_id: str
+    allocations: list[list[Any]]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Resourced(DomainEvent):
+    """Missing units of an order placed again, at ``node``, in a new shipment."""
+
+    order_id: str
+    lines: dict[str, int]
+    node: str
+    shipment: str
+    promised_at: str | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class OrderCancelled(DomainEvent):
+    order_id: str
+    lines: list[str]
+    released: list[list[Any]]
+
+
+@dataclass(frozen=True, kw_only=True)
+class LinesCancelled(DomainEvent):
+    """Some lines of an order cancelled; the order goes on with the others."""
+
+    order_id: str
+    lines: list[str]
+    released: list[list[Any]]
+
+
+@dataclass(frozen=True, kw_only=True)
+class LineShort(DomainEvent):
+    """Units of a line that no node could supply after a short pick: cancelled and refunded."""
+
+    order_id: str
+    line: str
+    units: int
+    refund_minor: int
+
+
+# ------------------------------------------------------------------------ stores
+
+
+@dataclass(frozen=True, kw_only=True)
+class PickReleased(DomainEvent):
+    order_id: str
+    pick: str
+    node: str
+    shipment: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Picked(DomainEvent):
+    """A pick confirmed: ``lines`` maps each order line to the units found."""
+
+    order_id: str
+    pick: str
+    node: str
+    lines: dict[str, int]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ShortPicked(DomainEvent):
+    """Units of a line not found at the pick's store (the allocation already shrank)."""
+
+    order_id: str
+    pick: str
+    line: str
+    node: str
+    missing: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReadyForPickup(DomainEvent):
+    order_id: str
+    store: str
+    ready_at: str
+    expires_at: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Collected(DomainEvent):
+    order_id: str
+    store: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class PickupExpired(DomainEvent):
+    order_id: str
+    released: list[list[Any]]
+    refunds: list[dict[str, Any]]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Shipped(DomainEvent):
+    order_id: str
+    shipment: str
+    tracking: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Delivered(DomainEvent):
+    order_id: str
+    shipment: str
+
+
+# ------------------------------------------------------------------------ reservations
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReservationEvent(DomainEvent):
+    aggregate: ClassVar[Aggregate] = Aggregate.RESERVATION
+    key: ClassVar[str] = "reservation_id"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReservationResourced(ReservationEvent):
+    """Units held at nodes disabled since were held elsewhere."""
+
+    reservation_id: str
+    disabled: list[str]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReservationExpired(ReservationEvent):
+    reservation_id: str
+    rows: list[list[Any]]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReservationReleased(ReservationEvent):
+    reservation_id: str
+    rows: list[list[Any]]
+
+
+# ------------------------------------------------------------------------ returns
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReturnEvent(DomainEvent):
+    """Recorded on the order's history and on the return's own (``also_on_return``)."""
+
+    renamed: ClassVar[dict[str, str]] = {"return_id": "return"}
+
+    order_id: str
+    return_id: str
+    status: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReturnRequested(ReturnEvent):
+    destination: str
+    units: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReturnReceived(ReturnEvent):
+    lines: list[dict[str, Any]]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Restocked(ReturnEvent):
+    rows: list[list[Any]]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Refunded(ReturnEvent):
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def payload(self) -> dict[str, Any]:
+        base = super().payload()
+        return {k: v for k, v in base.items() if k != "details"} | self.details
+
+
+@dataclass(frozen=True, kw_only=True)
+class Exchanged(ReturnEvent):
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def payload(self) -> dict[str, Any]:
+        base = super().payload()
+        return {k: v for k, v in base.items() if k != "details"} | self.details
+
+
+# ------------------------------------------------------------------------ catalog and stock
+
+
+@dataclass(frozen=True, kw_only=True)
+class NodeEvent(DomainEvent):
+    aggregate: ClassVar[Aggregate] = Aggregate.NODE
+    key: ClassVar[str] = "node_id"
+
+    node_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class NodeAdded(NodeEvent):
+    fields: dict[str, Any]
+
+    def payload(self) -> dict[str, Any]:
+        return dict(self.fields)
+
+
+@dataclass(frozen=True, kw_only=True)
+class NodeUpdated(NodeEvent):
+    changes: dict[str, Any]
+
+    def payload(self) -> dict[str, Any]:
+        return dict(self.changes)
+
+
+@dataclass(frozen=True, kw_only=True)
+class NodeEnabled(NodeEvent):
+    pass
+
+
+@dataclass(frozen=True, kw_only=True)
+class NodeDisabled(NodeEvent):
+    pass
+
+
+@dataclass(frozen=True, kw_only=True)
+class SkuPut(DomainEvent):
+    aggregate: ClassVar[Aggregate] = Aggregate.SKU
+    key: ClassVar[str] = "sku_id"
+
+    sku_id: str
+    values: dict[str, Any]
+
+    def payload(self) -> dict[str, Any]:
+        return dict(self.values)
+
+
+class StockChange(StrEnum):
+    """How a stock item changed: the event's name in the log."""
+
+    SET = "StockSet"
+    RECEIVED = "StockReceived"
+    ADJUSTED = "StockAdjusted"
+    RESERVED = "StockReserved"
+    RELEASED = "StockReleased"
+    SHIPPED = "StockShipped"
+
+
+def stock_key(node_id: str, sku_id: str) -> str:
+    """The aggregate id of one stock item in the event log."""
+    return f"{node_id}/{sku_id}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class StockChanged(DomainEvent):
+    """One stock item after a change: its levels, and what changed them (``details``: qty,
+    ref, delta, reason, previous). Named in the log by ``change`` (``StockReserved``...)."""
+
+    aggregate: ClassVar[Aggregate] = Aggregate.INVENTORY
+    key: ClassVar[str] = "item"
+
+    change: StockChange
+    node_id: str
+    sku_id: str
+    on_hand: int
+    reserved: int
+    safety_stock: int
+    atp: int
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return self.change.value
+
+    @property
+    def aggregate_id(self) -> str:
+        return stock_key(self.node_id, self.sku_id)
+
+    def payload(self) -> dict[str, Any]:
+        levels = {"on_hand": self.on_hand, "reserved": self.reserved}
+        levels |= {"safety_stock": self.safety_stock, "atp": self.atp}
+        return {"node_id": self.node_id, "sku_id": self.sku_id, **self.details, **levels}
