@@ -22,7 +22,7 @@ from oms.api.fields import (
 )
 from oms.domain.errors import ValidationError
 from oms.domain.limits import MAX_UNITS
-from oms.promise.service import node_calendar
+from oms.promise.nodes import node_calendar
 
 CLOCK = r"^([01]\d|2[0-3]):[0-5]\d$"
 MAX_HOLIDAYS = 400

@@ -12,7 +12,7 @@ from fastapi.security import APIKeyHeader
 from oms.access.model import ApiRole
 from oms.api.auth import Principal
 from oms.api.state import AppState
-from oms.db.uow import UnitOfWork
+from oms.db.uow import SqlUnitOfWork
 from oms.orders.idempotency import RequestKey
 
 # Declared as a security scheme, so /docs offers "Authorize" and sends the header.
@@ -31,12 +31,12 @@ async def get_state(request: Request) -> AppState:
 StateDep = Annotated[AppState, Depends(get_state)]
 
 
-def get_uow(state: StateDep) -> Iterator[UnitOfWork]:
+def get_uow(state: StateDep) -> Iterator[SqlUnitOfWork]:
     with state.unit_of_work() as uow:
         yield uow
 
 
-UowDep = Annotated[UnitOfWork, Depends(get_uow)]
+UowDep = Annotated[SqlUnitOfWork, Depends(get_uow)]
 
 
 async def get_principal(

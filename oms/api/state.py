@@ -16,7 +16,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from oms.api.auth import KeyCache, Principal
 from oms.db import changes
 from oms.db.engine import make_engine, make_session_factory, migrate, read_only
-from oms.db.uow import UnitOfWork
+from oms.db.uow import SqlUnitOfWork
+from oms.domain.bus import NO_HANDLERS, MessageBus
+from oms.handlers import message_bus
 from oms.promise.service import NetworkCache
 
 log = logging.getLogger("oms.api")
@@ -30,6 +32,7 @@ class AppState:
     warm: threading.Event = field(default_factory=threading.Event)
     networks: NetworkCache = field(default_factory=NetworkCache)
     keys: KeyCache = field(default_factory=KeyCache)
+    bus: MessageBus = field(default_factory=message_bus)
     # The thread pool of the checkout write path (reservations, orders): see Settings.
     writers: CapacityLimiter = field(default_factory=lambda: CapacityLimiter(2))
     _reader: threading.local = field(default_factory=threading.local)
@@ -77,8 +80,15 @@ class AppState:
                 session.close()
 
     @contextmanager
-    def unit_of_work(self) -> Iterator[UnitOfWork]:
-        with UnitOfWork(self.sessions) as uow:
+    def read_uow(self) -> Iterator[SqlUnitOfWork]:
+        """The repositories over this thread's read session (see ``read_session``): reads
+        only, nothing to commit."""
+        with self.read_session() as session:
+            yield SqlUnitOfWork(self.readers, NO_HANDLERS).begin(session)
+
+    @contextmanager
+    def unit_of_work(self) -> Iterator[SqlUnitOfWork]:
+        with SqlUnitOfWork(self.sessions, self.bus) as uow:
             yield uow
 
     def sweep_once(self) -> int:
@@ -106,8 +116,8 @@ class AppState:
 
         warm_up()
         try:
-            with self.read_session() as session:
-                self.networks.get(session)
+            with self.read_uow() as reads:
+                self.networks.get(reads)
         except Exception:  # an empty or unmigrated database: the first promise loads it
             log.warning("network not loaded at start-up", exc_info=True)
         # What start-up made (modules, compiled kernels, the ORM) lives as long as the process:

@@ -10,11 +10,10 @@ from collections.abc import Callable
 from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 
+from oms.promise.ports import StockLevels
+
 _LEVELS = "oms.changed_levels"
 _NODES = "oms.changed_nodes"
-
-# (node_id, sku_id) -> (ATP, row version) as the transaction left the row.
-StockLevels = dict[tuple[str, str], tuple[int, int]]
 
 
 def stock_level(session: Session, node_id: str, sku_id: str, atp: int, version: int) -> None:

@@ -15,19 +15,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Select, Update, bindparam, select
 from sqlalchemy.orm import Session
 
 from oms.db import stock_sql as sql
-from oms.db.uow import EventLog, PendingEvent
+from oms.db.events import EventLog
 from oms.domain.errors import OmsError, ValidationError
-from oms.domain.events import Aggregate
+from oms.domain.events import StockChange, StockChanged, stock_key
 from oms.domain.limits import MAX_UNITS
-from oms.inventory.atp import Shortfall, StockLevel, StockRow, atp, is_quantity, merge_rows
-from oms.inventory.errors import InsufficientStock, InvalidQuantity, NotReserved, StockBelowReserved
+from oms.inventory.atp import Shortfall, StockLevel, StockRow, atp
+from oms.inventory.checks import check_adjust, check_positive, check_set, checked_rows
+from oms.inventory.errors import InsufficientStock, NotReserved, StockBelowReserved
 from oms.inventory.model import Node
 
 __all__ = [
@@ -48,18 +48,8 @@ __all__ = [
 ]
 
 
-class InventoryEvent(StrEnum):
-    SET = "StockSet"
-    RECEIVED = "StockReceived"
-    ADJUSTED = "StockAdjusted"
-    RESERVED = "StockReserved"
-    RELEASED = "StockReleased"
-    SHIPPED = "StockShipped"
-
-
-def stock_key(node_id: str, sku_id: str) -> str:
-    """The aggregate id of one stock item in the event log."""
-    return f"{node_id}/{sku_id}"
+# How each change is named in the log (the domain's StockChange).
+InventoryEvent = StockChange
 
 
 # ---------------------------------------------------------------- reads
@@ -139,7 +129,7 @@ def set_stock(
     """PUT semantics: set the counted on_hand and/or the safety stock; reserved is untouched.
 
     Refuses an on_hand below what is reserved (StockBelowReserved): those units are promised."""
-    _check_set(on_hand, safety_stock)
+    check_set(on_hand, safety_stock)
     current = sql.read_level(session, node_id, sku_id, lock=True)
     if current is None:
         sql.ensure_row(session, node_id, sku_id)
@@ -160,7 +150,7 @@ def receive(
     session: Session, node_id: str, sku_id: str, qty: int, *, ref: str | None = None
 ) -> StockLevel:
     """Goods in: on_hand += qty (qty > 0). Creates the stock row on first receipt."""
-    _check_positive("qty", qty)
+    check_positive("qty", qty)
     after = _add_on_hand(session, node_id, sku_id, qty)
     _record(session, InventoryEvent.RECEIVED, node_id, sku_id, after, qty=qty, ref=ref)
     return after
@@ -169,13 +159,7 @@ def receive(
 def adjust(session: Session, node_id: str, sku_id: str, delta: int, reason: str) -> StockLevel:
     """A counted correction (damage, shrinkage, found stock): on_hand += delta, never below
     reserved. ``reason`` is kept in the event."""
-    problems = []
-    if not is_quantity(delta) or delta == 0:
-        problems.append(f"delta must be a non-zero whole number, got {delta!r}")
-    if not isinstance(reason, str) or not reason.strip():
-        problems.append("reason must be a non-empty string")
-    if problems:
-        raise InvalidQuantity(problems)
+    check_adjust(delta, reason)
     if delta > 0:
         after = _add_on_hand(session, node_id, sku_id, delta)
     else:
@@ -242,15 +226,13 @@ def hold(
     rows: Iterable[tuple[str, str, int]],
     *,
     ref: str | None = None,
-    then: Sequence[PendingEvent] = (),
 ) -> list[Shortfall]:
     """Reserve every row (reserved += qty where ATP allows), or none of them.
 
     Returns [] when all were held, else a Shortfall for every short row with its ATP at that
     moment; then nothing is held and no event written. ``ref`` (a reservation or order id) goes
-    into the events; ``then`` are the caller's own events of the same step, written after the
-    stock events in the same statement (one round trip less)."""
-    return _move(session, _HOLD, rows, ref, then)
+    into the events."""
+    return _move(session, _HOLD, rows, ref)
 
 
 def hold_or_raise(
@@ -288,9 +270,8 @@ def _move(
     move: _Movement,
     rows: Iterable[tuple[str, str, int]],
     ref: str | None,
-    then: Sequence[PendingEvent] = (),
 ) -> list[Shortfall]:
-    merged = _checked_rows(rows)
+    merged = checked_rows(rows)
     done: list[tuple[StockRow, StockLevel]] = []
     faults: list[Shortfall] = []
     try:
@@ -311,7 +292,7 @@ def _move(
     stock_events = [
         _event(move.event, *row[:2], after, qty=row.qty, ref=ref) for row, after in done
     ]
-    EventLog.record_many(session, [*stock_events, *then])
+    EventLog.record_now(session, stock_events)
     return []
 
 
@@ -357,45 +338,19 @@ def _undo(session: Session, move: _Movement, rows: Sequence[StockRow]) -> None:
 # ---------------------------------------------------------------- validation and events
 
 
-def _checked_rows(rows: Iterable[tuple[str, str, int]]) -> list[StockRow]:
-    listed = list(rows)
-    bad_ids, bad_qty = [], []
-    for i, row in enumerate(listed):
-        if len(row) != 3 or not all(isinstance(x, str) and x for x in row[:2]):
-            bad_ids.append(f"rows[{i}]: must be (node_id, sku_id, qty) with non-empty ids")
-        elif not is_quantity(row[2]) or row[2] <= 0:
-            bad_qty.append(f"rows[{i}]: qty must be a whole number above 0, got {row[2]!r}")
-    if bad_ids:
-        raise ValidationError(bad_ids + bad_qty)
-    if bad_qty:
-        raise InvalidQuantity(bad_qty)
-    return merge_rows(listed)
-
-
-def _check_positive(name: str, value: int) -> None:
-    if not is_quantity(value) or value <= 0:
-        raise InvalidQuantity([f"{name} must be a whole number above 0, got {value!r}"])
-
-
-def _check_set(on_hand: int | None, safety_stock: int | None) -> None:
-    if on_hand is None and safety_stock is None:
-        raise InvalidQuantity(["set_stock needs on_hand, safety_stock or both"])
-    problems = [
-        f"{name} must be a whole number >= 0, got {value!r}"
-        for name, value in (("on_hand", on_hand), ("safety_stock", safety_stock))
-        if value is not None and (not is_quantity(value) or value < 0)
-    ]
-    if problems:
-        raise InvalidQuantity(problems)
-
-
 def _event(
-    event: InventoryEvent, node_id: str, sku_id: str, after: StockLevel, **details: Any
-) -> tuple[str, Aggregate, str, dict[str, Any]]:
-    payload = {"node_id": node_id, "sku_id": sku_id, **details}
-    payload |= {"on_hand": after.on_hand, "reserved": after.reserved}
-    payload |= {"safety_stock": after.safety_stock, "atp": after.atp}
-    return event, Aggregate.INVENTORY, stock_key(node_id, sku_id), payload
+    event: StockChange, node_id: str, sku_id: str, after: StockLevel, **details: Any
+) -> StockChanged:
+    return StockChanged(
+        change=event,
+        node_id=node_id,
+        sku_id=sku_id,
+        on_hand=after.on_hand,
+        reserved=after.reserved,
+        safety_stock=after.safety_stock,
+        atp=after.atp,
+        details=details,
+    )
 
 
 def _record(
@@ -406,4 +361,4 @@ def _record(
     after: StockLevel,
     **details: Any,
 ) -> None:
-    EventLog.record_many(session, [_event(event, node_id, sku_id, after, **details)])
+    EventLog.record_now(session, [_event(event, node_id, sku_id, after, **details)])

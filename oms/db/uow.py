@@ -1,30 +1,45 @@
-"""Unit of work and the event log.
+"""The SQLAlchemy unit of work, its event log, and retries of transient failures.
 
-``UnitOfWork`` is cosmicpython's: a session whose work is kept only on an explicit ``commit()``;
-leaving the block without one rolls everything back, events included, because events are rows
-written through the same session (``EventLog.record``).
+``SqlUnitOfWork`` is cosmicpython's: a session whose work is kept only on an explicit
+``commit()``; leaving the block without one rolls everything back, events included. It offers
+every context's repositories (built on first use) and ``emit``: an event is queued for the
+events table, written in the same transaction (all queued rows in one statement, before any
+history read and at commit) and handed to the message bus at once.
 """
 
 from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Sequence
-from datetime import datetime
+from collections.abc import Callable
+from functools import cached_property
 from types import TracebackType
-from typing import Any, Self, TypeVar
+from typing import Self, TypeVar
 
-from sqlalchemy import insert, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from oms.db import tables
-from oms.db.types import utcnow
-from oms.domain.events import Aggregate, EventRecord
+from oms.db.events import OWNER, EventLog
+from oms.db.ledger_adapter import SqlStockLedger
+from oms.db.repositories.catalog import (
+    SqlApiKeys,
+    SqlNodes,
+    SqlSkus,
+    SqlStoreSessions,
+)
+from oms.db.repositories.orders import (
+    SqlIdempotency,
+    SqlOrders,
+    SqlRefunds,
+    SqlReservations,
+    SqlShipments,
+)
+from oms.db.repositories.returns import SqlReturns
+from oms.db.repositories.stores import SqlNotifications, SqlPicks, SqlSlots
+from oms.domain.bus import MessageBus
+from oms.domain.events import DomainEvent
 
 T = TypeVar("T")
-# An event not yet written: (type, aggregate, aggregate id, payload).
-PendingEvent = tuple[str, Aggregate | str, str, dict[str, Any]]
 
 # PostgreSQL SQLSTATEs worth a retry: serialization failure, deadlock detected.
 _PG_TRANSIENT = {"40001", "40P01"}
@@ -32,16 +47,27 @@ _PG_TRANSIENT = {"40001", "40P01"}
 _SQLITE_TRANSIENT = ("database is locked", "database is busy")
 
 
-class UnitOfWork:
-    """``with UnitOfWork(session_factory) as uow: ...; uow.commit()``."""
+class SqlUnitOfWork:
+    """``with SqlUnitOfWork(session_factory, bus) as uow: ...; uow.commit()``."""
 
     session: Session
 
-    def __init__(self, session_factory: Callable[[], Session]) -> None:
+    def __init__(self, session_factory: Callable[[], Session], bus: MessageBus) -> None:
         self._session_factory = session_factory
+        self.bus = bus
+        self.emitted: list[DomainEvent] = []
 
     def __enter__(self) -> Self:
-        self.session = self._session_factory()
+        return self.begin(self._session_factory())
+
+    def begin(self, session: Session) -> Self:
+        """Work in ``session`` (a fresh one, or the caller's read session)."""
+        for name in _REPOSITORIES:
+            self.__dict__.pop(name, None)
+        self.session = session
+        self.session.info[OWNER] = self
+        self.events = EventLog(session)
+        self.emitted = []
         return self
 
     def __exit__(
@@ -52,81 +78,90 @@ class UnitOfWork:
     ) -> None:
         # close() rolls back whatever was not committed and detaches the loaded objects without
         # expiring them, so results read in the block stay usable after it.
+        self.events.discard()
+        self.session.info.pop(OWNER, None)
         self.session.close()
 
+    def emit(self, event: DomainEvent) -> None:
+        self.events.queue(event)
+        self.emitted.append(event)
+        self.bus.handle(event, self)
+
+    def flush(self) -> None:
+        """Write what the session holds (entities and queued events) without committing."""
+        self.session.flush()
+        self.events.write()
+
     def commit(self) -> None:
+        self.events.write()
         self.session.commit()
 
     def rollback(self) -> None:
+        self.events.discard()
         self.session.rollback()
 
+    # ------------------------------------------------------------ repositories
 
-class EventLog:
-    """Append-only history rows, inserted at once (not at the next flush), so that their ids
-    follow the order in which they were recorded."""
+    @cached_property
+    def stock(self) -> SqlStockLedger:
+        return SqlStockLedger(self.session)
 
-    @staticmethod
-    def record(
-        session: Session,
-        type: str,
-        aggregate: Aggregate | str,
-        aggregate_id: str,
-        payload: dict[str, Any],
-        *,
-        occurred_at: datetime | None = None,
-    ) -> int:
-        """Write one event in the session's transaction; its id."""
-        row = _event_row(type, aggregate, aggregate_id, payload, occurred_at)
-        return int(session.connection().execute(_INSERT_EVENT_ID, row).scalar_one())
+    @cached_property
+    def nodes(self) -> SqlNodes:
+        return SqlNodes(self.session)
 
-    @staticmethod
-    def record_many(
-        session: Session,
-        events: Sequence[PendingEvent],
-        *,
-        occurred_at: datetime | None = None,
-    ) -> None:
-        """Write several (type, aggregate, aggregate_id, payload) events in one statement."""
-        if events:
-            when = occurred_at or utcnow()
-            session.connection().execute(_INSERT_EVENT, [_event_row(*e, when) for e in events])
+    @cached_property
+    def skus(self) -> SqlSkus:
+        return SqlSkus(self.session)
 
-    @staticmethod
-    def history(
-        session: Session, aggregate: Aggregate | str, aggregate_id: str
-    ) -> list[EventRecord]:
-        """One aggregate's events, oldest first."""
-        stmt = (
-            select(EventRecord)
-            .where(
-                EventRecord.aggregate == Aggregate(aggregate),
-                EventRecord.aggregate_id == aggregate_id,
-            )
-            .order_by(EventRecord.id)
-        )
-        return list(session.scalars(stmt))
+    @cached_property
+    def reservations(self) -> SqlReservations:
+        return SqlReservations(self.session)
+
+    @cached_property
+    def orders(self) -> SqlOrders:
+        return SqlOrders(self.session)
+
+    @cached_property
+    def shipments(self) -> SqlShipments:
+        return SqlShipments(self.session)
+
+    @cached_property
+    def refunds(self) -> SqlRefunds:
+        return SqlRefunds(self.session)
+
+    @cached_property
+    def idempotency(self) -> SqlIdempotency:
+        return SqlIdempotency(self.session)
+
+    @cached_property
+    def picks(self) -> SqlPicks:
+        return SqlPicks(self.session)
+
+    @cached_property
+    def slots(self) -> SqlSlots:
+        return SqlSlots(self.session)
+
+    @cached_property
+    def notifications(self) -> SqlNotifications:
+        return SqlNotifications(self.session)
+
+    @cached_property
+    def returns(self) -> SqlReturns:
+        return SqlReturns(self.session)
+
+    @cached_property
+    def api_keys(self) -> SqlApiKeys:
+        return SqlApiKeys(self.session)
+
+    @cached_property
+    def store_sessions(self) -> SqlStoreSessions:
+        return SqlStoreSessions(self.session)
 
 
-_EVENTS = tables.events
-# Run on the session's connection: the rows are plain inserts, the ORM's path adds only cost.
-_INSERT_EVENT = insert(_EVENTS)
-_INSERT_EVENT_ID = _INSERT_EVENT.returning(_EVENTS.c.id)
-
-
-def _event_row(
-    type: str,
-    aggregate: Aggregate | str,
-    aggregate_id: str,
-    payload: dict[str, Any],
-    occurred_at: datetime | None,
-) -> dict[str, Any]:
-    return {
-        "type": type,
-        "aggregate": Aggregate(aggregate),
-        "aggregate_id": aggregate_id,
-        "payload": payload,
-        "occurred_at": occurred_at or utcnow(),  # replays pass their simulated clock
-    }
+_REPOSITORIES = [
+    name for name, value in vars(SqlUnitOfWork).items() if isinstance(value, cached_property)
+]
 
 
 def is_transient(exc: BaseException) -> bool:
@@ -152,9 +187,9 @@ def run_transaction(
     not have side effects outside the session, since it may run more than once."""
     for attempt in range(1, attempts + 1):
         try:
-            with UnitOfWork(session_factory) as uow:
-                result = work(uow.session)
-                uow.commit()
+            with session_factory() as session:
+                result = work(session)
+                session.commit()
                 return result
         except DBAPIError as exc:
             if attempt == attempts or not is_transient(exc):

@@ -201,6 +201,15 @@ class ReservationEvent(DomainEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class Reserved(ReservationEvent):
+    """Units held for a checkout: ``rows`` is ``[[node, sku, qty], ...]``."""
+
+    reservation_id: str
+    rows: list[list[Any]]
+    expires_at: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class ReservationResourced(ReservationEvent):
     """Units held at nodes disabled since were held elsewhere."""
 

@@ -9,14 +9,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from oms.db import legacy_events
 from oms.db.changes import nodes_changed
-from oms.db.uow import EventLog
 from oms.domain.errors import ConflictError
 from oms.domain.events import Aggregate
 from oms.inventory.atp import atp
 from oms.inventory.errors import UnknownNode, UnknownSku
 from oms.inventory.model import Node, Sku, StockItem
-from oms.promise.service import CALENDAR_FIELDS, node_calendar
+from oms.promise.nodes import CALENDAR_FIELDS, node_calendar
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,7 @@ def add_node(session: Session, fields: dict[str, Any]) -> Node:
     session.add(node)
     session.flush()
     nodes_changed(session)
-    EventLog.record(session, "NodeAdded", Aggregate.NODE, node_id, _jsonable(fields))
+    legacy_events.record(session, "NodeAdded", Aggregate.NODE, node_id, _jsonable(fields))
     return node
 
 
@@ -50,7 +50,7 @@ def update_node(session: Session, node_id: str, changes: dict[str, Any]) -> Node
         setattr(node, name, value)
     session.flush()
     nodes_changed(session)
-    EventLog.record(session, "NodeUpdated", Aggregate.NODE, node_id, _jsonable(changes))
+    legacy_events.record(session, "NodeUpdated", Aggregate.NODE, node_id, _jsonable(changes))
     return node
 
 
@@ -70,7 +70,7 @@ def set_node_enabled(session: Session, node_id: str, enabled: bool) -> Node:
     node = get_node(session, node_id)
     node.enabled = enabled
     nodes_changed(session)
-    EventLog.record(
+    legacy_events.record(
         session, "NodeEnabled" if enabled else "NodeDisabled", Aggregate.NODE, node_id, {}
     )
     return node
@@ -93,7 +93,7 @@ def put_sku(
         for key, value in values.items():
             setattr(sku, key, value)
     session.flush()
-    EventLog.record(session, "SkuPut", Aggregate.SKU, sku_id, values)
+    legacy_events.record(session, "SkuPut", Aggregate.SKU, sku_id, values)
     return sku
 
 

@@ -19,8 +19,7 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from oms import metrics
-from oms.db import ledger, tables
-from oms.db.uow import EventLog, PendingEvent
+from oms.db import ledger, legacy_events, tables
 from oms.domain.errors import ConflictError, NotFoundError, OmsError, ValidationError
 from oms.domain.events import Aggregate
 from oms.inventory.errors import UnknownNode
@@ -210,9 +209,9 @@ def _validate(session: Session, cache: NetworkCache, req: ReserveRequest) -> Non
         problems.append("destination: a ship reservation needs a destination")
     if problems:
         raise ValidationError(problems)
-    check_skus(session, [s for s, _ in req.lines], cache)
+    check_skus(legacy_events.uow_of(session), [s for s, _ in req.lines], cache)
     if req.pickup_node is not None:
-        network, _ = cache.get(session)
+        network, _ = cache.get(legacy_events.uow_of(session))
         if req.pickup_node not in network.index:
             raise UnknownNode(req.pickup_node)
         if not network.node(req.pickup_node).can_pickup:
@@ -242,13 +241,14 @@ def _hold_plan(
             raise StockShortfall(short)
         if short:
             continue
-        network, _ = cache.get(session)
+        network, _ = cache.get(legacy_events.uow_of(session))
         rows = [
             (network.nodes[int(n)].id, skus[int(j)], int(q))
             for j, n, q in zip(decision.line, decision.node, decision.qty, strict=True)
         ]
         payload = {"rows": [list(r) for r in rows], "expires_at": expires_at.isoformat()}
-        if not ledger.hold(session, rows, ref=ref, then=[_reserved(ref, payload)]):
+        if not ledger.hold(session, rows, ref=ref):
+            legacy_events.record(session, "Reserved", Aggregate.RESERVATION, ref, payload)
             return rows
         metrics.RESERVATION_STOCK_RACES.inc()  # another checkout took the units: re-source
     raise StockShortfall(short_after_race(session, req))
@@ -258,7 +258,7 @@ def move_off_disabled(session: Session, cache: NetworkCache, res: Reservation) -
     """Before a reservation becomes an order: units held at a node disabled since (an outage)
     are sourced again from the nodes still serving, so no order is allocated at a disabled
     node. A pickup at a disabled store is refused naming it (the customer chose that store)."""
-    network, _ = cache.get(session)
+    network, _ = cache.get(legacy_events.uow_of(session))
     if res.pickup_node is not None:
         require_open_store(network, res.pickup_node)
     rows = lines_of(session, res.id)
@@ -281,7 +281,7 @@ def move_off_disabled(session: Session, cache: NetworkCache, res: Reservation) -
     held = _hold_plan(session, cache, req, res.id, res.expires_at)  # StockShortfall: 409
     session.execute(delete(ReservationLine).where(ReservationLine.reservation_id == res.id))
     _insert_lines(session, res.id, held)
-    EventLog.record(
+    legacy_events.record(
         session, "ReservationResourced", Aggregate.RESERVATION, res.id, {"disabled": off}
     )
 
@@ -308,10 +308,6 @@ def _insert_lines(session: Session, rid: str, rows: list[tuple[str, str, int]]) 
     )
 
 
-def _reserved(rid: str, payload: dict[str, Any]) -> PendingEvent:
-    return ("Reserved", Aggregate.RESERVATION, rid, payload)
-
-
 def short_after_race(session: Session, req: ReserveRequest) -> list[tuple[str, int, int]]:
     avail = ledger.available(session, [s for s, _ in req.lines])
     total: dict[str, int] = {}
@@ -328,11 +324,13 @@ def _source(
     lat, lon, store = req.lat, req.lon, -1
     if req.method is DeliveryMethod.PICKUP:
         assert req.pickup_node is not None
-        network, _ = cache.get(session)
+        network, _ = cache.get(legacy_events.uow_of(session))
         store = network.index[req.pickup_node]
         lat, lon = network.nodes[store].lat, network.nodes[store].lon
     assert lat is not None and lon is not None
-    snap = snapshot_cart(session, cache, req.lines, lat, lon, cached_stock=not fresh)
+    snap = snapshot_cart(
+        legacy_events.uow_of(session), cache, req.lines, lat, lon, cached_stock=not fresh
+    )
     c = snap.cart
     decision = snap.sourcer.source_order(
         snap.stock, snap.capacity, c.sku_index, c.qty, c.lat, c.lon, pickup_node=store
@@ -400,6 +398,6 @@ def _end(session: Session, res: Reservation, status: ReservationStatus) -> None:
     slots.free(session, res.slot_id)
     res.status = status
     event = "ReservationExpired" if status is ReservationStatus.EXPIRED else "ReservationReleased"
-    EventLog.record(
+    legacy_events.record(
         session, event, Aggregate.RESERVATION, res.id, {"rows": [list(r) for r in rows]}
     )

@@ -15,8 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from oms.db import ledger
-from oms.db.uow import EventLog
+from oms.db import ledger, legacy_events
 from oms.domain.errors import ConflictError, ForbiddenError, ValidationError
 from oms.domain.events import Aggregate
 from oms.inventory.model import Sku
@@ -35,13 +34,13 @@ from oms.orders.model import (
     Shipment,
     ShipmentStatus,
 )
+from oms.orders.promises import order_shipment_promise
 from oms.orders.queries import get_order, order_for, order_nodes, require_store_sees
 from oms.orders.views import order_view
 from oms.promise.choice import DeliveryService, choose, parse_option_id
 from oms.promise.service import NetworkCache
 from oms.stores import fulfilment, slots
 from oms.stores.picks import cancel_picks, release_picks
-from oms.stores.promises import shipment_promise
 
 __all__ = [
     "OrderRequest",
@@ -159,7 +158,7 @@ def _convert(
     by_sku: dict[str, list[Any]] = defaultdict(list)
     for row in rows:
         by_sku[row.sku_id].append(row)
-    network, _ = cache.get(session)
+    network, _ = cache.get(legacy_events.uow_of(session))
     dates = cache.dates(network).at(datetime.now(UTC))  # the answers checkout reads this minute
     shipments = {
         n: Shipment(
@@ -167,7 +166,7 @@ def _convert(
             order_id=oid,
             node_id=n,
             status=ShipmentStatus.CREATED,
-            promised_at=shipment_promise(dates, order, n),
+            promised_at=order_shipment_promise(dates, order, n),
         )
         for i, n in enumerate(sorted({r.node_id for r in rows}))
     }
@@ -197,7 +196,7 @@ def _convert(
         )
     res.status = ReservationStatus.CONVERTED
     session.flush()
-    EventLog.record(
+    legacy_events.record(
         session,
         "OrderCreated",
         Aggregate.ORDER,
@@ -205,7 +204,7 @@ def _convert(
         {"reservation": res.id, "channel": channel, "service": service.value},
     )
     order.status = transition(order.status, OrderStatus.ALLOCATED)
-    EventLog.record(
+    legacy_events.record(
         session,
         "Sourced",
         Aggregate.ORDER,
@@ -245,7 +244,7 @@ def cancel(session: Session, order_id: str, line_ids: list[str] | None) -> Order
         slots.free(session, order.slot_id)
         for s in session.scalars(select(Shipment).where(Shipment.order_id == order_id)):
             s.status = ShipmentStatus.CANCELLED
-    EventLog.record(
+    legacy_events.record(
         session,
         "OrderCancelled" if order.status is OrderStatus.CANCELLED else "LinesCancelled",
         Aggregate.ORDER,

@@ -9,12 +9,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from oms.db.uow import EventLog
+from oms.db import legacy_events
 from oms.domain.events import Aggregate
 from oms.notifications.model import Notification
 from oms.orders.model import Allocation, Order, OrderLine, Refund, Shipment, ShipmentStatus
+from oms.orders.promises import promise_view
 from oms.stores.model import Pick
-from oms.stores.promises import promise_view
 
 
 def _iso(value: Any) -> str | None:
@@ -94,7 +94,7 @@ def order_view(session: Session, order: Order) -> dict[str, Any]:
         ],
         "events": [
             {"type": e.type, "at": e.occurred_at.isoformat(), "data": e.payload}
-            for e in EventLog.history(session, Aggregate.ORDER, order.id)
+            for e in legacy_events.history(session, Aggregate.ORDER, order.id)
         ],
     }
 

@@ -6,100 +6,24 @@ from __future__ import annotations
 import logging
 import math
 import threading
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime
 from time import monotonic
-from typing import Any
 
 import numpy as np
-from sqlalchemy import Integer, cast, func, select
-from sqlalchemy.orm import Session
 
-from oms.db import ledger
-from oms.db.changes import StockLevels
-from oms.domain.errors import OmsError, ValidationError
 from oms.inventory.errors import UnknownSku
-from oms.inventory.model import Node, Sku, StockItem
-from oms.promise import FRENCH_HOLIDAYS, NodeCalendar
+from oms.promise.nodes import node_info
 from oms.promise.option_dates import OptionDates
 from oms.promise.options import Cart, PromiseResult, promise
+from oms.promise.ports import NetworkSource, StockLevels
 from oms.promise.stock_cache import NO_ROW, StockCache
 from oms.sourcing.contract import Settings
-from oms.sourcing.network import Network, NodeInfo
+from oms.sourcing.network import Network
 from oms.sourcing.online import OnlineSourcer
 
 log = logging.getLogger("oms.promise")
 SOURCING = Settings(split_penalty=1.5, unfilled_penalty=100.0, allow_transfers=True)
-
-
-def node_calendar(fields: Mapping[str, Any]) -> NodeCalendar:
-    """A node's calendar from its stored fields; ValidationError naming each bad field. The API
-    checks a node with this before writing it, and the network loads it with this: one rule."""
-    problems: list[str] = []
-
-    def parse(name: str, read: Callable[[Any], Any]) -> Any:
-        try:
-            return read(fields[name])
-        except (TypeError, ValueError, KeyError):
-            problems.append(f"{name}: cannot read {fields.get(name)!r}")
-            return None
-
-    holidays = parse("holidays", lambda days: frozenset(date.fromisoformat(d) for d in days))
-    clocks = {n: parse(n, time.fromisoformat) for n in ("cutoff_time", "opens", "closes")}
-    open_days = parse("open_days", lambda days: frozenset(int(c) for c in days))
-    if problems:
-        raise ValidationError(problems)
-    return NodeCalendar(
-        timezone=fields["timezone"],
-        cutoff=clocks["cutoff_time"],
-        processing_days=fields["processing_days"],
-        open_days=open_days,
-        holidays=holidays | FRENCH_HOLIDAYS,
-        opens=clocks["opens"],
-        closes=clocks["closes"],
-        pick_lead=timedelta(minutes=fields["pick_lead_minutes"]),
-        hold_days=fields["hold_days"],
-    )
-
-
-CALENDAR_FIELDS = (
-    "timezone",
-    "cutoff_time",
-    "processing_days",
-    "open_days",
-    "holidays",
-    "opens",
-    "closes",
-    "pick_lead_minutes",
-    "hold_days",
-)
-
-
-def node_info(row: Node) -> NodeInfo:
-    """The node as the network knows it. A row whose calendar cannot be read (written before
-    the API checked calendars, or by hand) is logged and served as a disabled node with the
-    default calendar: one bad row never takes the other nodes down."""
-    enabled = row.enabled
-    try:
-        calendar = node_calendar({name: getattr(row, name) for name in CALENDAR_FIELDS})
-    except OmsError as exc:
-        log.error("node %r cannot be loaded, treated as disabled: %s", row.id, exc.detail)
-        calendar, enabled = NodeCalendar(), False
-    return NodeInfo(
-        row.id,
-        row.kind,
-        row.lat,
-        row.lon,
-        row.can_ship,
-        row.can_pickup,
-        row.capacity_units,
-        row.handling_cost,
-        row.shipment_cost,
-        row.cost_per_km,
-        enabled,
-        calendar,
-    )
 
 
 class NetworkCache:
@@ -130,21 +54,15 @@ class NetworkCache:
                 self._signature = None
                 self._checked = -math.inf
 
-    def get(self, session: Session) -> tuple[Network, OnlineSourcer]:
+    def get(self, source: NetworkSource) -> tuple[Network, OnlineSourcer]:
         now = monotonic()
         with self._lock:
             if self._network is not None and self._sourcer is not None and now < self._checked:
                 return self._network, self._sourcer
-        signature = tuple(
-            session.execute(
-                select(
-                    func.count(Node.id), func.sum(cast(Node.enabled, Integer)), func.max(Node.id)
-                )
-            ).one()
-        )
+        signature = source.nodes.signature()
         with self._lock:
             if signature != self._signature or self._network is None or self._sourcer is None:
-                rows = session.scalars(select(Node).order_by(Node.id))
+                rows = source.nodes.list_by(order_by="id")
                 self._network = Network([node_info(r) for r in rows])
                 self._sourcer = OnlineSourcer(self._network.arrays, SOURCING)
                 self._dates = OptionDates(self._network)
@@ -160,52 +78,48 @@ class NetworkCache:
             book = OptionDates(network)
         return book
 
-    def known_skus(self, session: Session, wanted: list[str]) -> frozenset[str]:
+    def known_skus(self, source: NetworkSource, wanted: list[str]) -> frozenset[str]:
         """Every SKU known to exist, after looking up those of ``wanted`` not known yet (SKUs
         are never deleted: one found is kept for good, and no checkout re-reads the catalog)."""
         known = self._skus
         missing = [s for s in wanted if s not in known]
         if missing:
-            found = session.scalars(select(Sku.id).where(Sku.id.in_(missing)))
+            found = source.skus.existing(missing)
             with self._lock:
                 known = self._skus = self._skus | frozenset(found)
         return known
 
-    def capacity_left(self, session: Session, network: Network) -> np.ndarray:
+    def capacity_left(self, source: NetworkSource, network: Network) -> np.ndarray:
         at, cap = self._capacity
         if cap is None or monotonic() >= at or len(cap) != len(network):
-            cap = capacity_left(session, network)
+            cap = capacity_left(source, network)
             self._capacity = (monotonic() + self.refresh_s, cap)
         return cap
 
 
-def stock_snapshot(session: Session, network: Network, skus: list[str]) -> np.ndarray:
+def stock_snapshot(source: NetworkSource, network: Network, skus: list[str]) -> np.ndarray:
     """ATP as a [distinct SKU, node] array for the cart's SKUs."""
-    return stock_and_versions(session, network, skus)[0]
+    return stock_and_versions(source, network, skus)[0]
 
 
 def stock_and_versions(
-    session: Session, network: Network, skus: list[str]
+    source: NetworkSource, network: Network, skus: list[str]
 ) -> tuple[np.ndarray, np.ndarray]:
     """ATP and row versions as [SKU, node] arrays; at disabled nodes too (the sourcer skips
     them by the network's flag), so the statement needs no join."""
     stock = np.zeros((len(skus), len(network)), dtype=np.int64)
     versions = np.full((len(skus), len(network)), NO_ROW, dtype=np.int64)
     row = {s: k for k, s in enumerate(skus)}
-    for (node, sku), (qty, version) in ledger.atp_versions(session, skus).items():
+    for (node, sku), (qty, version) in source.stock.atp_versions(skus).items():
         if node in network.index:
             stock[row[sku], network.index[node]] = qty
             versions[row[sku], network.index[node]] = version
     return stock, versions
 
 
-def capacity_left(session: Session, network: Network) -> np.ndarray:
+def capacity_left(source: NetworkSource, network: Network) -> np.ndarray:
     """Capacity less the units already held at each node (work the node still has to do)."""
-    held = dict(
-        session.execute(
-            select(StockItem.node_id, func.sum(StockItem.reserved)).group_by(StockItem.node_id)
-        ).all()
-    )
+    held = source.stock.reserved_by_node()
     left = network.capacity.copy()
     for node, units in held.items():
         if node in network.index:
@@ -214,14 +128,14 @@ def capacity_left(session: Session, network: Network) -> np.ndarray:
 
 
 def check_skus(
-    session: Session, line_skus: list[str], cache: NetworkCache | None = None
+    source: NetworkSource, line_skus: list[str], cache: NetworkCache | None = None
 ) -> list[str]:
     """The distinct SKUs of a cart, in order; UnknownSku for the first one not in the catalog."""
     skus = list(dict.fromkeys(line_skus))
     if cache is not None:
-        known: frozenset[str] | set[str] = cache.known_skus(session, skus)
+        known: frozenset[str] | set[str] = cache.known_skus(source, skus)
     else:
-        known = set(session.scalars(select(Sku.id).where(Sku.id.in_(skus))))
+        known = set(source.skus.existing(skus))
     for sku in skus:
         if sku not in known:
             raise UnknownSku(sku)
@@ -241,7 +155,7 @@ class CartSnapshot:
 
 
 def snapshot_cart(
-    session: Session,
+    source: NetworkSource,
     cache: NetworkCache,
     lines: list[tuple[str, int]],
     lat: float,
@@ -252,8 +166,8 @@ def snapshot_cart(
     """Known SKUs only (UnknownSku otherwise); one stock read for the distinct SKUs, or none
     with ``cached_stock`` when they are in the stock cache (a promise, or a reservation's first
     plan: its hold re-checks every unit)."""
-    skus = check_skus(session, [s for s, _ in lines], cache)
-    network, sourcer = cache.get(session)
+    skus = check_skus(source, [s for s, _ in lines], cache)
+    network, sourcer = cache.get(source)
     row = {s: k for k, s in enumerate(skus)}
     cart = Cart(
         skus=[s for s, _ in lines],
@@ -263,27 +177,27 @@ def snapshot_cart(
         lon=lon,
     )
     if cached_stock:
-        stock = cache.stock.atp(network, skus, lambda n, s: stock_and_versions(session, n, s))
+        stock = cache.stock.atp(network, skus, lambda n, s: stock_and_versions(source, n, s))
     else:
-        stock = stock_snapshot(session, network, skus)
+        stock = stock_snapshot(source, network, skus)
     return CartSnapshot(
         network,
         sourcer,
         cart,
         stock,
-        cache.capacity_left(session, network),  # capacity is a soft input: a second old is fine
+        cache.capacity_left(source, network),  # capacity is a soft input: a second old is fine
     )
 
 
 def promise_for(
-    session: Session,
+    source: NetworkSource,
     cache: NetworkCache,
     lines: list[tuple[str, int]],
     lat: float,
     lon: float,
     now: datetime | None = None,
 ) -> PromiseResult:
-    snap = snapshot_cart(session, cache, lines, lat, lon, cached_stock=True)
+    snap = snapshot_cart(source, cache, lines, lat, lon, cached_stock=True)
     return promise(
         snap.network,
         snap.sourcer,

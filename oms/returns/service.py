@@ -15,8 +15,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from oms.db import ledger
-from oms.db.uow import EventLog
+from oms.db import ledger, legacy_events
 from oms.domain.errors import ForbiddenError, NotFoundError, ValidationError
 from oms.domain.events import Aggregate
 from oms.inventory.model import Node, Sku
@@ -356,8 +355,8 @@ def _order_lines(session: Session, lines: list[ReturnLine]) -> list[OrderLine]:
 def _history(session: Session, rma: ReturnAuthorization, event: str, data: dict[str, Any]) -> None:
     """On the order's history and the return's own, with the return's status."""
     payload = {"return": rma.id, "status": rma.status, **data}
-    EventLog.record(session, event, Aggregate.ORDER, rma.order_id, payload)
-    EventLog.record(session, event, Aggregate.RETURN, rma.id, payload)
+    legacy_events.record(session, event, Aggregate.ORDER, rma.order_id, payload)
+    legacy_events.record(session, event, Aggregate.RETURN, rma.id, payload)
 
 
 # ---------------------------------------------------------------- facts for the rules
@@ -500,6 +499,6 @@ def return_view(session: Session, rma: ReturnAuthorization) -> dict[str, Any]:
         "refunded_at": rma.refunded_at.isoformat() if rma.refunded_at else None,
         "events": [
             {"type": e.type, "at": e.occurred_at.isoformat(), "data": e.payload}
-            for e in EventLog.history(session, Aggregate.RETURN, rma.id)
+            for e in legacy_events.history(session, Aggregate.RETURN, rma.id)
         ],
     }

@@ -14,8 +14,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from oms.db import ledger
-from oms.db.uow import EventLog
+from oms.db import ledger, legacy_events
 from oms.domain.errors import ConflictError, NotFoundError
 from oms.domain.events import Aggregate
 from oms.inventory.model import Node
@@ -33,7 +32,7 @@ from oms.orders.model import (
 )
 from oms.orders.queries import get_order
 from oms.promise import pickup_expires_at
-from oms.promise.service import node_info
+from oms.promise.nodes import node_info
 from oms.stores import slots
 from oms.stores.model import Pick, PickStatus
 
@@ -85,7 +84,7 @@ def ship(
         raise ConflictError(f'shipment "{shipment_id}" is collected at its store, not shipped')
     ledger.commit_shipment(session, _rows(session, shipment), ref=order.id)
     shipment.status, shipment.tracking, shipment.shipped_at = ShipmentStatus.SHIPPED, tracking, now
-    EventLog.record(
+    legacy_events.record(
         session,
         "Shipped",
         Aggregate.ORDER,
@@ -109,7 +108,7 @@ def deliver(session: Session, shipment_id: str, now: datetime | None = None) -> 
     if shipment.status is not ShipmentStatus.SHIPPED:
         raise ConflictError(f'shipment "{shipment_id}" is {shipment.status.value}, not shipped')
     shipment.status, shipment.delivered_at = ShipmentStatus.DELIVERED, now
-    EventLog.record(session, "Delivered", Aggregate.ORDER, order.id, {"shipment": shipment.id})
+    legacy_events.record(session, "Delivered", Aggregate.ORDER, order.id, {"shipment": shipment.id})
     if order.method is DeliveryMethod.PICKUP and order.pickup_node is not None:
         rows = _rows(session, shipment, node=order.pickup_node)
         for node, sku, qty in rows:
@@ -159,7 +158,7 @@ def _maybe_ready(session: Session, order: Order, now: datetime) -> None:
     session.add(
         Notification(order_id=order.id, kind="ready_for_pickup", channel="email", payload=payload)
     )
-    EventLog.record(session, "ReadyForPickup", Aggregate.ORDER, order.id, payload)
+    legacy_events.record(session, "ReadyForPickup", Aggregate.ORDER, order.id, payload)
 
 
 def collect(session: Session, order_id: str, now: datetime | None = None) -> Order:
@@ -173,7 +172,9 @@ def collect(session: Session, order_id: str, now: datetime | None = None) -> Ord
             ledger.commit_shipment(session, _rows(session, s, node=order.pickup_node), ref=order.id)
             s.status, s.delivered_at = ShipmentStatus.COLLECTED, now
     _set_lines(session, order, OrderLineStatus.COLLECTED)
-    EventLog.record(session, "Collected", Aggregate.ORDER, order.id, {"store": order.pickup_node})
+    legacy_events.record(
+        session, "Collected", Aggregate.ORDER, order.id, {"store": order.pickup_node}
+    )
     return order
 
 
@@ -208,7 +209,7 @@ def _expire(session: Session, order: Order) -> None:
             order_id=order.id, kind="pickup_expired", channel="email", payload={"refunds": refunds}
         )
     )
-    EventLog.record(
+    legacy_events.record(
         session,
         "PickupExpired",
         Aggregate.ORDER,

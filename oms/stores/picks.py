@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from oms.db.uow import EventLog
+from oms.db import legacy_events
 from oms.domain.errors import ConflictError, NotFoundError, ValidationError
 from oms.domain.events import Aggregate
 from oms.inventory.model import Node, StockItem
@@ -84,7 +84,7 @@ def _release(session: Session, order: Order, shipment: Shipment) -> Pick:
                 qty=qty,
             )
         )
-    EventLog.record(
+    legacy_events.record(
         session,
         "PickReleased",
         Aggregate.ORDER,
@@ -159,7 +159,7 @@ def confirm(
         if line.picked < line.qty:
             shorts.append(line)
     pick.status, pick.confirmed_at = PickStatus.CONFIRMED, now
-    EventLog.record(
+    legacy_events.record(
         session,
         "Picked",
         Aggregate.ORDER,

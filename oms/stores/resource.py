@@ -12,8 +12,7 @@ from datetime import datetime
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from oms.db import ledger
-from oms.db.uow import EventLog
+from oms.db import ledger, legacy_events
 from oms.domain.events import Aggregate
 from oms.orders.lifecycle import OrderStatus, transition
 from oms.orders.model import (
@@ -26,11 +25,11 @@ from oms.orders.model import (
     Shipment,
     ShipmentStatus,
 )
+from oms.orders.promises import order_shipment_promise
 from oms.promise.option_dates import MinuteDates
 from oms.promise.service import NetworkCache, snapshot_cart
 from oms.sourcing.network import Network
 from oms.stores.model import PickLine
-from oms.stores.promises import shipment_promise
 
 
 def short_pick(
@@ -53,7 +52,7 @@ def short_pick(
             session, node, sku, -missing, reason=f"short pick {line.pick_id} ({order.id})"
         )
         _shrink_allocation(session, line.order_line_id, shipment.id, missing)
-        EventLog.record(
+        legacy_events.record(
             session,
             "ShortPicked",
             Aggregate.ORDER,
@@ -61,7 +60,7 @@ def short_pick(
             {"pick": line.pick_id, "line": line.order_line_id, "node": node, "missing": missing},
         )
         wanted.append((line.order_line_id, sku, missing))
-    network, _ = cache.get(session)
+    network, _ = cache.get(legacy_events.uow_of(session))
     placed = _resource(session, cache, network, order, [(s, q) for _, s, q in wanted], node)
     by_node: dict[str, list[tuple[str, int]]] = {}
     got = [0] * len(wanted)
@@ -110,7 +109,7 @@ def _resource(
         lat, lon = network.nodes[store].lat, network.nodes[store].lon
     assert lat is not None and lon is not None
     for _ in range(2):
-        snap = snapshot_cart(session, cache, cart, lat, lon)
+        snap = snapshot_cart(legacy_events.uow_of(session), cache, cart, lat, lon)
         snap.stock[:, network.index[exclude]] = 0  # not back to the shelf that lacked them
         c = snap.cart
         d = snap.sourcer.source_order(
@@ -140,7 +139,7 @@ def _allocate(
         order_id=order.id,
         node_id=node_id,
         status=ShipmentStatus.CREATED,
-        promised_at=shipment_promise(dates, order, node_id),  # the order's service
+        promised_at=order_shipment_promise(dates, order, node_id),  # the order's service
     )
     session.add(shipment)
     session.flush()
@@ -149,7 +148,7 @@ def _allocate(
         for line_id, qty in allocs
     )
     session.flush()
-    EventLog.record(
+    legacy_events.record(
         session,
         "Resourced",
         Aggregate.ORDER,
@@ -184,7 +183,7 @@ def _refund_unfilled(session: Session, order: Order, line_id: str, units: int) -
     )
     if not left:
         line.status = OrderLineStatus.CANCELLED
-    EventLog.record(
+    legacy_events.record(
         session,
         "LineShort",
         Aggregate.ORDER,

@@ -19,8 +19,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from oms.db import ledger
 from oms.db.engine import make_engine, make_session_factory, migrate, read_only
 from oms.db.tables import metadata
-from oms.db.uow import EventLog, UnitOfWork, run_transaction
+from oms.db.uow import SqlUnitOfWork, run_transaction
 from oms.domain.events import Aggregate, EventRecord
+from oms.handlers import message_bus
 from oms.inventory import (
     InsufficientStock,
     InvalidQuantity,
@@ -48,7 +49,7 @@ def _node(node_id: str, enabled: bool = True) -> Node:
 @pytest.fixture
 def sf(session_factory: sessionmaker[Session]) -> sessionmaker[Session]:
     """The session factory, with nodes N1-N3 and SKUs S1-S2 in the catalog."""
-    with UnitOfWork(session_factory) as uow:
+    with SqlUnitOfWork(session_factory, message_bus()) as uow:
         uow.session.add_all([_node(n) for n in NODES])
         uow.session.add_all([Sku(id=s, name=s, price_minor=1999, currency="EUR") for s in SKUS])
         uow.commit()
@@ -60,12 +61,12 @@ def committed(sf: sessionmaker[Session], work: Any) -> Any:
 
 
 def stock(sf: sessionmaker[Session], node: str, sku: str) -> StockLevel | None:
-    with UnitOfWork(sf) as uow:
+    with SqlUnitOfWork(sf, message_bus()) as uow:
         return ledger.levels(uow.session, node, sku)
 
 
 def event_types(sf: sessionmaker[Session]) -> list[str]:
-    with UnitOfWork(sf) as uow:
+    with SqlUnitOfWork(sf, message_bus()) as uow:
         return list(uow.session.scalars(select(EventRecord.type).order_by(EventRecord.id)))
 
 
@@ -111,7 +112,7 @@ def test_the_database_refuses_reserved_above_on_hand(sf: sessionmaker[Session]) 
 
     from oms.inventory.model import StockItem
 
-    with UnitOfWork(sf) as uow, pytest.raises(IntegrityError):
+    with SqlUnitOfWork(sf, message_bus()) as uow, pytest.raises(IntegrityError):
         uow.session.add(StockItem(node_id="N1", sku_id="S1", on_hand=1, reserved=2))
         uow.session.flush()
 
@@ -181,7 +182,7 @@ def test_hold_reports_every_shortfall_and_holds_nothing(sf: sessionmaker[Session
     for node, sku, qty in [("N1", "S1", 5), ("N2", "S1", 1), ("N2", "S2", 9), ("N3", "S2", 0)]:
         committed(sf, lambda s, n=node, k=sku, q=qty: ledger.set_stock(s, n, k, on_hand=q))
     rows = [("N3", "S2", 1), ("N1", "S1", 5), ("N2", "S2", 2), ("N2", "S1", 4), ("N3", "S1", 1)]
-    with UnitOfWork(sf) as uow:
+    with SqlUnitOfWork(sf, message_bus()) as uow:
         shortfalls = ledger.hold(uow.session, rows)
         # Nothing is held even before the rollback: the rows that fitted were put back.
         assert ledger.levels(uow.session, "N1", "S1") == StockLevel(5, 0, 0)
@@ -208,7 +209,7 @@ def test_safety_stock_is_never_promised_but_reserved_units_still_ship(
         Shortfall("N1", "S1", 8, 7)
     ]
     assert committed(sf, lambda s: ledger.hold(s, [("N1", "S1", 7)])) == []
-    with UnitOfWork(sf) as uow:
+    with SqlUnitOfWork(sf, message_bus()) as uow:
         assert ledger.available(uow.session, ["S1"]) == {("N1", "S1"): 0}
     committed(sf, lambda s: ledger.commit_shipment(s, [("N1", "S1", 7)]))
     assert stock(sf, "N1", "S1") == StockLevel(3, 0, 3)
@@ -222,7 +223,7 @@ def test_releasing_or_shipping_more_than_reserved_changes_nothing(
     committed(sf, lambda s: ledger.receive(s, "N2", "S1", 10))
     committed(sf, lambda s: ledger.hold(s, [("N1", "S1", 2), ("N2", "S1", 2)]))
     before = event_types(sf)
-    with UnitOfWork(sf) as uow:
+    with SqlUnitOfWork(sf, message_bus()) as uow:
         with pytest.raises(NotReserved) as err:
             operation(uow.session, [("N1", "S1", 2), ("N2", "S1", 3), ("N2", "S2", 1)])
         uow.commit()  # even committed, the failed call left nothing behind
@@ -246,7 +247,7 @@ def test_available_is_a_snapshot_of_atp_without_disabled_nodes(sf: sessionmaker[
     committed(sf, lambda s: ledger.set_stock(s, "N3", "S2", on_hand=4))
     committed(sf, lambda s: ledger.hold(s, [("N1", "S1", 3)]))
     committed(sf, lambda s: s.get(Node, "N2").__setattr__("enabled", False))
-    with UnitOfWork(sf) as uow:
+    with SqlUnitOfWork(sf, message_bus()) as uow:
         s = uow.session
         assert ledger.available(s, ["S1", "S2"]) == {("N1", "S1"): 4, ("N3", "S2"): 4}
         assert ledger.available(s, ["S1"], enabled_only=False) == {
@@ -261,18 +262,18 @@ def test_available_is_a_snapshot_of_atp_without_disabled_nodes(sf: sessionmaker[
 
 
 def test_events_commit_and_roll_back_with_the_change(sf: sessionmaker[Session]) -> None:
-    with UnitOfWork(sf) as uow:
+    with SqlUnitOfWork(sf, message_bus()) as uow:
         ledger.receive(uow.session, "N1", "S1", 5)
         ledger.hold(uow.session, [("N1", "S1", 2)], ref="R-9")
         # no commit: leaving the block rolls back
     assert stock(sf, "N1", "S1") is None
     assert event_types(sf) == []
-    with UnitOfWork(sf) as uow:
+    with SqlUnitOfWork(sf, message_bus()) as uow:
         ledger.receive(uow.session, "N1", "S1", 5)
         ledger.hold(uow.session, [("N1", "S1", 2)], ref="R-9")
         uow.commit()
-    with UnitOfWork(sf) as uow:
-        history = EventLog.history(uow.session, Aggregate.INVENTORY, ledger.stock_key("N1", "S1"))
+    with SqlUnitOfWork(sf, message_bus()) as uow:
+        history = uow.events.history(Aggregate.INVENTORY, ledger.stock_key("N1", "S1"))
     assert [e.type for e in history] == ["StockReceived", "StockReserved"]
     assert history[1].payload == {
         "node_id": "N1", "sku_id": "S1", "qty": 2, "ref": "R-9",
@@ -305,7 +306,7 @@ def _race(sf: sessionmaker[Session], jobs: list[list[tuple[str, str, int]]]) -> 
 
 
 def _reserved_events(sf: sessionmaker[Session]) -> int:
-    with UnitOfWork(sf) as uow:
+    with SqlUnitOfWork(sf, message_bus()) as uow:
         stmt = select(func.count()).where(EventRecord.type == "StockReserved")
         return int(uow.session.scalar(stmt) or 0)
 
@@ -314,7 +315,7 @@ def test_a_second_writer_waits_for_the_first_and_then_sees_its_stock(
     sf: sessionmaker[Session], engine: Engine
 ) -> None:
     committed(sf, lambda s: ledger.receive(s, "N1", "S1", 1))
-    with UnitOfWork(sf) as first:
+    with SqlUnitOfWork(sf, message_bus()) as first:
         ledger.receive(first.session, "N1", "S1", 4)  # holds the write lock (SQLite) / row lock
         with ThreadPoolExecutor(max_workers=2) as pool:
             # No retries: the writer must queue (busy_timeout / row lock), not fail.

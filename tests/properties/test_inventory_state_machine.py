@@ -26,9 +26,10 @@ from sqlalchemy import func, select, text
 
 from oms.db import ledger
 from oms.db.engine import make_engine, make_session_factory, migrate
-from oms.db.uow import UnitOfWork
+from oms.db.uow import SqlUnitOfWork
 from oms.domain.errors import OmsError
 from oms.domain.events import EventRecord
+from oms.handlers import message_bus
 from oms.inventory import (
     InvalidQuantity,
     NotReserved,
@@ -59,7 +60,7 @@ def template_db() -> Path:
     path = folder / "template.db"
     migrate(f"sqlite:///{path}")
     engine = make_engine(f"sqlite:///{path}")
-    with UnitOfWork(make_session_factory(engine)) as uow:
+    with SqlUnitOfWork(make_session_factory(engine), message_bus()) as uow:
         for n in NODES:
             uow.session.add(
                 Node(id=n, kind="dc", lat=0.0, lon=0.0, can_ship=True, can_pickup=False,
@@ -117,7 +118,7 @@ class InventoryLedgerMachine(RuleBasedStateMachine):
         return self.model.get((node, sku), Item())
 
     def _succeeds(self, command: Callable[[Any], Any]) -> Any:
-        with UnitOfWork(self.sf) as uow:
+        with SqlUnitOfWork(self.sf, message_bus()) as uow:
             result = command(uow.session)
             uow.commit()
         return result
@@ -125,7 +126,7 @@ class InventoryLedgerMachine(RuleBasedStateMachine):
     def _fails(
         self, command: Callable[[Any], Any], error: type[OmsError], commit: bool
     ) -> OmsError:
-        with UnitOfWork(self.sf) as uow:
+        with SqlUnitOfWork(self.sf, message_bus()) as uow:
             with pytest.raises(OmsError) as caught:
                 command(uow.session)
             assert type(caught.value) is error, caught.value
@@ -212,7 +213,7 @@ class InventoryLedgerMachine(RuleBasedStateMachine):
             for n, s, q in merged
             if self._item(n, s).atp < q
         ]
-        with UnitOfWork(self.sf) as uow:
+        with SqlUnitOfWork(self.sf, message_bus()) as uow:
             assert ledger.hold(uow.session, raw) == expected
             if commit or not expected:  # committing after a shortfall must commit nothing
                 uow.commit()
@@ -305,7 +306,7 @@ class InventoryLedgerMachine(RuleBasedStateMachine):
 
     @invariant()
     def the_database_equals_the_model(self) -> None:
-        with UnitOfWork(self.sf) as uow:
+        with SqlUnitOfWork(self.sf, message_bus()) as uow:
             s = uow.session
             found = s.execute(
                 select(StockItem.node_id, StockItem.sku_id, StockItem.on_hand,

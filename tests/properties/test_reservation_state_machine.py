@@ -12,8 +12,9 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, invaria
 
 from oms.db import ledger
 from oms.db.engine import make_engine, make_session_factory, migrate
-from oms.db.uow import UnitOfWork
+from oms.db.uow import SqlUnitOfWork
 from oms.domain.errors import ConflictError, ValidationError
+from oms.handlers import message_bus
 from oms.inventory import catalog
 from oms.inventory.errors import UnknownSku
 from oms.inventory.model import Sku
@@ -57,8 +58,8 @@ class ReservationMachine(RuleBasedStateMachine):
             uow.session.add(Sku(id="A", name="A", price_minor=100, currency="EUR"))
             uow.commit()
 
-    def _uow(self) -> UnitOfWork:
-        return UnitOfWork(self.sessions)
+    def _uow(self) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self.sessions, message_bus())
 
     def teardown(self) -> None:
         self.engine.dispose()

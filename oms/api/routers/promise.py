@@ -68,9 +68,9 @@ def answer(
         state.authenticate(api_key, client).require(ApiRole.CHECKOUT)
         cart = PromiseIn.model_validate_json(raw)
         lines = [(line.sku, line.qty) for line in cart.lines]
-        with state.read_session() as session:
+        with state.read_uow() as reads:
             result = promise_for(
-                session, state.networks, lines, cart.destination.lat, cart.destination.lon
+                reads, state.networks, lines, cart.destination.lat, cart.destination.lon
             )
     except OmsError as exc:
         status, body = oms_error(exc)

@@ -1,0 +1,90 @@
+"""The events table as the unit of work writes and reads it: rows queued in the order events
+were raised, inserted together (ids follow that order), and read back per aggregate."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, Protocol
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from oms.db import tables
+from oms.domain.events import Aggregate, DomainEvent, EventRecord, utcnow
+
+OWNER = "oms.unit_of_work"  # session.info key: the unit of work that owns the session
+
+
+class _Emitter(Protocol):
+    def emit(self, event: DomainEvent) -> None: ...
+
+
+def unit_of_work_of(session: Session) -> _Emitter | None:
+    """The unit of work a session belongs to (None: a bare session, as some tests use)."""
+    owner: _Emitter | None = session.info.get(OWNER)
+    return owner
+
+
+class EventLog:
+    """One transaction's events: queued, written together, read back per aggregate."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._queued: list[dict[str, Any]] = []
+
+    def queue(self, event: DomainEvent, occurred_at: datetime | None = None) -> None:
+        self._queued.append(
+            _row(event.name, event.aggregate, event.aggregate_id, event.payload(), occurred_at)
+        )
+
+    def write(self) -> None:
+        if self._queued:
+            rows, self._queued = self._queued, []
+            self.session.connection().execute(_INSERT_EVENT, rows)
+
+    def discard(self) -> None:
+        self._queued = []
+
+    def history(self, aggregate: Aggregate | str, aggregate_id: str) -> list[EventRecord]:
+        """One aggregate's events, oldest first (those raised in this transaction included)."""
+        self.write()
+        c = tables.events.c
+        stmt = (
+            select(EventRecord)
+            .where(c.aggregate == Aggregate(aggregate), c.aggregate_id == aggregate_id)
+            .order_by(c.id)
+        )
+        return list(self.session.scalars(stmt))
+
+    @staticmethod
+    def record_now(session: Session, events: Sequence[DomainEvent]) -> None:
+        """Through the session's unit of work when it has one; else written at once (a bare
+        session: the ledger's own tests)."""
+        owner = unit_of_work_of(session)
+        if owner is not None:
+            for event in events:
+                owner.emit(event)
+        elif events:
+            rows = [_row(e.name, e.aggregate, e.aggregate_id, e.payload(), None) for e in events]
+            session.connection().execute(_INSERT_EVENT, rows)
+
+
+# Run on the session's connection: the rows are plain inserts, the ORM's path adds only cost.
+_INSERT_EVENT = insert(tables.events)
+
+
+def _row(
+    type: str,
+    aggregate: Aggregate | str,
+    aggregate_id: str,
+    payload: dict[str, Any],
+    occurred_at: datetime | None,
+) -> dict[str, Any]:
+    return {
+        "type": type,
+        "aggregate": Aggregate(aggregate),
+        "aggregate_id": aggregate_id,
+        "payload": payload,
+        "occurred_at": occurred_at or utcnow(),
+    }

@@ -1,0 +1,1 @@
+"""SQLAlchemy repositories, one module per context; ``base.SqlRepository`` is what they share."""

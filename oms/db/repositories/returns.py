@@ -1,0 +1,10 @@
+"""Repository of the returns context: RMAs and their lines."""
+
+from __future__ import annotations
+
+from oms.db.repositories.base import SqlRepository
+from oms.returns.records import ReturnAuthorization
+
+
+class SqlReturns(SqlRepository[ReturnAuthorization]):
+    entity = ReturnAuthorization

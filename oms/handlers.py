@@ -1,0 +1,15 @@
+"""Which handlers react to which domain events: the one place they are registered
+(cosmicpython's ``EVENT_HANDLERS``). The composition root builds the message bus from it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from oms.domain.bus import Handler, MessageBus
+from oms.domain.events import DomainEvent
+
+HANDLERS: dict[type[DomainEvent], Sequence[Handler]] = {}
+
+
+def message_bus() -> MessageBus:
+    return MessageBus(HANDLERS)

@@ -1,0 +1,42 @@
+"""What the promise reads, whatever stores it: the nodes, which SKUs exist, stock levels. The
+unit of work (SQL or fake) offers all three; so does a read-only one over the promise path's
+session."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from oms.inventory.model import Node
+
+# (node_id, sku_id) -> (ATP, row version) as a committed transaction left the row.
+StockLevels = dict[tuple[str, str], tuple[int, int]]
+
+
+class NodeReader(Protocol):
+    def signature(self) -> tuple[object, ...]:
+        """Changes whenever a node is added, enabled or disabled (a cheap read)."""
+        ...
+
+    def list_by(self, *, order_by: str | tuple[str, ...] = (), **equals: object) -> list[Node]: ...
+
+
+class SkuReader(Protocol):
+    def existing(self, sku_ids: Sequence[str]) -> list[str]: ...
+
+
+class StockReader(Protocol):
+    def atp_versions(self, sku_ids: Sequence[str]) -> dict[tuple[str, str], tuple[int, int]]: ...
+
+    def reserved_by_node(self) -> dict[str, int]: ...
+
+
+class NetworkSource(Protocol):
+    @property
+    def nodes(self) -> NodeReader: ...
+
+    @property
+    def skus(self) -> SkuReader: ...
+
+    @property
+    def stock(self) -> StockReader: ...

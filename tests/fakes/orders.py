@@ -1,0 +1,27 @@
+"""Fakes of the orders context's repositories."""
+
+from __future__ import annotations
+
+from oms.orders.model import IdempotencyRecord, Order, Refund, Reservation, Shipment
+from tests.fakes.base import FakeRepository
+
+
+class FakeReservations(FakeRepository[Reservation]):
+    entity = Reservation
+
+
+class FakeOrders(FakeRepository[Order]):
+    entity = Order
+
+
+class FakeShipments(FakeRepository[Shipment]):
+    entity = Shipment
+
+
+class FakeRefunds(FakeRepository[Refund]):
+    entity = Refund
+
+
+class FakeIdempotency(FakeRepository[IdempotencyRecord]):
+    entity = IdempotencyRecord
+    key = ("scope", "endpoint", "key")

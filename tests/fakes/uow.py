@@ -1,0 +1,90 @@
+"""The unit of work in memory: every repository the SQL one offers, an event log, the real
+message bus (its handlers are what the tests exercise), and commit/rollback that only count."""
+
+from __future__ import annotations
+
+from typing import Self
+
+from oms.domain.bus import MessageBus
+from oms.domain.events import Aggregate, DomainEvent, EventRecord
+from oms.handlers import message_bus
+from tests.fakes.catalog import FakeApiKeys, FakeNodes, FakeSkus, FakeStoreSessions
+from tests.fakes.orders import (
+    FakeIdempotency,
+    FakeOrders,
+    FakeRefunds,
+    FakeReservations,
+    FakeShipments,
+)
+from tests.fakes.returns import FakeReturns
+from tests.fakes.stock import FakeStockLedger
+from tests.fakes.stores import FakeNotifications, FakePicks, FakeSlots
+
+
+class FakeEventLog:
+    def __init__(self) -> None:
+        self.records: list[EventRecord] = []
+
+    def queue(self, event: DomainEvent) -> None:
+        self.records.append(
+            EventRecord(
+                id=len(self.records) + 1,
+                type=event.name,
+                aggregate=event.aggregate,
+                aggregate_id=event.aggregate_id,
+                payload=event.payload(),
+            )
+        )
+
+    def history(self, aggregate: Aggregate | str, aggregate_id: str) -> list[EventRecord]:
+        return [
+            r
+            for r in self.records
+            if r.aggregate == Aggregate(aggregate) and r.aggregate_id == aggregate_id
+        ]
+
+
+class FakeUnitOfWork:
+    def __init__(self, bus: MessageBus | None = None) -> None:
+        self.bus = bus or message_bus()
+        self.committed = 0
+        self.rolled_back = 0
+        self.emitted: list[DomainEvent] = []
+        self.events = FakeEventLog()
+        self.nodes = FakeNodes()
+        self.skus = FakeSkus()
+        self.stock = FakeStockLedger(lambda: self.nodes.rows, lambda: self.skus.rows, self.emit)
+        self.reservations = FakeReservations()
+        self.orders = FakeOrders()
+        self.shipments = FakeShipments()
+        self.refunds = FakeRefunds()
+        self.idempotency = FakeIdempotency()
+        self.picks = FakePicks()
+        self.slots = FakeSlots()
+        self.notifications = FakeNotifications()
+        self.returns = FakeReturns()
+        self.api_keys = FakeApiKeys()
+        self.store_sessions = FakeStoreSessions()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+    def emit(self, event: DomainEvent) -> None:
+        self.events.queue(event)
+        self.emitted.append(event)
+        self.bus.handle(event, self)
+
+    def flush(self) -> None:
+        pass
+
+    def commit(self) -> None:
+        self.committed += 1
+
+    def rollback(self) -> None:
+        self.rolled_back += 1
+
+    def emitted_names(self) -> list[str]:
+        return [e.name for e in self.emitted]
