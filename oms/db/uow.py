@@ -28,14 +28,17 @@ from oms.db.repositories.catalog import (
     SqlStoreSessions,
 )
 from oms.db.repositories.orders import (
+    SqlAllocations,
     SqlIdempotency,
+    SqlOrderLines,
     SqlOrders,
     SqlRefunds,
+    SqlReservationLines,
     SqlReservations,
     SqlShipments,
 )
-from oms.db.repositories.returns import SqlReturns
-from oms.db.repositories.stores import SqlNotifications, SqlPicks, SqlSlots
+from oms.db.repositories.returns import SqlReturnLines, SqlReturns
+from oms.db.repositories.stores import SqlNotifications, SqlPickLines, SqlPicks, SqlSlots
 from oms.domain.bus import MessageBus
 from oms.domain.events import DomainEvent
 
@@ -149,6 +152,26 @@ class SqlUnitOfWork:
     @cached_property
     def returns(self) -> SqlReturns:
         return SqlReturns(self.session)
+
+    @cached_property
+    def reservation_lines(self) -> SqlReservationLines:
+        return SqlReservationLines(self.session)
+
+    @cached_property
+    def order_lines(self) -> SqlOrderLines:
+        return SqlOrderLines(self.session)
+
+    @cached_property
+    def allocations(self) -> SqlAllocations:
+        return SqlAllocations(self.session)
+
+    @cached_property
+    def pick_lines(self) -> SqlPickLines:
+        return SqlPickLines(self.session)
+
+    @cached_property
+    def return_lines(self) -> SqlReturnLines:
+        return SqlReturnLines(self.session)
 
     @cached_property
     def api_keys(self) -> SqlApiKeys:

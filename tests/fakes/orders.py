@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from oms.orders.model import IdempotencyRecord, Order, Refund, Reservation, Shipment
+from oms.orders.model import (
+    Allocation,
+    IdempotencyRecord,
+    Order,
+    OrderLine,
+    Refund,
+    Reservation,
+    ReservationLine,
+    Shipment,
+)
 from tests.fakes.base import FakeRepository
 
 
@@ -25,3 +34,16 @@ class FakeRefunds(FakeRepository[Refund]):
 class FakeIdempotency(FakeRepository[IdempotencyRecord]):
     entity = IdempotencyRecord
     key = ("scope", "endpoint", "key")
+
+
+class FakeReservationLines(FakeRepository[ReservationLine]):
+    entity = ReservationLine
+    key = ("reservation_id", "line_no")
+
+
+class FakeOrderLines(FakeRepository[OrderLine]):
+    entity = OrderLine
+
+
+class FakeAllocations(FakeRepository[Allocation]):
+    entity = Allocation

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from oms.notifications.model import Notification
-from oms.stores.model import Pick, PickupSlot
+from oms.stores.model import Pick, PickLine, PickupSlot
 from tests.fakes.base import FakeRepository
 
 
@@ -17,3 +17,8 @@ class FakeSlots(FakeRepository[PickupSlot]):
 
 class FakeNotifications(FakeRepository[Notification]):
     entity = Notification
+
+
+class FakePickLines(FakeRepository[PickLine]):
+    entity = PickLine
+    key = ("pick_id", "order_line_id")

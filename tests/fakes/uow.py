@@ -10,15 +10,18 @@ from oms.domain.events import Aggregate, DomainEvent, EventRecord
 from oms.handlers import message_bus
 from tests.fakes.catalog import FakeApiKeys, FakeNodes, FakeSkus, FakeStoreSessions
 from tests.fakes.orders import (
+    FakeAllocations,
     FakeIdempotency,
+    FakeOrderLines,
     FakeOrders,
     FakeRefunds,
+    FakeReservationLines,
     FakeReservations,
     FakeShipments,
 )
-from tests.fakes.returns import FakeReturns
+from tests.fakes.returns import FakeReturnLines, FakeReturns
 from tests.fakes.stock import FakeStockLedger
-from tests.fakes.stores import FakeNotifications, FakePicks, FakeSlots
+from tests.fakes.stores import FakeNotifications, FakePickLines, FakePicks, FakeSlots
 
 
 class FakeEventLog:
@@ -63,6 +66,11 @@ class FakeUnitOfWork:
         self.slots = FakeSlots()
         self.notifications = FakeNotifications()
         self.returns = FakeReturns()
+        self.reservation_lines = FakeReservationLines()
+        self.order_lines = FakeOrderLines()
+        self.allocations = FakeAllocations()
+        self.pick_lines = FakePickLines()
+        self.return_lines = FakeReturnLines()
         self.api_keys = FakeApiKeys()
         self.store_sessions = FakeStoreSessions()
 

@@ -4,7 +4,16 @@ shipments, refunds, idempotency records."""
 from __future__ import annotations
 
 from oms.db.repositories.base import SqlRepository
-from oms.orders.model import IdempotencyRecord, Order, Refund, Reservation, Shipment
+from oms.orders.model import (
+    Allocation,
+    IdempotencyRecord,
+    Order,
+    OrderLine,
+    Refund,
+    Reservation,
+    ReservationLine,
+    Shipment,
+)
 
 
 class SqlReservations(SqlRepository[Reservation]):
@@ -25,3 +34,15 @@ class SqlRefunds(SqlRepository[Refund]):
 
 class SqlIdempotency(SqlRepository[IdempotencyRecord]):
     entity = IdempotencyRecord
+
+
+class SqlReservationLines(SqlRepository[ReservationLine]):
+    entity = ReservationLine
+
+
+class SqlOrderLines(SqlRepository[OrderLine]):
+    entity = OrderLine
+
+
+class SqlAllocations(SqlRepository[Allocation]):
+    entity = Allocation

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from oms.db.repositories.base import SqlRepository
-from oms.returns.records import ReturnAuthorization
+from oms.returns.records import ReturnAuthorization, ReturnLine
 
 
 class SqlReturns(SqlRepository[ReturnAuthorization]):
     entity = ReturnAuthorization
+
+
+class SqlReturnLines(SqlRepository[ReturnLine]):
+    entity = ReturnLine

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from oms.db.repositories.base import SqlRepository
 from oms.notifications.model import Notification
-from oms.stores.model import Pick, PickupSlot
+from oms.stores.model import Pick, PickLine, PickupSlot
 
 
 class SqlPicks(SqlRepository[Pick]):
@@ -17,3 +17,7 @@ class SqlSlots(SqlRepository[PickupSlot]):
 
 class SqlNotifications(SqlRepository[Notification]):
     entity = Notification
+
+
+class SqlPickLines(SqlRepository[PickLine]):
+    entity = PickLine
