@@ -90,7 +90,7 @@ def create_order(
     if scoped is not None:
         made = idempotency.claim(session, "orders", scoped, req.fingerprint(), oid)
         if made is not None:
-            return get_order(session, made), False
+            return get_order(legacy_events.uow_of(session), made), False
     if req.reservation_id is not None:
         reservation = res_svc.get_reservation(session, req.reservation_id)
     elif req.reserve is not None:
@@ -220,7 +220,7 @@ def _convert(
 
 def cancel(session: Session, order_id: str, line_ids: list[str] | None) -> Order:
     """Cancel the whole order or the given lines; their held units go back to ATP."""
-    order = get_order(session, order_id)
+    order = get_order(legacy_events.uow_of(session), order_id)
     transition(order.status, OrderStatus.CANCELLED)  # refuses once goods have left (409)
     lines = {
         ln.id: ln for ln in session.scalars(select(OrderLine).where(OrderLine.order_id == order_id))
@@ -256,8 +256,10 @@ def cancel(session: Session, order_id: str, line_ids: list[str] | None) -> Order
 
 def collect(session: Session, order_id: str, store: str | None) -> Order:
     """The customer collects a ready pickup order at the store that holds it."""
-    order = get_order(session, order_id)
-    require_store_sees(store, order_nodes(session, order), f'order "{order_id}"')
+    order = get_order(legacy_events.uow_of(session), order_id)
+    require_store_sees(
+        store, order_nodes(legacy_events.uow_of(session), order), f'order "{order_id}"'
+    )
     if store is not None and order.pickup_node is not None and order.pickup_node != store:
         raise ForbiddenError(f'order "{order_id}" is collected at {order.pickup_node}')
     fulfilment.collect(session, order_id)

@@ -79,8 +79,10 @@ def return_for(session: Session, rid: str, store: str | None) -> ReturnAuthoriza
     of orders that involve it."""
     rma = get_return(session, rid)
     if store is not None and rma.destination != store:
-        order = get_order(session, rma.order_id)
-        require_store_sees(store, order_nodes(session, order), f'return "{rid}"')
+        order = get_order(legacy_events.uow_of(session), rma.order_id)
+        require_store_sees(
+            store, order_nodes(legacy_events.uow_of(session), order), f'return "{rid}"'
+        )
     return rma
 
 
@@ -98,7 +100,7 @@ def create_return(
     now: datetime | None = None,
 ) -> ReturnAuthorization:
     now = now or datetime.now(UTC)
-    order = get_order(session, order_id)
+    order = get_order(legacy_events.uow_of(session), order_id)
     nodes = return_nodes(session)
     approved = check_return(req, order_facts(session, order), POLICY, now, nodes)
     _check_exchange(session, exchange)
@@ -206,7 +208,7 @@ def _settle(
     lines: list[ReturnLine],
     now: datetime,
 ) -> None:
-    order = get_order(session, rma.order_id)
+    order = get_order(legacy_events.uow_of(session), rma.order_id)
     refund = _refund(session, order, rma, lines)
     for lr in refund.lines:
         next(ln for ln in lines if ln.order_line_id == lr.line_id).refund_minor = lr.amount_minor

@@ -75,7 +75,7 @@ def ship(
 ) -> Shipment:
     now = now or datetime.now(UTC)
     shipment = get_shipment(session, shipment_id)
-    order = get_order(session, shipment.order_id)
+    order = get_order(legacy_events.uow_of(session), shipment.order_id)
     if shipment.status not in (ShipmentStatus.CREATED, ShipmentStatus.PICKED):
         raise ConflictError(f'shipment "{shipment_id}" is {shipment.status.value}: it cannot ship')
     if _open_pick(session, shipment):
@@ -104,7 +104,7 @@ def deliver(session: Session, shipment_id: str, now: datetime | None = None) -> 
     """At the customer's door; for a pickup order's transfer, at the store (received there)."""
     now = now or datetime.now(UTC)
     shipment = get_shipment(session, shipment_id)
-    order = get_order(session, shipment.order_id)
+    order = get_order(legacy_events.uow_of(session), shipment.order_id)
     if shipment.status is not ShipmentStatus.SHIPPED:
         raise ConflictError(f'shipment "{shipment_id}" is {shipment.status.value}, not shipped')
     shipment.status, shipment.delivered_at = ShipmentStatus.DELIVERED, now
@@ -163,7 +163,7 @@ def _maybe_ready(session: Session, order: Order, now: datetime) -> None:
 
 def collect(session: Session, order_id: str, now: datetime | None = None) -> Order:
     now = now or datetime.now(UTC)
-    order = get_order(session, order_id)
+    order = get_order(legacy_events.uow_of(session), order_id)
     if order.method is not DeliveryMethod.PICKUP or order.pickup_node is None:
         raise ConflictError(f'order "{order_id}" is shipped, not collected')
     order.status = transition(order.status, OrderStatus.COLLECTED)

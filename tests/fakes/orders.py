@@ -22,6 +22,9 @@ class FakeReservations(FakeRepository[Reservation]):
 class FakeOrders(FakeRepository[Order]):
     entity = Order
 
+    def get_for_update(self, order_id: str) -> Order:
+        return self.get(order_id)
+
 
 class FakeShipments(FakeRepository[Shipment]):
     entity = Shipment

@@ -47,7 +47,7 @@ def create(
 @router.get("/{order_id}")
 def get(order_id: OrderId, uow: UowDep, who: PrincipalDep) -> OrderOut:
     who.require(CHECKOUT, ApiRole.STORE)
-    order = svc.order_for(uow.session, order_id, store_scope(who))
+    order = svc.order_for(uow, order_id, store_scope(who))
     return OrderOut.model_validate(svc.order_view(uow.session, order))
 
 

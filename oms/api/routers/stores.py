@@ -85,9 +85,7 @@ def deliver(shipment_id: ShipmentId, uow: UowDep, who: PrincipalDep) -> OrderOut
 
 
 def _order(uow: UowDep, order_id: str) -> OrderOut:
-    return OrderOut.model_validate(
-        orders.order_view(uow.session, orders.get_order(uow.session, order_id))
-    )
+    return OrderOut.model_validate(orders.order_view(uow.session, orders.get_order(uow, order_id)))
 
 
 def _slot(s: PickupSlot) -> SlotOut:

@@ -23,6 +23,13 @@ class SqlReservations(SqlRepository[Reservation]):
 class SqlOrders(SqlRepository[Order]):
     entity = Order
 
+    def get_for_update(self, order_id: str) -> Order:
+        """The order, its row locked for the rest of the transaction, re-read from the row."""
+        found = self.session.get(Order, order_id, with_for_update=True, populate_existing=True)
+        if found is None:
+            raise self.missing(order_id)
+        return found
+
 
 class SqlShipments(SqlRepository[Shipment]):
     entity = Shipment
