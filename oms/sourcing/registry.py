@@ -160,17 +160,17 @@ _ALL: tuple[Strategy, ...] = (
     _baseline(
         "nearest",
         "baseline: each line from the nearest eligible node with stock, then the next",
-        strategies.source_order_nearest,
+        strategies.BASELINE_RULES["nearest"],
     ),
     _baseline(
         "priority",
         "baseline: each line from the eligible nodes in the problem's node order",
-        strategies.source_order_priority,
+        strategies.BASELINE_RULES["priority"],
     ),
     _baseline(
         "fewest-splits",
         "baseline: the fewest nodes that cover the whole order, then the nearest",
-        strategies.source_order_fewest_splits,
+        strategies.BASELINE_RULES["fewest-splits"],
     ),
 )
 

@@ -18,7 +18,8 @@ own. Their names, and how `oms source` and the replay run them, are in `registry
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
 
 import numpy as np
 
@@ -272,3 +273,20 @@ def source_orders(
     if progress is not None:
         progress((end - first) % PROGRESS_EVERY)
     return Allocations.from_rows(rows)
+
+
+def plan_rows(rule: OrderSourcer, problem: Problem) -> Allocations:
+    """The allocations of a whole problem decided order by order by one rule."""
+    stock, capacity = problem.stock.copy(), problem.nodes.capacity.copy()
+    return source_orders(rule, problem, stock, capacity, 0, len(problem.orders))
+
+
+# The baselines' per-order rules, by name, in the registry's order (the registry describes them;
+# the wave optimiser seeds with them).
+BASELINE_RULES: Mapping[str, OrderSourcer] = MappingProxyType(
+    {
+        "nearest": source_order_nearest,
+        "priority": source_order_priority,
+        "fewest-splits": source_order_fewest_splits,
+    }
+)

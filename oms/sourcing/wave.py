@@ -37,7 +37,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from oms.sourcing import cost, registry
+from oms.sourcing import cost, strategies
 from oms.sourcing import wave_decompose as wd
 from oms.sourcing import wave_model as wm
 from oms.sourcing.contract import I64, NO_LIMIT, Allocations, Plan, Problem
@@ -136,11 +136,11 @@ def _default_seeds(problem: Problem, started: float, time_limit: float) -> dict[
     from oms.sourcing.online import source_online
 
     seeds = {"online": source_online(problem).allocations}  # always: it is fast
-    for name in registry.BASELINES:
+    for name, rule in strategies.BASELINE_RULES.items():
         spent = time.perf_counter() - started
         if spent + BASELINE_S_PER_ORDER * len(problem.orders) > SEED_SHARE * time_limit:
             break
-        seeds[name] = registry.plan_with(problem, name).allocations
+        seeds[name] = strategies.plan_rows(rule, problem)
     return seeds
 
 
