@@ -5,7 +5,7 @@ datetimes or local dates. The one promise-date rule that checkout, orders, store
 replay use is `oms.promise.rule`; the delivery services and option ids are `oms.promise.choice`.
 """
 
-from oms.promise.calendar import NodeCalendar, ship_date
+from oms.domain.calendar import NodeCalendar, ship_date
 from oms.promise.carriers import EXPRESS, STANDARD, CarrierService, ServiceName, delivery_date
 from oms.promise.delivery import DeliveryPromise, promise_dates
 from oms.promise.holidays import FRENCH_HOLIDAYS, easter_sunday, french_holidays

@@ -8,8 +8,8 @@ from datetime import date
 from itertools import pairwise
 from typing import Literal, get_args
 
+from oms.domain.calendar import MON_TO_SAT, MONDAY, SUNDAY, nth_day_after
 from oms.domain.errors import ValidationError
-from oms.promise.calendar import MON_TO_SAT, MONDAY, SUNDAY, nth_day_after
 
 ServiceName = Literal["standard", "express"]
 SERVICE_NAMES: tuple[str, ...] = get_args(ServiceName)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from oms.promise.calendar import NodeCalendar, ship_date
+from oms.domain.calendar import NodeCalendar, ship_date
 from oms.promise.carriers import CarrierService, delivery_date
 
 

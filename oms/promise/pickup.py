@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+from oms.domain.calendar import NodeCalendar, first_day, nth_day_after
 from oms.domain.errors import ValidationError
-from oms.promise.calendar import NodeCalendar, first_day, nth_day_after
 
 
 def _next_opening(cal: NodeCalendar, after: date) -> datetime:

@@ -26,8 +26,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Generic, TypeVar
 
+from oms.domain.calendar import NodeCalendar, require_aware, ship_date
 from oms.domain.errors import ValidationError
-from oms.promise.calendar import NodeCalendar, require_aware, ship_date
 from oms.promise.carriers import EXPRESS, STANDARD, CarrierService, arrival_date
 from oms.promise.choice import DeliveryService
 from oms.promise.holidays import FRENCH_HOLIDAYS

@@ -18,7 +18,7 @@ from time import monotonic
 import numpy as np
 
 from oms import metrics
-from oms.db.changes import StockLevels
+from oms.promise.ports import StockLevels
 from oms.sourcing.network import Network
 
 REFRESH_AHEAD = 0.5  # a read also refreshes kept SKUs in the last half of their life

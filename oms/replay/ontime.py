@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from oms.domain.calendar import NodeCalendar
 from oms.domain.geo import haversine_km
-from oms.promise.calendar import NodeCalendar
 from oms.promise.carriers import EXPRESS, STANDARD
 from oms.promise.choice import DeliveryService
 from oms.promise.rule import PromiseDates

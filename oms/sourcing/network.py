@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from oms.promise import NodeCalendar
+from oms.domain.calendar import NodeCalendar
 from oms.sourcing.compiled_rules import haversine_km
 from oms.sourcing.contract import I64, NO_LIMIT
 from oms.sourcing.online import NetworkArrays
