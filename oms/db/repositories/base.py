@@ -46,9 +46,10 @@ class SqlRepository(Generic[T]):
         self.session.add(entity)
 
     def add_now(self, entity: T) -> None:
-        """Written at once: rows that name it (no ORM relationships here) may follow."""
+        """Written at once (with whatever else is pending): rows that name it may follow (there
+        are no ORM relationships to order the inserts)."""
         self.session.add(entity)
-        self.session.flush([entity])
+        self.session.flush()
 
     def list_by(self, *, order_by: str | tuple[str, ...] = (), **equals: object) -> list[T]:
         columns = self.table.c
