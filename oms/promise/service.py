@@ -20,7 +20,7 @@ from oms.promise.ports import NetworkSource, StockLevels
 from oms.promise.stock_cache import NO_ROW, StockCache
 from oms.sourcing.contract import Settings
 from oms.sourcing.network import Network
-from oms.sourcing.online import OnlineSourcer
+from oms.sourcing.online import OnlineSourcer, haversine_km
 
 log = logging.getLogger("oms.promise")
 SOURCING = Settings(split_penalty=1.5, unfilled_penalty=100.0, allow_transfers=True)
@@ -63,7 +63,7 @@ class NetworkCache:
         with self._lock:
             if signature != self._signature or self._network is None or self._sourcer is None:
                 rows = source.nodes.list_by(order_by="id")
-                self._network = Network([node_info(r) for r in rows])
+                self._network = Network([node_info(r) for r in rows], distance_km=haversine_km)
                 self._sourcer = OnlineSourcer(self._network.arrays, SOURCING)
                 self._dates = OptionDates(self._network)
                 self._signature = signature

@@ -42,11 +42,21 @@ ERR_SKU = -3  # a line names a SKU outside the stock array
 ERR_PICKUP = -4  # the pickup node is not a pickup-capable node
 ERR_LINES = -5  # an order without lines
 
-# Rows of the packed node arrays (one float and one bool array: fewer arguments to dispatch).
-LAT, LON, HANDLING, BASE, PER_KM, UX, UY, UZ = range(8)
-N_FLOAT_ROWS = 8
-CAN_SHIP, ENABLED, CAN_PICKUP = range(3)
-N_FLAG_ROWS = 3
+# Rows of the packed node arrays: their layout is the pure module's (oms/sourcing/arrays.py).
+from oms.sourcing.arrays import (  # noqa: E402
+    BASE,
+    CAN_PICKUP,
+    CAN_SHIP,
+    ENABLED,
+    HANDLING,
+    LAT,
+    LON,
+    PER_KM,
+    UX,
+    UY,
+    UZ,
+)
+
 EARTH_RADIUS_KM = 6371.0
 
 

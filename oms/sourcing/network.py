@@ -3,15 +3,17 @@ the one-order sourcer reads. Built from the database (or any list of nodes), reb
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from oms.domain.calendar import NodeCalendar
-from oms.sourcing.compiled_rules import haversine_km
+from oms.domain.geo import haversine_km
+from oms.sourcing.arrays import NetworkArrays
 from oms.sourcing.contract import I64, NO_LIMIT
-from oms.sourcing.online import NetworkArrays
+
+Distance = Callable[[float, float, float, float], float]
 
 
 @dataclass(frozen=True)
@@ -33,8 +35,11 @@ class NodeInfo:
 class Network:
     """Nodes in a fixed order (their index is the column of every stock array)."""
 
-    def __init__(self, nodes: Sequence[NodeInfo]) -> None:
+    def __init__(self, nodes: Sequence[NodeInfo], *, distance_km: Distance = haversine_km) -> None:
+        """``distance_km``: the contract's great-circle distance; the service passes the same
+        definition compiled (``oms.sourcing.online.haversine_km``, ten times faster on floats)."""
         self.nodes = tuple(nodes)
+        self._distance_km = distance_km
         self.ids = tuple(n.id for n in self.nodes)
         self.index = {n.id: i for i, n in enumerate(self.nodes)}
         self._km: dict[tuple[int, int], float] = {}
@@ -69,9 +74,9 @@ class Network:
         km = self._km.get(key)
         if km is None:
             x, y = self.nodes[a], self.nodes[b]
-            km = self._km[key] = float(haversine_km(x.lat, x.lon, y.lat, y.lon))
+            km = self._km[key] = float(self._distance_km(x.lat, x.lon, y.lat, y.lon))
         return km
 
     def km_to_point(self, n: int, lat: float, lon: float) -> float:
         node = self.nodes[n]
-        return float(haversine_km(node.lat, node.lon, float(lat), float(lon)))
+        return float(self._distance_km(node.lat, node.lon, float(lat), float(lon)))

@@ -17,14 +17,17 @@ import numpy as np
 
 from oms import metrics
 from oms.domain.errors import ValidationError
-from oms.sourcing import compiled_rules, kernels, promise_kernels
+from oms.sourcing import kernels, promise_kernels
+from oms.sourcing.arrays import NetworkArrays as NetworkArrays
+
+# The service's network measures distances with the compiled definition (see network.py).
+from oms.sourcing.compiled_rules import haversine_km as haversine_km
 from oms.sourcing.contract import (
     F64,
     I64,
     NO_LIMIT,
     Allocations,
     B,
-    Nodes,
     Orders,
     Plan,
     Problem,
@@ -67,59 +70,8 @@ def warm_up() -> None:
         source_stream(net, Settings(1.5, 100.0, True), _tiny_orders(), stock.copy(), cap.copy())
         sourcer.source_promise(stock, cap, np.array([0, 1]), np.array([1, 1]), 45.5, 4.5, 3)
         # Distances the promise options ask for: node to node, node to a point.
-        compiled_rules.haversine_km(45.0, 4.0, 46.0, 5.0)
+        haversine_km(45.0, 4.0, 46.0, 5.0)
         _warm = True
-
-
-@dataclass(frozen=True)
-class NetworkArrays:
-    """Node attributes packed the way the kernels read them: one float and one bool array.
-
-    floats rows (kernels.LAT ...): lat, lon, handling, base shipment cost, cost per km and the
-    node's unit vector (x, y, z) for the chord bound; flags rows: can_ship, enabled, can_pickup."""
-
-    floats: F64
-    flags: B
-
-    @staticmethod
-    def build(
-        *,
-        lat: F64,
-        lon: F64,
-        can_ship: B,
-        can_pickup: B,
-        handling: F64,
-        base: F64,
-        per_km: F64,
-        enabled: B | None = None,
-    ) -> NetworkArrays:
-        p, q = np.radians(_f64(lat)), np.radians(_f64(lon))
-        rows = [lat, lon, handling, base, per_km, np.cos(p) * np.cos(q), np.cos(p) * np.sin(q)]
-        floats = np.ascontiguousarray(np.vstack([*rows, np.sin(p)]), dtype=np.float64)
-        on = np.ones(len(p), dtype=np.bool_) if enabled is None else enabled
-        flags = np.ascontiguousarray(np.vstack([can_ship, on, can_pickup]), dtype=np.bool_)
-        return NetworkArrays(floats.reshape(kernels.N_FLOAT_ROWS, -1), flags.reshape(3, -1))
-
-    @staticmethod
-    def from_nodes(nodes: Nodes, enabled: B | None = None) -> NetworkArrays:
-        return NetworkArrays.build(
-            lat=nodes.lat,
-            lon=nodes.lon,
-            can_ship=nodes.can_ship,
-            can_pickup=nodes.can_pickup,
-            handling=nodes.handling_cost,
-            base=nodes.shipment_cost,
-            per_km=nodes.cost_per_km,
-            enabled=enabled,
-        )
-
-    def __len__(self) -> int:
-        return int(self.floats.shape[1])
-
-    @property
-    def can_pickup(self) -> B:
-        row: B = self.flags[kernels.CAN_PICKUP]
-        return row
 
 
 class KernelNetwork(NamedTuple):
@@ -409,10 +361,6 @@ def _tiny_orders() -> Orders:
         line_qty=np.array([1, 2], dtype=np.int64),
         line_order=np.zeros(2, dtype=np.int64),
     )
-
-
-def _f64(a: np.ndarray) -> F64:
-    return np.ascontiguousarray(a, dtype=np.float64)
 
 
 def _i64(a: np.ndarray) -> I64:

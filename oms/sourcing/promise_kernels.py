@@ -11,9 +11,10 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from oms.sourcing.arrays import CAN_PICKUP, ENABLED, LAT, LON
 from oms.sourcing.compiled_rules import haversine_km
 from oms.sourcing.contract import NO_LIMIT
-from oms.sourcing.kernels import CAN_PICKUP, ENABLED, LAT, LON, source_order_tuples
+from oms.sourcing.kernels import source_order_tuples
 
 
 @njit(cache=True)

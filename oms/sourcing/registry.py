@@ -115,7 +115,8 @@ def _warm_up() -> None:
 def _online_range(
     problem: Problem, stock: I64, cap_left: I64, first: int, end: int, progress: Progress | None
 ) -> Allocations:
-    from oms.sourcing.online import NetworkArrays, source_stream
+    from oms.sourcing.arrays import NetworkArrays
+    from oms.sourcing.online import source_stream
 
     net = NetworkArrays.from_nodes(problem.nodes)
     alloc, _ = source_stream(
