@@ -83,8 +83,9 @@ _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 # --- the sessions over a caller's SQLAlchemy session ------------------------------------------
-# The store pages' routes pass their session; the rules are the access service's
-# (oms/access/sessions.py), which routes on a unit of work call directly.
+# The rules are the access service's (oms/access/sessions.py: sign_in, check_session, sign_out,
+# on a unit of work). These adapters serve the store pages' routes, which still pass their
+# SQLAlchemy session; they go once the routes call the service with a unit of work.
 
 
 class _Repositories:

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import Integer, cast, delete, func, select
+from sqlalchemy.orm import Session
 
 from oms.access.model import ApiKey, ApiRole, StoreSession
 from oms.db import tables
@@ -77,6 +78,10 @@ class SqlApiKeys(SqlRepository[ApiKey]):
 class SqlStoreSessions(SqlRepository[StoreSession]):
     entity = StoreSession
 
+    def __init__(self, session: Session) -> None:
+        super().__init__(session)
+        self._keys_read_along: list[ApiKey] = []
+
     def find_with_key(self, session_id: str) -> StoreSession | None:
         """The session, its key read in the same statement: ``api_keys.find(row.key_id)`` then
         costs no query (the store pages check both at every request)."""
@@ -88,7 +93,12 @@ class SqlStoreSessions(SqlRepository[StoreSession]):
             .execution_options(populate_existing=True)
         )
         row = self.session.execute(stmt).first()
-        return None if row is None else row[0]
+        if row is None:
+            return None
+        # The identity map holds objects weakly: kept here, the key is still in it when
+        # api_keys.find(row.key_id) asks.
+        self._keys_read_along.append(row[1])
+        return row[0]
 
     def remove(self, session_id: str) -> bool:
         """Delete the session now; whether there was one."""
