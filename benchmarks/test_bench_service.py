@@ -17,9 +17,11 @@ from sqlalchemy import func, select
 
 from benchmarks.conftest import STRICT
 from benchmarks.serving import have_wrk, uvicorn_server, wrk_post
-from oms.api.auth import create_key
+from oms.access.keys import create_key
 from oms.db import ledger
 from oms.db.engine import make_engine, make_session_factory, migrate
+from oms.db.uow import SqlUnitOfWork
+from oms.handlers import message_bus
 from oms.inventory.model import Node, Sku, StockItem
 from oms.orders.model import Reservation, ReservationLine, ReservationStatus
 from oms.seed import seed_network
@@ -44,8 +46,9 @@ def seeded(url: str, extra_stock: dict[str, int] | None = None) -> str:
     """Migrate and seed the demo network; returns a checkout key."""
     migrate(url)
     engine = make_engine(url)
-    with make_session_factory(engine)() as session:
-        seed_network(session, DEMO)
+    with SqlUnitOfWork(make_session_factory(engine), message_bus()) as uow:
+        seed_network(uow, DEMO)
+        session = uow.session
         if extra_stock:  # the load must not run into the DCs' daily capacity instead of stock
             for node in ("DC-PARIS", "DC-LYON"):
                 session.get(Node, node).capacity_units = None  # type: ignore[union-attr]
@@ -54,8 +57,7 @@ def seeded(url: str, extra_stock: dict[str, int] | None = None) -> str:
             session.flush()
             for node in ("DC-PARIS", "DC-LYON"):
                 ledger.set_stock(session, node, sku, on_hand=qty)
-        key = create_key(session, "checkout")
-        session.commit()
+        key = create_key(uow, "checkout")  # commits the extra stock with it
     engine.dispose()
     return key
 

@@ -21,7 +21,7 @@ from oms.sourcing.contract import Plan, Problem
 from oms.sourcing.registry import STRATEGY_NAMES, Mode, Strategy
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
+    from oms.db.uow import SqlUnitOfWork
 
 app = typer.Typer(
     name="oms",
@@ -248,8 +248,9 @@ def _database_url() -> str:
 
 
 @contextmanager
-def _key_session() -> Iterator[Session]:
-    """A session on the database OMS_DATABASE_URL names (migrated first); bad input exits 2."""
+def _unit_of_work() -> Iterator[SqlUnitOfWork]:
+    """A unit of work on the database OMS_DATABASE_URL names (migrated first); bad input
+    exits 2."""
     from sqlalchemy.exc import SQLAlchemyError
 
     from oms.api.state import AppState
@@ -261,8 +262,8 @@ def _key_session() -> Iterator[Session]:
     except SQLAlchemyError as exc:
         _fail(f"cannot use the database OMS_DATABASE_URL names: {getattr(exc, 'orig', exc)}")
     try:
-        with state.sessions() as session:
-            yield session
+        with state.unit_of_work() as uow:
+            yield uow
     except OmsError as exc:
         _fail(exc.detail)
     finally:
@@ -282,17 +283,16 @@ def keys_create(
             "--expires-in",
             metavar="DAYS",
             min=1,
-            max=3650,  # MAX_EXPIRY_DAYS (oms/api/auth.py, not imported: `oms --help` stays quick)
+            max=3650,  # MAX_EXPIRY_DAYS (oms/access/keys.py; not imported: `oms --help` is quick)
             help="The key stops working this many days from now (default: never).",
         ),
     ] = None,
 ) -> None:
     """Create an API key on the database OMS_DATABASE_URL names; prints it once."""
-    from oms.api.auth import issue_key
+    from oms.access.keys import issue_key
 
-    with _key_session() as session:
-        raw, key = issue_key(session, role, node, name=name, expires_in_days=expires_in)
-        session.commit()
+    with _unit_of_work() as uow:
+        raw, key = issue_key(uow, role, node, name=name, expires_in_days=expires_in)
     typer.echo(raw)
     expiry = f", expires {_when(key.expires_at)}" if key.expires_at else ""
     typer.echo(
@@ -304,11 +304,11 @@ def keys_create(
 @keys_app.command("list")
 def keys_list() -> None:
     """List the API keys, newest first, with their status (never a key or its hash)."""
-    from oms.api.auth import key_status, list_keys
-    from oms.db.types import utcnow
+    from oms.access.keys import key_status, list_keys
+    from oms.domain.events import utcnow
 
-    with _key_session() as session:
-        keys = list_keys(session)
+    with _unit_of_work() as uow:
+        keys = list_keys(uow)
     if not keys:
         typer.echo("no API keys: create one with `oms keys create --role ops`", err=True)
         return
@@ -339,17 +339,15 @@ def keys_revoke(
 
     Unlike DELETE /v1/keys/{id}, this may revoke the last ops key (you are on the server, and
     `oms keys create --role ops` makes another)."""
-    from oms.access.model import ApiKey
-    from oms.api.auth import active_ops_keys, revoke_key
+    from oms.access.keys import active_ops_keys, find_key, revoke_key
 
-    with _key_session() as session:
-        key = session.get(ApiKey, key_id)
+    with _unit_of_work() as uow:
+        key = find_key(uow, key_id)
         if key is None:
             _fail(f'no API key with id "{key_id}" (see `oms keys list`)')
         already = key.revoked
-        key = revoke_key(session, key_id)
-        session.commit()
-        left = active_ops_keys(session)
+        key = revoke_key(uow, key_id)
+        left = active_ops_keys(uow)
     if already:
         typer.echo(f"key {key_id} was already revoked at {_when(key.revoked_at)}", err=True)
     else:
@@ -443,12 +441,13 @@ def seed_demo(
 
     state = AppState.open(_database_url())
     try:
-        with state.sessions() as session:
-            added = seed_network(session, problem)
-            keys = demo_keys(session)
-            session.commit()
+        with state.unit_of_work() as uow:
+            added = seed_network(uow, problem)
+            keys = demo_keys(uow)
     except (OSError, KeyError, ValueError) as exc:
         _fail(f"cannot seed from {problem}: {exc}")
+    except OmsError as exc:  # a node the network could not load, say
+        _fail(f"cannot seed from {problem}: {exc.detail}")
     finally:
         state.engine.dispose()
     typer.echo(f"seeded {added} nodes" if added else "network already seeded", err=True)

@@ -1,18 +1,21 @@
-"""Seed a database with the demo network (nodes, SKUs, stock) from a contract problem file."""
+"""Seed a database with the demo network (nodes, SKUs, stock) from a contract problem file, and
+make a key per role. Through the catalog and access services, on a unit of work."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 from pathlib import Path
+from typing import Protocol
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from oms.access import keys
+from oms.access.ports import KeysUnitOfWork
+from oms.catalog import service as catalog
+from oms.catalog.ports import CatalogUnitOfWork
 
-from oms.api.auth import create_key
-from oms.db import ledger
-from oms.inventory import catalog
-from oms.inventory.model import Node, Sku
+
+class SeedUnitOfWork(CatalogUnitOfWork, KeysUnitOfWork, Protocol):
+    pass
 
 
 def price_minor(sku: str) -> int:
@@ -21,43 +24,45 @@ def price_minor(sku: str) -> int:
     return 499 + (digest % 9_501) // 100 * 100
 
 
-def seed_network(session: Session, problem_path: Path) -> int:
-    """Load nodes, SKUs and stock when the database has no nodes yet; returns nodes added."""
+def seed_network(uow: CatalogUnitOfWork, problem_path: Path) -> int:
+    """Load nodes, SKUs and stock in one transaction when there are no nodes yet; returns
+    the nodes added."""
     data = json.loads(problem_path.read_text(encoding="utf-8"))
-    if session.scalar(select(func.count(Node.id))):
+    if catalog.list_nodes(uow):
         return 0
     for node in data["nodes"]:
-        store = node["kind"] == "store"
-        local = {
-            "timezone": "Europe/Paris",
-            "open_days": "012345" if store else "01234",
-            "opens": "09:00" if store else "07:00",
-            "closes": "20:00" if store else "19:00",
-        }
-        catalog.add_node(session, {**node, **local})
-    skus = sorted({row["sku"] for row in data["inventory"]})
-    for sku in skus:
-        session.add(
-            Sku(
-                id=sku,
-                name=f"Demo item {sku}",
-                price_minor=price_minor(sku),
-                currency="EUR",
-                final_sale=False,
-            )
+        catalog.stage_node(uow, {**node, **_local_calendar(node["kind"] == "store")})
+    for sku in sorted({row["sku"] for row in data["inventory"]}):
+        catalog.stage_sku(
+            uow,
+            sku,
+            name=f"Demo item {sku}",
+            price_minor=price_minor(sku),
+            currency="EUR",
+            final_sale=False,
         )
-    session.flush()
+    uow.flush()  # the ledger's statements name the SKUs
     for row in data["inventory"]:
-        ledger.set_stock(session, row["node"], row["sku"], on_hand=row["qty"])
+        uow.stock.set_stock(row["node"], row["sku"], on_hand=row["qty"])
+    uow.commit()
     return len(data["nodes"])
 
 
-def demo_keys(session: Session) -> dict[str, str]:
-    """A fresh key per role; the store key is bound to the first pickup store."""
-    store = session.scalars(
-        select(Node.id).where(Node.can_pickup.is_(True)).order_by(Node.id)
-    ).first()
-    keys = {"checkout": create_key(session, "checkout"), "ops": create_key(session, "ops")}
+def _local_calendar(store: bool) -> dict[str, str]:
+    """French hours: stores open Monday to Saturday, warehouses work Monday to Friday."""
+    return {
+        "timezone": "Europe/Paris",
+        "open_days": "012345" if store else "01234",
+        "opens": "09:00" if store else "07:00",
+        "closes": "20:00" if store else "19:00",
+    }
+
+
+def demo_keys(uow: SeedUnitOfWork) -> dict[str, str]:
+    """A fresh key per role, committed; the store key is bound to the first pickup store."""
+    made = {role: keys.stage_key(uow, role).raw for role in ("checkout", "ops")}
+    store = next((n.id for n in catalog.list_nodes(uow) if n.can_pickup), None)
     if store is not None:
-        keys[f"store ({store})"] = create_key(session, "store", store)
-    return keys
+        made[f"store ({store})"] = keys.stage_key(uow, "store", store).raw
+    uow.commit()
+    return made

@@ -1,10 +1,8 @@
-"""API keys: stored as SHA-256 hashes, each with a role (and a store key's node).
+"""API keys on the request path: who sent this X-API-Key, fast, and throttled when wrong.
 
-Lifecycle: a key is created (its raw value is shown once; only its hash is kept), optionally with a
-name and an expiry, and lives until it expires or is revoked. Revoked and expired keys stay in the
-table (``revoked``, ``revoked_at``, ``expires_at``), so that the list shows what each key was.
-
-On the request path (``KeyCache``, one per worker process):
+The keys' lifecycle (create, list, revoke) and what makes a key valid are the access service's
+(``oms/access/keys.py``); this module keeps what serving requests needs. On the request path
+(``KeyCache``, one per worker process):
 
 - A key seen valid is re-validated at most every ``RECHECK_S`` (1 s), so a key revoked on any
   worker, or by ``oms keys revoke``, is refused by every worker within a second; its expiry is
@@ -20,39 +18,39 @@ On the request path (``KeyCache``, one per worker process):
 
 from __future__ import annotations
 
-import hashlib
 import ipaddress
 import math
-import re
-import secrets
 import threading
 from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from enum import StrEnum
+from datetime import datetime
 from time import monotonic
 from typing import Any, NoReturn
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from oms.access.model import ApiKey, ApiRole
+from oms.access import keys
+from oms.access.keys import MAX_EXPIRY_DAYS, KeyStatus, hash_key
+from oms.access.principal import Principal
 from oms.config import get_settings
-from oms.db.types import utcnow
-from oms.domain.errors import (
-    ConflictError,
-    ForbiddenError,
-    NotFoundError,
-    OmsError,
-    UnauthorizedError,
-    ValidationError,
-)
-from oms.domain.limits import ID_LENGTH, NO_CONTROL_CHARS, TEXT_LENGTH
-from oms.inventory.model import Node
+from oms.db.uow import SqlUnitOfWork
+from oms.domain.bus import NO_HANDLERS
+from oms.domain.errors import OmsError, UnauthorizedError
+from oms.domain.events import utcnow
 
-KEY_PREFIX = "oms_"
-MAX_EXPIRY_DAYS = 3650  # ten years: longer is "never", which is no expiry at all
+# Where they were before the access service took them: the API's modules import them here.
+__all__ = [
+    "MAX_EXPIRY_DAYS",
+    "FailureThrottle",
+    "KeyCache",
+    "KeyStatus",
+    "Principal",
+    "RateLimitedError",
+    "address_of",
+    "hash_key",
+]
+
 RECHECK_S = 1.0  # a cached key is re-validated after this long: revocation reaches every worker
 REJECTED_S = 1.0  # a refused key's hash is answered from memory for this long
 FAILURE_WINDOW_S = 60.0  # the sliding window failed authentications are counted over
@@ -60,29 +58,6 @@ MAX_ADDRESSES = 10_000  # client addresses whose failures are tracked (least rec
 MAX_FAILURE_TIMES = 1_000_000  # bound on the failure times kept, whatever the limit is set to
 MAX_KNOWN_KEYS = 10_000  # keys seen valid
 MAX_REJECTED_KEYS = 4_096  # keys seen refused within REJECTED_S
-_PRINTABLE = re.compile(NO_CONTROL_CHARS)
-
-
-@dataclass(frozen=True)
-class Principal:
-    role: ApiRole
-    node_id: str | None = None
-    key_id: str = ""  # the API key's id: idempotency keys are scoped to it
-
-    def require(self, *roles: ApiRole) -> None:
-        """Ops may do everything; others only what their role allows."""
-        if self.role is not ApiRole.OPS and self.role not in roles:
-            raise ForbiddenError(f"a {self.role.value} key may not do this")
-
-    def require_node(self, node_id: str) -> None:
-        if self.role is ApiRole.STORE and self.node_id != node_id:
-            raise ForbiddenError(f"this store key is bound to {self.node_id}, not {node_id}")
-
-
-class KeyStatus(StrEnum):
-    ACTIVE = "active"
-    REVOKED = "revoked"
-    EXPIRED = "expired"
 
 
 class RateLimitedError(OmsError):
@@ -100,161 +75,6 @@ class RateLimitedError(OmsError):
 
     def extra(self) -> dict[str, Any]:
         return {"retry_after": self.retry_after_s}
-
-
-def hash_key(raw: str) -> str:
-    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
-
-
-# --- the lifecycle: create, list, revoke ----------------------------------------------------
-
-
-def issue_key(
-    session: Session,
-    role: str,
-    node_id: str | None = None,
-    *,
-    name: str | None = None,
-    expires_in_days: int | None = None,
-    now: datetime | None = None,
-) -> tuple[str, ApiKey]:
-    """A new key and its record (flushed, not committed). The raw key is shown once: only its
-    hash is stored. Every problem of the input is reported at once."""
-    problems: list[str] = []
-    api_role: ApiRole | None = None
-    try:
-        api_role = ApiRole(role)
-    except ValueError:
-        valid = ", ".join(r.value for r in ApiRole)
-        problems.append(f"role: must be one of {valid}, got {role!r}")
-    if api_role is ApiRole.STORE and not node_id:
-        problems.append("node: a store key needs the store it is bound to")
-    elif node_id is not None:
-        if api_role is not None and api_role is not ApiRole.STORE:
-            problems.append(f"node: only a store key is bound to a node, not a {role} key")
-        elif not _is_text(node_id, ID_LENGTH):
-            problems.append(f"node: 1 to {ID_LENGTH} printable characters")
-    if name is not None and not _is_text(name, TEXT_LENGTH):
-        problems.append(f"name: 1 to {TEXT_LENGTH} printable characters")
-    if expires_in_days is not None and not 1 <= expires_in_days <= MAX_EXPIRY_DAYS:
-        problems.append(f"expires_in_days: from 1 to {MAX_EXPIRY_DAYS}, got {expires_in_days}")
-    if problems:
-        raise ValidationError(problems)
-    assert api_role is not None
-    if node_id is not None and session.get(Node, node_id) is None:
-        raise NotFoundError(f'node "{node_id}" does not exist')
-    now = now or utcnow()
-    expires_at = None if expires_in_days is None else now + timedelta(days=expires_in_days)
-    raw = KEY_PREFIX + secrets.token_urlsafe(24)
-    key = ApiKey(
-        id=secrets.token_hex(8),
-        key_hash=hash_key(raw),
-        role=api_role,
-        node_id=node_id,
-        name=name,
-        created_at=now,
-        expires_at=expires_at,
-    )
-    session.add(key)
-    session.flush()
-    return raw, key
-
-
-def create_key(session: Session, role: str, node_id: str | None = None) -> str:
-    """A new key (shown once; only its hash is stored)."""
-    raw, _ = issue_key(session, role, node_id)
-    return raw
-
-
-def _is_text(value: str, max_length: int) -> bool:
-    return 1 <= len(value) <= max_length and _PRINTABLE.match(value) is not None
-
-
-def key_status(key: ApiKey, now: datetime | None = None) -> KeyStatus:
-    if key.revoked:
-        return KeyStatus.REVOKED
-    if key.expires_at is not None and key.expires_at <= (now or utcnow()):
-        return KeyStatus.EXPIRED
-    return KeyStatus.ACTIVE
-
-
-def list_keys(session: Session) -> list[ApiKey]:
-    """Every key, newest first (revoked and expired ones too)."""
-    stmt = select(ApiKey).order_by(ApiKey.created_at.desc(), ApiKey.id.desc())
-    return list(session.scalars(stmt))
-
-
-def revoke_key(
-    session: Session, key_id: str, *, keep_an_ops_key: bool = False, now: datetime | None = None
-) -> ApiKey:
-    """Revoke a key (flushed, not committed); revoking a revoked key changes nothing.
-
-    ``keep_an_ops_key`` (HTTP): the last active ops key may not be revoked, so that an operator
-    cannot lock everyone out of the API; the command line may still do it."""
-    now = now or utcnow()
-    key = session.get(ApiKey, key_id)
-    if key is None:
-        raise NotFoundError(f'API key "{key_id}" does not exist')
-    if keep_an_ops_key and key.role is ApiRole.OPS:
-        # Lock the active ops keys in id order: of two concurrent revocations of the last two,
-        # the second sees the first's and is refused (PostgreSQL; SQLite writes one at a time).
-        stmt = (
-            select(ApiKey)
-            .where(ApiKey.role == ApiRole.OPS, ApiKey.revoked.is_(False))
-            .order_by(ApiKey.id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
-        active = [k for k in session.scalars(stmt) if key_status(k, now) is KeyStatus.ACTIVE]
-        if [k.id for k in active] == [key.id]:
-            raise ConflictError(
-                f'API key "{key_id}" is the last active ops key: create another ops key first '
-                "(or revoke it with `oms keys revoke` on the server)"
-            )
-        session.refresh(key)  # locked above if active; otherwise the latest committed state
-    else:
-        session.refresh(key, with_for_update=True)
-    if not key.revoked:
-        key.revoked, key.revoked_at = True, now
-        session.flush()
-    return key
-
-
-def active_ops_keys(session: Session, now: datetime | None = None) -> int:
-    """How many ops keys can still be used."""
-    stmt = select(ApiKey).where(ApiKey.role == ApiRole.OPS, ApiKey.revoked.is_(False))
-    return sum(key_status(k, now) is KeyStatus.ACTIVE for k in session.scalars(stmt))
-
-
-# --- authentication ---------------------------------------------------------------------
-
-
-def authenticate(session: Session, raw: str | None, now: datetime | None = None) -> Principal:
-    """The principal of an active key; UnauthorizedError otherwise (one indexed read)."""
-    if not raw:
-        raise UnauthorizedError("missing X-API-Key header")
-    who, _ = _lookup(session, hash_key(raw), now or utcnow())
-    return who
-
-
-def _lookup(session: Session, digest: str, now: datetime) -> tuple[Principal, datetime | None]:
-    """The key's principal and expiry, if it is active."""
-    stmt = select(ApiKey.id, ApiKey.role, ApiKey.node_id, ApiKey.revoked, ApiKey.expires_at).where(
-        ApiKey.key_hash == digest
-    )
-    row = session.execute(stmt).first()
-    if row is None:
-        raise UnauthorizedError("unknown API key")
-    if row.revoked:
-        raise UnauthorizedError("this API key has been revoked")
-    if row.expires_at is not None and row.expires_at <= now:
-        raise UnauthorizedError(_expired(row.expires_at))
-    return Principal(row.role, row.node_id, row.id), row.expires_at
-
-
-def _expired(at: datetime | None) -> str:
-    when = f" at {at.isoformat(timespec='seconds')}" if at is not None else ""
-    return f"this API key expired{when}"
 
 
 def address_of(host: str | None) -> str | None:
@@ -388,14 +208,14 @@ class KeyCache:
         if not raw or digest is None:
             raise UnauthorizedError("missing X-API-Key header")
         if hit is not None and now >= hit.expires_at:
-            self._refuse(digest, now, _expired(hit.expiry))
+            self._refuse(digest, now, keys.expired_message(hit.expiry))
         seen = self._rejected.get(digest)
         if seen is not None and now < seen[0]:
             raise UnauthorizedError(seen[1])
         wall = self._wall()
         try:
-            with sessions() as session:
-                who, expiry = _lookup(session, digest, wall)
+            with SqlUnitOfWork(sessions, NO_HANDLERS) as reads:
+                who, expiry = keys.lookup(reads, digest, wall)
         except UnauthorizedError as exc:
             self._refuse(digest, now, exc.detail)
         left = math.inf if expiry is None else (expiry - wall).total_seconds()

@@ -8,8 +8,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from oms.access.keys import MAX_EXPIRY_DAYS, KeyStatus, key_status
 from oms.access.model import ApiKey, ApiRole
-from oms.api.auth import MAX_EXPIRY_DAYS, KeyStatus, key_status
 from oms.api.fields import Ident, Label
 
 

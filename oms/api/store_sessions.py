@@ -1,13 +1,14 @@
-"""Store page sessions, their cookie, and the checks every store page form passes.
+"""Store page sessions over HTTP: their cookie, and the checks every store page form passes.
 
-Sessions. A store associate signs in once with a store key (``POST /stores/login``). The server
-keeps a ``StoreSession`` row and gives the browser a random token (``secrets.token_urlsafe(32)``);
-the row's id is the token's SHA-256, so the table holds nothing a browser could present. The raw
-API key is never put in a cookie or a page. A session is bound to its key's store and lasts
-``store_session_minutes`` from sign-in (not extended by use). At each request the session is read
-together with its key: an expired session, or one whose key has since been revoked or has expired,
-is refused (401, the sign-in page) and its row deleted when seen; signing in again (or out) also
-deletes the browser's previous session, and each sign-in clears every expired row.
+Sessions (their rules are the access service's, ``oms/access/sessions.py``). A store associate
+signs in once with a store key (``POST /stores/login``). The server keeps a ``StoreSession`` row
+and gives the browser a random token (``secrets.token_urlsafe(32)``); the row's id is the token's
+SHA-256, so the table holds nothing a browser could present. The raw API key is never put in a
+cookie or a page. A session is bound to its key's store and lasts ``store_session_minutes`` from
+sign-in (not extended by use). At each request the session is read together with its key: an
+expired session, or one whose key has since been revoked or has expired, is refused (401, the
+sign-in page) and its row deleted when seen; signing in again (or out) also deletes the browser's
+previous session, and each sign-in clears every expired row.
 
 Cookie. ``oms_store_session`` holds only the token: ``HttpOnly``, ``SameSite=Strict``,
 ``Path=/stores``, ``Max-Age`` and ``Expires`` the session's lifetime, and ``Secure`` as
@@ -34,134 +35,83 @@ The request's own origin is its scheme and ``Host`` as the app sees them: behind
 
 from __future__ import annotations
 
-import hashlib
 import ipaddress
 import secrets
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from urllib.parse import urlsplit
 
-from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 from starlette.datastructures import URL, Headers
 from starlette.responses import Response
 
-from oms.access.model import ApiKey, ApiRole, StoreSession
-from oms.api.auth import Principal
-from oms.db.types import utcnow
-from oms.domain.errors import ForbiddenError, UnauthorizedError
+from oms.access import sessions as access
+from oms.access.principal import Principal
+from oms.access.sessions import (
+    TOKEN_BYTES,
+    OpenedSession,
+    SessionRefused,
+    SignedIn,
+    new_token,
+    session_id,
+)
+from oms.db.repositories.catalog import SqlApiKeys, SqlStoreSessions
+from oms.domain.errors import ForbiddenError
+
+__all__ = [
+    "COOKIE",
+    "CSRF_FIELD",
+    "TOKEN_BYTES",
+    "OpenedSession",
+    "SessionRefused",
+    "SignedIn",
+    "check_csrf",
+    "check_origin",
+    "check_session",
+    "clear_cookie",
+    "cookie_is_secure",
+    "end_session",
+    "new_token",
+    "open_session",
+    "session_id",
+    "set_cookie",
+]
 
 COOKIE = "oms_store_session"
 COOKIE_PATH = "/stores"
 CSRF_FIELD = "csrf_token"
-TOKEN_BYTES = 32  # 256 bits of randomness: 43 URL-safe characters
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
-@dataclass(frozen=True, slots=True)
-class SignedIn:
-    """A valid session: who it is and the token its forms must carry."""
-
-    id: str  # sha256 hex of the cookie's token
-    key_id: str
-    node_id: str
-    csrf_token: str
-    expires_at: datetime
-
-    @property
-    def principal(self) -> Principal:
-        return Principal(ApiRole.STORE, self.node_id, self.key_id)
+# --- the sessions over a caller's SQLAlchemy session ------------------------------------------
+# The rules are the access service's (oms/access/sessions.py: sign_in, check_session, sign_out,
+# on a unit of work). These adapters serve the store pages' routes, which still pass their
+# SQLAlchemy session; they go once the routes call the service with a unit of work.
 
 
-class SessionRefused(UnauthorizedError):
-    """The cookie names no usable session. ``stale`` is the row to delete (expired, or its key
-    revoked or expired); None when there is no row."""
+class _Repositories:
+    """The access repositories over the caller's session."""
 
-    def __init__(self, detail: str, stale: str | None = None) -> None:
-        super().__init__(detail)
-        self.stale = stale
-
-
-def new_token() -> str:
-    return secrets.token_urlsafe(TOKEN_BYTES)
-
-
-def session_id(token: str) -> str:
-    """The row id of a session token: its SHA-256 (hex)."""
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
-# --- the rows ---------------------------------------------------------------------------------
+    def __init__(self, session: Session) -> None:
+        self.store_sessions = SqlStoreSessions(session)
+        self.api_keys = SqlApiKeys(session)
 
 
 def open_session(
     session: Session, who: Principal, minutes: int, now: datetime | None = None
-) -> tuple[str, StoreSession]:
-    """A new session for a store key (flushed, not committed) and its token, which is returned
-    once and never stored. Expired sessions of everyone are cleared on the way (indexed)."""
-    if who.role is not ApiRole.STORE or not who.node_id:
-        raise UnauthorizedError(_ONLY_STORE_KEYS.format(role=who.role.value))
-    now = now or utcnow()
-    session.execute(delete(StoreSession).where(StoreSession.expires_at <= now))
-    token = new_token()
-    row = StoreSession(
-        id=session_id(token),
-        key_id=who.key_id,
-        node_id=who.node_id,
-        csrf_token=new_token(),
-        created_at=now,
-        expires_at=now + timedelta(minutes=minutes),
-    )
-    session.add(row)
-    session.flush()
-    return token, row
-
-
-_ONLY_STORE_KEYS = (
-    "only a store key signs in to the store pages, and this is a {role} key; "
-    "scripts may send any key in the X-API-Key header instead"
-)
+) -> OpenedSession:
+    """A new session for a store key (written, not committed) and its token."""
+    return access.open_session(_Repositories(session), who, minutes, now)
 
 
 def check_session(session: Session, token: str | None, now: datetime | None = None) -> SignedIn:
-    """The session a cookie's token names, if it and its key are still valid (one indexed read);
+    """The session a cookie's token names, if it and its key are still valid;
     SessionRefused otherwise."""
-    if not token:
-        raise SessionRefused("sign in with your store key")
-    sid = session_id(token)
-    stmt = (
-        select(
-            StoreSession.key_id,
-            StoreSession.node_id,
-            StoreSession.csrf_token,
-            StoreSession.expires_at,
-            ApiKey.role,
-            ApiKey.revoked,
-            ApiKey.expires_at.label("key_expires_at"),
-        )
-        .join(ApiKey, ApiKey.id == StoreSession.key_id)
-        .where(StoreSession.id == sid)
-    )
-    row = session.execute(stmt).first()
-    if row is None:
-        raise SessionRefused("this session has ended: sign in again")
-    now = now or utcnow()
-    if row.expires_at <= now:
-        when = row.expires_at.isoformat(timespec="minutes")
-        raise SessionRefused(f"this session expired at {when} UTC: sign in again", sid)
-    if row.revoked:
-        raise SessionRefused("the key of this session has been revoked: sign in again", sid)
-    if row.key_expires_at is not None and row.key_expires_at <= now:
-        raise SessionRefused("the key of this session has expired: sign in again", sid)
-    if row.role is not ApiRole.STORE:  # a session is only ever opened for a store key
-        raise SessionRefused("this session is not a store's: sign in again", sid)
-    return SignedIn(sid, row.key_id, row.node_id, row.csrf_token, row.expires_at)
+    return access.check_session(_Repositories(session), token, now)
 
 
 def end_session(session: Session, sid: str) -> bool:
-    """Delete a session row (flushed, not committed); whether there was one."""
-    result = session.execute(delete(StoreSession).where(StoreSession.id == sid))
-    return bool(getattr(result, "rowcount", 0))
+    """Delete a session (not committed); whether there was one."""
+    return access.end_session(_Repositories(session), sid)
 
 
 # --- the cookie -------------------------------------------------------------------------------

@@ -34,8 +34,10 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Error, Page, sync_playwright
 
-from oms.api.auth import create_key
+from oms.access.keys import create_key
 from oms.db.engine import make_engine, make_session_factory, migrate
+from oms.db.uow import SqlUnitOfWork
+from oms.handlers import message_bus
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "var" / "artifacts"
@@ -137,9 +139,8 @@ class Server:
         its node to exist, so store keys are made after the network is seeded."""
         engine = make_engine(self.database_url)
         try:
-            with make_session_factory(engine)() as session:
-                raw = create_key(session, role, node)
-                session.commit()
+            with SqlUnitOfWork(make_session_factory(engine), message_bus()) as uow:
+                raw = create_key(uow, role, node)
         finally:
             engine.dispose()
         return raw

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from oms.access.keys import create_key
 from oms.api.app import create_app
-from oms.api.auth import create_key
 from oms.api.state import AppState
 
 
@@ -25,9 +25,8 @@ class Api:
 @pytest.fixture
 def api(tmp_path: Path) -> Iterator[Api]:
     state = AppState.open(f"sqlite:///{tmp_path / 'oms.db'}")
-    with state.sessions() as session:
-        ops, checkout = create_key(session, "ops"), create_key(session, "checkout")
-        session.commit()
+    with state.unit_of_work() as uow:
+        ops, checkout = create_key(uow, "ops"), create_key(uow, "checkout")
     with TestClient(create_app(state)) as client:
         state.warm.wait(120)
         yield Api(client, state, {"X-API-Key": ops}, {"X-API-Key": checkout})

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from oms.api.auth import create_key
+from oms.access.keys import create_key
 from tests.e2e.test_catalog_api import NODE
 
 PARIS = {"lat": 48.86, "lon": 2.35}
@@ -95,8 +95,7 @@ def build(api, *, dc_stock: int = 10, store_stock: int = 3, protection: int = 0)
                 body["bin_location"] = where
             r = api.client.put(f"/v1/inventory/{node}/{sku}", json=body, headers=api.ops)
             assert r.status_code == 200, r.text
-    with api.state.sessions() as session:
-        k1 = create_key(session, "store", "ST-PARIS-1")
-        k2 = create_key(session, "store", "ST-PARIS-2")
-        session.commit()
+    with api.state.unit_of_work() as uow:
+        k1 = create_key(uow, "store", "ST-PARIS-1")
+        k2 = create_key(uow, "store", "ST-PARIS-2")
     return Stores(api, {"X-API-Key": k1}, {"X-API-Key": k2})

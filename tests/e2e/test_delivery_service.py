@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from oms.api.auth import create_key
+from oms.access.keys import create_key
 from tests.e2e.test_promise_api import CART, network
 from tests.e2e.test_reservations_api import available, reserve
 
@@ -185,9 +185,8 @@ def test_the_service_is_part_of_an_idempotent_request(api):
 
 def test_a_store_key_cannot_order_a_pickup_at_another_store_through_an_option(api):
     network(api, dc_stock=20, store_stock=5)
-    with api.state.sessions() as session:
-        other = create_key(session, "store", "DC-LYON")
-        session.commit()
+    with api.state.unit_of_work() as uow:
+        other = create_key(uow, "store", "DC-LYON")
     r = api.client.post(
         "/v1/orders",
         json={**PICKUP_CART, "option_id": "pickup:ST-PARIS"},

@@ -6,7 +6,7 @@ from datetime import date
 
 from fastapi.testclient import TestClient
 
-from oms.api.auth import create_key
+from oms.access.keys import create_key
 from oms.api.schemas import PromiseOut
 from oms.db import ledger
 from oms.db.engine import make_session_factory
@@ -123,9 +123,8 @@ def test_promise_needs_a_checkout_or_ops_key(api):
     assert api.client.post("/v1/promise", json=CART).json()["error"] == "unauthorized"
     r = api.client.post("/v1/promise", json=CART, headers={"X-API-Key": "oms_nope"})
     assert r.status_code == 401 and r.json()["error"] == "unauthorized"
-    with api.state.sessions() as session:
-        store_key = create_key(session, "store", "ST-PARIS")
-        session.commit()
+    with api.state.unit_of_work() as uow:
+        store_key = create_key(uow, "store", "ST-PARIS")
     r = api.client.post("/v1/promise", json=CART, headers={"X-API-Key": store_key})
     assert r.status_code == 403 and r.json()["error"] == "forbidden"
     assert api.client.post("/v1/promise", json=CART, headers=api.ops).status_code == 200

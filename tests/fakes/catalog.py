@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from oms.access.model import ApiKey, StoreSession
+from datetime import datetime
+
+from oms.access.model import ApiKey, ApiRole, StoreSession
+from oms.domain.errors import NotFoundError
 from oms.inventory.errors import UnknownNode, UnknownSku
 from oms.inventory.model import Node, Sku
 from tests.fakes.base import FakeRepository
@@ -12,10 +15,17 @@ class FakeNodes(FakeRepository[Node]):
     entity = Node
     missing = staticmethod(lambda key: UnknownNode(str(key)))
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.network_changes = 0  # how many times the network cache was told
+
     def signature(self) -> tuple[object, ...]:
         ids = sorted(str(k) for k in self.rows)
         enabled = sum(1 for n in self.rows.values() if n.enabled)
         return (len(ids), enabled, ids[-1] if ids else None)
+
+    def changed(self) -> None:
+        self.network_changes += 1
 
 
 class FakeSkus(FakeRepository[Sku]):
@@ -28,7 +38,32 @@ class FakeSkus(FakeRepository[Sku]):
 
 class FakeApiKeys(FakeRepository[ApiKey]):
     entity = ApiKey
+    missing = staticmethod(lambda key: NotFoundError(f'API key "{key}" does not exist'))
+
+    def by_hash(self, key_hash: str) -> ApiKey | None:
+        return next((k for k in self.rows.values() if k.key_hash == key_hash), None)
+
+    def newest_first(self) -> list[ApiKey]:
+        return sorted(self.rows.values(), key=lambda k: (k.created_at, k.id), reverse=True)
+
+    def lock_active_ops(self) -> list[ApiKey]:
+        return self.list_by(role=ApiRole.OPS, revoked=False, order_by="id")
+
+    def reload(self, key_id: str, *, lock: bool) -> ApiKey:
+        return self.get(key_id)
 
 
 class FakeStoreSessions(FakeRepository[StoreSession]):
     entity = StoreSession
+
+    def find_with_key(self, session_id: str) -> StoreSession | None:
+        return self.find(session_id)
+
+    def remove(self, session_id: str) -> bool:
+        return self.rows.pop(session_id, None) is not None
+
+    def remove_expired(self, now: datetime) -> int:
+        expired = [k for k, row in self.rows.items() if row.expires_at <= now]
+        for key in expired:
+            del self.rows[key]
+        return len(expired)

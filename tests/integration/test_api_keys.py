@@ -9,10 +9,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from oms.access.model import ApiKey, ApiRole
-from oms.api.auth import (
+from oms.access.keys import (
     KeyStatus,
-    Principal,
     active_ops_keys,
     authenticate,
     create_key,
@@ -22,7 +20,10 @@ from oms.api.auth import (
     list_keys,
     revoke_key,
 )
+from oms.access.model import ApiKey, ApiRole
+from oms.access.principal import Principal
 from oms.db.types import utcnow
+from oms.db.uow import SqlUnitOfWork
 from oms.domain.errors import (
     ConflictError,
     ForbiddenError,
@@ -30,11 +31,16 @@ from oms.domain.errors import (
     UnauthorizedError,
     ValidationError,
 )
+from oms.handlers import message_bus
 from oms.inventory.model import Node
 
 
-def _store(session, node_id="ST-PARIS"):
-    session.add(
+def _uow(session_factory) -> SqlUnitOfWork:
+    return SqlUnitOfWork(session_factory, message_bus())
+
+
+def _store(uow, node_id="ST-PARIS"):
+    uow.nodes.add_now(
         Node(
             id=node_id,
             kind="store",
@@ -48,45 +54,41 @@ def _store(session, node_id="ST-PARIS"):
             cost_per_km=0.008,
         )
     )
-    session.flush()
 
 
 def test_a_new_key_authenticates_and_only_its_hash_is_stored(session_factory):
-    with session_factory() as session:
-        raw = create_key(session, "checkout")
-        session.commit()
-        stored = session.scalars(select(ApiKey)).one()
+    with _uow(session_factory) as uow:
+        raw = create_key(uow, "checkout")
+        stored = uow.session.scalars(select(ApiKey)).one()
         assert stored.key_hash == hash_key(raw) and raw not in stored.key_hash
-        who = authenticate(session, raw)
+        who = authenticate(uow, raw)
         assert (who.role, who.node_id) == (ApiRole.CHECKOUT, None) and who.key_id == stored.id
 
 
 def test_missing_unknown_and_revoked_keys_are_refused(session_factory):
-    with session_factory() as session:
-        raw = create_key(session, "ops")
-        session.commit()
+    with _uow(session_factory) as uow:
+        raw = create_key(uow, "ops")
         with pytest.raises(UnauthorizedError, match="missing X-API-Key"):
-            authenticate(session, None)
+            authenticate(uow, None)
         with pytest.raises(UnauthorizedError, match="unknown API key"):
-            authenticate(session, raw + "x")
-        session.scalars(select(ApiKey)).one().revoked = True
-        session.commit()
+            authenticate(uow, raw + "x")
+        uow.session.scalars(select(ApiKey)).one().revoked = True
+        uow.commit()
         with pytest.raises(UnauthorizedError, match="revoked"):
-            authenticate(session, raw)
+            authenticate(uow, raw)
 
 
 def test_a_store_key_is_bound_to_its_existing_store(session_factory):
-    with session_factory() as session:
+    with _uow(session_factory) as uow:
         with pytest.raises(ValidationError, match="store key needs the store"):
-            create_key(session, "store")
+            create_key(uow, "store")
         with pytest.raises(NotFoundError, match="ST-NOWHERE"):
-            create_key(session, "store", "ST-NOWHERE")
+            create_key(uow, "store", "ST-NOWHERE")
         with pytest.raises(ValidationError, match="role: must be one of"):
-            create_key(session, "admin")
-        _store(session)
-        raw = create_key(session, "store", "ST-PARIS")
-        session.commit()
-        principal = authenticate(session, raw)
+            create_key(uow, "admin")
+        _store(uow)
+        raw = create_key(uow, "store", "ST-PARIS")
+        principal = authenticate(uow, raw)
     principal.require_node("ST-PARIS")
     with pytest.raises(ForbiddenError, match="bound to ST-PARIS"):
         principal.require_node("ST-LYON")
@@ -100,32 +102,31 @@ def test_roles_allow_what_they_name_and_ops_allows_everything():
 
 
 def test_every_problem_of_a_new_key_is_reported_at_once(session_factory):
-    with session_factory() as session, pytest.raises(ValidationError) as refused:
-        issue_key(session, "admin", name="tab\there", expires_in_days=0)
+    with _uow(session_factory) as uow, pytest.raises(ValidationError) as refused:
+        issue_key(uow, "admin", name="tab\there", expires_in_days=0)
     assert [p.split(":")[0] for p in refused.value.problems] == [
         "role",
         "name",
         "expires_in_days",
     ]
-    with session_factory() as session, pytest.raises(ValidationError) as refused:
-        issue_key(session, "checkout", "ST-PARIS", name="", expires_in_days=3651)
+    with _uow(session_factory) as uow, pytest.raises(ValidationError) as refused:
+        issue_key(uow, "checkout", "ST-PARIS", name="", expires_in_days=3651)
     assert refused.value.problems == [
         "node: only a store key is bound to a node, not a checkout key",
         "name: 1 to 200 printable characters",
         "expires_in_days: from 1 to 3650, got 3651",
     ]
-    with session_factory() as session:
-        assert session.scalars(select(ApiKey)).all() == []
+    with _uow(session_factory) as uow:
+        assert uow.session.scalars(select(ApiKey)).all() == []
 
 
 def test_a_key_carries_its_name_and_expiry_and_the_list_shows_the_newest_first(session_factory):
     now = utcnow()
-    with session_factory() as session:
-        _, older = issue_key(session, "ops", name="ops laptop", now=now - timedelta(hours=1))
-        _, newer = issue_key(session, "checkout", name="web shop", expires_in_days=30, now=now)
-        session.commit()
-    with session_factory() as session:
-        listed = list_keys(session)
+    with _uow(session_factory) as uow:
+        _, older = issue_key(uow, "ops", name="ops laptop", now=now - timedelta(hours=1))
+        _, newer = issue_key(uow, "checkout", name="web shop", expires_in_days=30, now=now)
+    with _uow(session_factory) as uow:
+        listed = list_keys(uow)
     assert [k.id for k in listed] == [newer.id, older.id]
     assert listed[0].name == "web shop" and listed[0].expires_at == now + timedelta(days=30)
     assert listed[1].expires_at is None and listed[1].revoked_at is None
@@ -133,72 +134,63 @@ def test_a_key_carries_its_name_and_expiry_and_the_list_shows_the_newest_first(s
 
 
 def test_an_expired_key_is_refused_and_listed_as_expired(session_factory):
-    with session_factory() as session:
-        raw, key = issue_key(session, "checkout", expires_in_days=1)
-        session.commit()
-        assert authenticate(session, raw).key_id == key.id
+    with _uow(session_factory) as uow:
+        raw, key = issue_key(uow, "checkout", expires_in_days=1)
+        assert authenticate(uow, raw).key_id == key.id
         later = key.expires_at + timedelta(seconds=1)
         with pytest.raises(UnauthorizedError, match="expired at"):
-            authenticate(session, raw, now=later)
+            authenticate(uow, raw, now=later)
         assert key_status(key, later) is KeyStatus.EXPIRED
 
 
 def test_revoking_sets_revoked_and_its_time_and_revoking_again_changes_nothing(session_factory):
-    with session_factory() as session:
-        raw, key = issue_key(session, "checkout")
-        session.commit()
+    with _uow(session_factory) as uow:
+        raw, key = issue_key(uow, "checkout")
         at = utcnow()
-        revoke_key(session, key.id, now=at)
-        session.commit()
-    with session_factory() as session:
-        again = revoke_key(session, key.id, now=at + timedelta(hours=1))
-        session.commit()
+        revoke_key(uow, key.id, now=at)
+    with _uow(session_factory) as uow:
+        again = revoke_key(uow, key.id, now=at + timedelta(hours=1))
         assert (again.revoked, again.revoked_at) == (True, at)
         assert key_status(again) is KeyStatus.REVOKED
         with pytest.raises(UnauthorizedError, match="revoked"):
-            authenticate(session, raw)
+            authenticate(uow, raw)
 
 
 def test_revoking_an_unknown_key_names_it(session_factory):
-    with session_factory() as session, pytest.raises(NotFoundError, match='"K-NOPE"'):
-        revoke_key(session, "K-NOPE")
+    with _uow(session_factory) as uow, pytest.raises(NotFoundError, match='"K-NOPE"'):
+        revoke_key(uow, "K-NOPE")
 
 
 def test_the_last_active_ops_key_is_kept_when_asked_and_an_expired_one_does_not_count(
     session_factory,
 ):
-    with session_factory() as session:
-        _, first = issue_key(session, "ops")
-        _, stale = issue_key(session, "ops", expires_in_days=1, now=utcnow() - timedelta(days=2))
-        _, checkout = issue_key(session, "checkout")
-        session.commit()
+    with _uow(session_factory) as uow:
+        _, first = issue_key(uow, "ops")
+        _, stale = issue_key(uow, "ops", expires_in_days=1, now=utcnow() - timedelta(days=2))
+        _, checkout = issue_key(uow, "checkout")
         with pytest.raises(ConflictError, match="last active ops key"):
-            revoke_key(session, first.id, keep_an_ops_key=True)
-        session.rollback()
+            revoke_key(uow, first.id, keep_an_ops_key=True)
+        uow.rollback()
         # Keys that are not the last active ops key go: the expired one, any other role.
-        revoke_key(session, stale.id, keep_an_ops_key=True)
-        revoke_key(session, checkout.id, keep_an_ops_key=True)
-        session.commit()
-        assert active_ops_keys(session) == 1
+        revoke_key(uow, stale.id, keep_an_ops_key=True)
+        revoke_key(uow, checkout.id, keep_an_ops_key=True)
+        assert active_ops_keys(uow) == 1
         # The command line may revoke the last one (it runs on the server).
-        revoke_key(session, first.id)
-        session.commit()
-        assert active_ops_keys(session) == 0
+        revoke_key(uow, first.id)
+        assert active_ops_keys(uow) == 0
 
 
 def test_of_two_concurrent_revocations_of_the_last_two_ops_keys_one_is_refused(session_factory):
-    with session_factory() as session:
-        ids = [issue_key(session, "ops")[1].id for _ in range(2)]
-        session.commit()
+    with _uow(session_factory) as uow:
+        ids = [issue_key(uow, "ops")[1].id for _ in range(2)]
     barrier = threading.Barrier(2)
     outcomes: list[str] = []
 
     def revoke(key_id: str) -> None:
-        with session_factory() as session:
+        with _uow(session_factory) as uow:
             barrier.wait()
             try:
-                revoke_key(session, key_id, keep_an_ops_key=True)
-                session.commit()
+                revoke_key(uow, key_id, keep_an_ops_key=True)
                 outcomes.append("revoked")
             except ConflictError:
                 outcomes.append("conflict")
@@ -209,8 +201,8 @@ def test_of_two_concurrent_revocations_of_the_last_two_ops_keys_one_is_refused(s
     for t in threads:
         t.join(30)
     assert sorted(outcomes) == ["conflict", "revoked"]
-    with session_factory() as session:
-        assert active_ops_keys(session) == 1
+    with _uow(session_factory) as uow:
+        assert active_ops_keys(uow) == 1
 
 
 # --- the command line: oms keys create | list | revoke ------------------------------------

@@ -17,8 +17,10 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from oms.api.auth import create_key
+from oms.access.keys import create_key
 from oms.db.engine import make_engine, make_session_factory, migrate
+from oms.db.uow import SqlUnitOfWork
+from oms.handlers import message_bus
 from oms.orders.model import IdempotencyRecord, Order, Reservation
 from tests.e2e.test_catalog_api import NODE
 from tests.e2e.test_promise_api import CART, STORE
@@ -68,13 +70,12 @@ def _keys(url: str) -> dict[str, str]:
     migrate(url)
     engine = make_engine(url, pool_size=1, max_overflow=0)
     try:
-        with make_session_factory(engine)() as session:
+        with SqlUnitOfWork(make_session_factory(engine), message_bus()) as uow:
             keys = {
-                "ops": create_key(session, "ops"),
-                "checkout": create_key(session, "checkout"),
-                "other": create_key(session, "checkout"),
+                "ops": create_key(uow, "ops"),
+                "checkout": create_key(uow, "checkout"),
+                "other": create_key(uow, "checkout"),
             }
-            session.commit()
     finally:
         engine.dispose()
     return keys

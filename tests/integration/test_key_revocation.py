@@ -11,6 +11,7 @@ from datetime import timedelta
 import pytest
 from fastapi.testclient import TestClient
 
+from oms.access.keys import issue_key, revoke_key
 from oms.access.model import ApiKey
 from oms.api.app import create_app
 from oms.api.auth import (
@@ -19,8 +20,6 @@ from oms.api.auth import (
     KeyCache,
     RateLimitedError,
     address_of,
-    issue_key,
-    revoke_key,
 )
 from oms.api.state import AppState
 from oms.db.types import utcnow
@@ -66,15 +65,13 @@ def workers(db_url: str) -> Iterator[tuple[AppState, AppState]]:
 
 def new_key(state: AppState, role: str = "checkout", **kw) -> tuple[str, ApiKey]:
     with state.unit_of_work() as uow:
-        raw, key = issue_key(uow.session, role, **kw)
-        uow.commit()
+        raw, key = issue_key(uow, role, **kw)
     return raw, key
 
 
 def revoke(state: AppState, key_id: str) -> None:
     with state.unit_of_work() as uow:
-        revoke_key(uow.session, key_id)
-        uow.commit()
+        revoke_key(uow, key_id)
 
 
 def test_a_key_revoked_through_one_worker_is_refused_by_another_within_a_second(workers):

@@ -7,10 +7,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy import func, select
 
+from oms.catalog import service as catalog
 from oms.db import ledger
-from oms.db.uow import run_transaction
+from oms.db.uow import SqlUnitOfWork, run_transaction
 from oms.domain.errors import ConflictError
-from oms.inventory import catalog
+from oms.handlers import message_bus
 from oms.inventory.model import Sku, StockItem
 from oms.orders.model import (
     Allocation,
@@ -53,12 +54,14 @@ NODES = [
 
 def seed(session_factory):
     def work(session):
+        uow = SqlUnitOfWork(lambda: session, message_bus()).begin(session)
         for node in NODES:
-            catalog.add_node(session, {**node, "timezone": "Europe/Paris"})
+            catalog.stage_node(uow, {**node, "timezone": "Europe/Paris"})
         session.add(Sku(id="RARE", name="Rare", price_minor=999, currency="EUR"))
         session.flush()
         ledger.set_stock(session, "DC-LYON", "RARE", on_hand=4)
         ledger.set_stock(session, "DC-PARIS", "RARE", on_hand=6)
+        uow.flush()  # the events raised (run_transaction commits the session itself)
 
     run_transaction(session_factory, work)
 

@@ -10,12 +10,12 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, invariant, rule
 
+from oms.catalog import service as catalog
 from oms.db import ledger
 from oms.db.engine import make_engine, make_session_factory, migrate
 from oms.db.uow import SqlUnitOfWork
 from oms.domain.errors import ConflictError, ValidationError
 from oms.handlers import message_bus
-from oms.inventory import catalog
 from oms.inventory.errors import UnknownSku
 from oms.inventory.model import Sku
 from oms.orders import reservations as svc
@@ -54,7 +54,7 @@ class ReservationMachine(RuleBasedStateMachine):
         self.on_hand, self.reserved = 0, 0
         self.active: dict[str, tuple[int, datetime]] = {}
         with self._uow() as uow:
-            catalog.add_node(uow.session, NODE)
+            catalog.add_node(uow, NODE)
             uow.session.add(Sku(id="A", name="A", price_minor=100, currency="EUR"))
             uow.commit()
 
