@@ -39,7 +39,7 @@ CARTS = [
     }
     for k in range(48)
 ]
-APP = "oms.api.app:app_from_env"
+APP = "oms.bootstrap:app_from_env"
 
 
 def seeded(url: str, extra_stock: dict[str, int] | None = None) -> str:

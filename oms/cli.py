@@ -253,10 +253,10 @@ def _unit_of_work() -> Iterator[SqlUnitOfWork]:
     exits 2."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from oms.api.state import AppState
+    from oms.bootstrap import open_state
 
     try:
-        state = AppState.open(_database_url())
+        state = open_state(_database_url())
     except OmsError as exc:
         _fail(exc.detail)
     except SQLAlchemyError as exc:
@@ -393,13 +393,12 @@ def serve(
     import uvicorn
 
     from oms.api.app import create_app
-    from oms.api.state import AppState
-    from oms.config import get_settings
+    from oms.bootstrap import open_state
 
     url = _database_url()
     typer.echo(f"oms: serving {url} on http://{host}:{port} (docs at /docs)", err=True)
     if workers == 1:
-        state = AppState.open(url, write_threads=get_settings().write_threads)
+        state = open_state(url)
         # On SIGTERM uvicorn answers the requests in flight and runs the lifespan's shutdown
         # (the sweeper stops), then raises the signal again to die by it (status 143). With
         # this handler in place, that last step exits 0.
@@ -419,7 +418,7 @@ def serve(
     os.environ["OMS_MIGRATE_ON_START"] = "false"
     prepare_multiprocess_metrics(workers)  # /metrics then adds up every worker's counts
     uvicorn.run(
-        "oms.api.app:app_from_env",
+        "oms.bootstrap:app_from_env",
         factory=True,
         workers=workers,
         host=host,
@@ -436,10 +435,10 @@ def seed_demo(
     ),
 ) -> None:
     """Load the demo network into the database (once) and print a fresh key per role."""
-    from oms.api.state import AppState
+    from oms.bootstrap import open_state
     from oms.seed import demo_keys, seed_network
 
-    state = AppState.open(_database_url())
+    state = open_state(_database_url())
     try:
         with state.unit_of_work() as uow:
             added = seed_network(uow, problem)

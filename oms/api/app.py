@@ -76,14 +76,3 @@ def create_app(state: AppState) -> FastAPI:
     security_headers.install(app)
     observability.install(app, state)
     return app
-
-
-def app_from_env() -> FastAPI:
-    """For `uvicorn --factory oms.api.app:app_from_env`: the database OMS_DATABASE_URL names."""
-    settings = get_settings()
-    state = AppState.open(
-        settings.database_url,
-        run_migrations=settings.migrate_on_start,
-        write_threads=settings.write_threads,
-    )
-    return create_app(state)

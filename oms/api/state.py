@@ -1,4 +1,5 @@
-"""What the app holds for its lifetime: the engine, sessions, and whether kernels are warm."""
+"""What the app holds for its lifetime: the engine, session factories, caches, the message bus,
+and whether kernels are warm. ``oms/bootstrap.py`` builds it."""
 
 from __future__ import annotations
 
@@ -14,11 +15,8 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from oms.api.auth import KeyCache, Principal
-from oms.db import changes
-from oms.db.engine import make_engine, make_session_factory, migrate, read_only
 from oms.db.uow import SqlUnitOfWork
 from oms.domain.bus import NO_HANDLERS, MessageBus
-from oms.handlers import message_bus
 from oms.promise.service import NetworkCache
 
 log = logging.getLogger("oms.api")
@@ -29,30 +27,13 @@ class AppState:
     engine: Engine
     sessions: sessionmaker[Session]
     readers: sessionmaker[Session]
+    bus: MessageBus
     warm: threading.Event = field(default_factory=threading.Event)
     networks: NetworkCache = field(default_factory=NetworkCache)
     keys: KeyCache = field(default_factory=KeyCache)
-    bus: MessageBus = field(default_factory=message_bus)
     # The thread pool of the checkout write path (reservations, orders): see Settings.
     writers: CapacityLimiter = field(default_factory=lambda: CapacityLimiter(2))
     _reader: threading.local = field(default_factory=threading.local)
-
-    def __post_init__(self) -> None:
-        # Commits through this app drop the cached stock and network they changed.
-        changes.on_commit(self.sessions, self.networks.changed)
-
-    @staticmethod
-    def open(database_url: str, *, run_migrations: bool = True, write_threads: int = 2) -> AppState:
-        if run_migrations:
-            migrate(database_url)
-        engine = make_engine(database_url)
-        # Reads (promise) skip SQLite's write lock, so they never queue behind reservations.
-        return AppState(
-            engine,
-            make_session_factory(engine),
-            make_session_factory(read_only(engine)),
-            writers=CapacityLimiter(write_threads),
-        )
 
     def authenticate(self, raw_key: str | None, client: str | None = None) -> Principal:
         """The key's principal; a known key costs no SQL for ``KeyCache.ttl_s`` (1 s).

@@ -27,7 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from oms.db import changes, tables
+from oms.db import commit_hooks, tables
 from oms.inventory.atp import StockLevel
 from oms.inventory.errors import UnknownNode, UnknownSku
 from oms.inventory.model import Node, Sku
@@ -83,7 +83,7 @@ def run(
         return None
     level = _levels_of(row)
     # The new levels reach the promise's stock cache when the transaction commits.
-    changes.stock_level(session, node_id, sku_id, level.atp, int(row[3]))
+    commit_hooks.stock_level(session, node_id, sku_id, level.atp, int(row[3]))
     return level
 
 

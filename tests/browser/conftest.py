@@ -1,6 +1,6 @@
 """Browser fixtures: the real app served by uvicorn, driven by Debian's headless Chromium.
 
-- ``server``: ``uvicorn --factory oms.api.app:app_from_env`` in a subprocess on a free loopback
+- ``server``: ``uvicorn --factory oms.bootstrap:app_from_env`` in a subprocess on a free loopback
   port, against a fresh SQLite file, with an ops and a checkout key; stopped by its PID.
 - ``browser``: Chromium launched by Playwright from its path (Debian's ``chromium`` package,
   installed by ``.ci/run``). Playwright never downloads a browser here.
@@ -179,7 +179,7 @@ def server(tmp_path: Path) -> Iterator[Server]:
     srv.ops, srv.checkout = srv.create_key("ops"), srv.create_key("checkout")
     port = _free_port()
     srv.base = f"http://127.0.0.1:{port}"
-    cmd = [sys.executable, "-m", "uvicorn", "oms.api.app:app_from_env", "--factory"]
+    cmd = [sys.executable, "-m", "uvicorn", "oms.bootstrap:app_from_env", "--factory"]
     cmd += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
     log = tmp_path / "server.log"
     with log.open("wb") as out:

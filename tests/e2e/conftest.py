@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from oms.access.keys import create_key
 from oms.api.app import create_app
 from oms.api.state import AppState
+from oms.bootstrap import open_state
 
 
 @dataclass
@@ -24,7 +25,7 @@ class Api:
 
 @pytest.fixture
 def api(tmp_path: Path) -> Iterator[Api]:
-    state = AppState.open(f"sqlite:///{tmp_path / 'oms.db'}")
+    state = open_state(f"sqlite:///{tmp_path / 'oms.db'}")
     with state.unit_of_work() as uow:
         ops, checkout = create_key(uow, "ops"), create_key(uow, "checkout")
     with TestClient(create_app(state)) as client:

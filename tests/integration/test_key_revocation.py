@@ -22,6 +22,7 @@ from oms.api.auth import (
     address_of,
 )
 from oms.api.state import AppState
+from oms.bootstrap import open_state
 from oms.db.types import utcnow
 from oms.domain.errors import UnauthorizedError
 
@@ -54,8 +55,8 @@ class CountingSessions:
 @pytest.fixture
 def workers(db_url: str) -> Iterator[tuple[AppState, AppState]]:
     """Two "workers": two AppStates (engines, caches) on the same database."""
-    first = AppState.open(db_url)
-    second = AppState.open(db_url, run_migrations=False)
+    first = open_state(db_url)
+    second = open_state(db_url, run_migrations=False)
     try:
         yield first, second
     finally:
@@ -246,7 +247,7 @@ def test_the_failure_limit_comes_from_the_settings(monkeypatch):
 def test_two_server_workers_on_one_sqlite_file_refuse_a_revoked_key_within_1_1_s(tmp_path):
     """In real time, over HTTP: worker A revokes, worker B refuses the key within 1.1 s."""
     url = f"sqlite:///{tmp_path / 'oms.db'}"
-    a, b = AppState.open(url), AppState.open(url, run_migrations=False)
+    a, b = open_state(url), open_state(url, run_migrations=False)
     try:
         ops_raw, _ = new_key(a, "ops")
         raw, key = new_key(a)

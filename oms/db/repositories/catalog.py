@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from oms.access.model import ApiKey, ApiRole, StoreSession
 from oms.db import tables
-from oms.db.changes import nodes_changed
+from oms.db.commit_hooks import nodes_changed
 from oms.db.repositories.base import SqlRepository
 from oms.domain.errors import NotFoundError
 from oms.inventory.errors import UnknownNode, UnknownSku
