@@ -110,7 +110,7 @@ def create_order(
     """Place the order and commit: its view, and whether it is new (False: the key's committed
     order, replayed). ``store``: the caller's store, when a store key orders."""
     if isinstance(form, OrderRequest):  # TEMPORARY: see _exchange_of_returns
-        return _exchange_of_returns(uow, cache, form)  # type: ignore[unreachable]
+        return _exchange_of_returns(uow, cache, form)  # type: ignore[return-value]
     order, created = place_order(uow, cache, order_request(form, store), key=key)
     view = order_view(uow, order)
     uow.commit()
@@ -164,25 +164,8 @@ def place_order(
         if made is not None:
             return get_order(uow, made), False
     reservation = _reservation_of(uow, cache, req)
-    service = _service(req, reservation)
+    order = _new_order(oid, scoped.key if scoped else None, req, reservation)
     res_svc.move_off_disabled(uow, cache, reservation)
-    key_used = scoped.key if scoped else None
-    order = Order(
-        id=oid,
-        idempotency_key=key_used,
-        status=OrderStatus.CREATED,
-        channel=req.channel,
-        method=reservation.method,
-        dest_lat=reservation.dest_lat,
-        dest_lon=reservation.dest_lon,
-        pickup_node=reservation.pickup_node,
-        reservation_id=reservation.id,
-        currency="EUR",
-        slot_id=reservation.slot_id,
-        service=service,
-        discount_minor=req.discount_minor,
-        shipping_minor=req.shipping_minor,
-    )
     lines = _convert(uow, cache, reservation, order)
     lines_total = sum(ln.price_minor * ln.qty for ln in lines)
     if req.discount_minor > lines_total:
@@ -190,6 +173,26 @@ def place_order(
             [f"discount_minor: {req.discount_minor} exceeds the lines' {lines_total}"]
         )
     return order, True
+
+
+def _new_order(oid: str, key: str | None, req: OrderRequest, res: Reservation) -> Order:
+    """The order as the reservation and the request describe it (written by ``_convert``)."""
+    return Order(
+        id=oid,
+        idempotency_key=key,
+        status=OrderStatus.CREATED,
+        channel=req.channel,
+        method=res.method,
+        dest_lat=res.dest_lat,
+        dest_lon=res.dest_lon,
+        pickup_node=res.pickup_node,
+        reservation_id=res.id,
+        currency="EUR",
+        slot_id=res.slot_id,
+        service=_service(req, res),
+        discount_minor=req.discount_minor,
+        shipping_minor=req.shipping_minor,
+    )
 
 
 def _reservation_of(uow: OrdersUnitOfWork, cache: NetworkCache, req: OrderRequest) -> Reservation:
@@ -348,7 +351,9 @@ def _held_rows(uow: OrdersUnitOfWork, lines: list[OrderLine]) -> list[tuple[str,
     return [(a.node_id, ln.sku_id, a.qty) for ln in lines for a in by_line[ln.id]]
 
 
-def _exchange_of_returns(session: Any, cache: NetworkCache, req: OrderRequest) -> Any:
+def _exchange_of_returns(
+    session: Any, cache: NetworkCache, req: OrderRequest
+) -> tuple[Order, bool]:
     """TEMPORARY, deleted once oms/returns/service.py calls ``place_order``: its exchange still
     calls ``create_order(session, cache, OrderRequest(...), key=None)`` in the return's
     transaction and reads the order back (not committed: the return's command commits)."""
