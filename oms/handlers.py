@@ -7,7 +7,20 @@ from collections.abc import Sequence
 
 from oms.catalog.handlers import tell_the_network_cache
 from oms.domain.bus import Handler, MessageBus
-from oms.domain.events import DomainEvent, NodeAdded, NodeDisabled, NodeEnabled, NodeUpdated
+from oms.domain.events import (
+    DomainEvent,
+    LinesCancelled,
+    NodeAdded,
+    NodeDisabled,
+    NodeEnabled,
+    NodeUpdated,
+    OrderCancelled,
+    PickupExpired,
+    ReadyForPickup,
+    Sourced,
+)
+from oms.notifications import handlers as notifications
+from oms.stores import handlers as stores
 
 HANDLERS: dict[type[DomainEvent], Sequence[Handler]] = {
     # catalog: the in-memory network follows its nodes
@@ -15,6 +28,16 @@ HANDLERS: dict[type[DomainEvent], Sequence[Handler]] = {
     NodeUpdated: [tell_the_network_cache],
     NodeEnabled: [tell_the_network_cache],
     NodeDisabled: [tell_the_network_cache],
+    # stores: the work of an order at its stores follows what happens to the order
+    Sourced: [stores.release_picks_of_sourced_order],
+    OrderCancelled: [
+        stores.withdraw_cancelled_lines_from_picks,
+        stores.free_pickup_slot_of_cancelled_order,
+    ],
+    LinesCancelled: [stores.withdraw_cancelled_lines_from_picks],
+    # notifications: what the customer is owed a message about
+    ReadyForPickup: [notifications.tell_ready_for_pickup],
+    PickupExpired: [notifications.tell_pickup_expired],
 }
 
 

@@ -78,8 +78,8 @@ class AppState:
         from oms.orders.reservations import expire_due
         from oms.stores.fulfilment import expire_pickups
 
-        with self.unit_of_work() as uow:
-            expired = expire_due(uow.session) + expire_pickups(uow.session)
+        with self.unit_of_work() as uow:  # one transaction: both steps, then one commit
+            expired = expire_due(uow) + expire_pickups(uow)
             uow.commit()
         return expired
 

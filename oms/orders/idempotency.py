@@ -11,16 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import insert
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
-
 from oms import metrics
-from oms.db import tables
 from oms.domain.errors import ConflictError
 from oms.orders.model import IdempotencyRecord
-
-_INSERT = insert(tables.idempotency_keys)
+from oms.orders.ports import OrdersUnitOfWork
 
 
 class KeyReused(ConflictError):
@@ -45,38 +39,39 @@ def as_request_key(key: str | RequestKey | None) -> RequestKey | None:
 
 
 def claim(
-    session: Session, endpoint: str, key: RequestKey, request_hash: str, resource_id: str
+    uow: OrdersUnitOfWork, endpoint: str, key: RequestKey, request_hash: str, resource_id: str
 ) -> str | None:
     """Claim ``key`` for the resource this transaction is about to make and return None, or
     return the id of the resource a committed request with this key made (replay it).
     KeyReused when that request was another one."""
-    found = _committed(session, endpoint, key, request_hash)
+    found = _committed(uow, endpoint, key, request_hash)
     if found is not None:
         return found
-    row = {
-        "scope": key.scope,
-        "endpoint": endpoint,
-        "key": key.key,
-        "request_hash": request_hash,
-        "resource_id": resource_id,
-    }
-    try:  # the first write of the transaction: rolling it back loses nothing else
-        session.connection().execute(_INSERT, row)
-    except IntegrityError:
-        # Another request with this key committed while this one waited for its claim.
-        metrics.RESERVATION_IDEMPOTENCY_RACES.inc()
-        session.rollback()
-        found = _committed(session, endpoint, key, request_hash)
-        if found is None:
-            raise RequestInProgress(
-                f'a request with Idempotency-Key "{key.key}" is still in progress; retry'
-            ) from None
-        return found
-    return None
+    record = IdempotencyRecord(
+        scope=key.scope,
+        endpoint=endpoint,
+        key=key.key,
+        request_hash=request_hash,
+        resource_id=resource_id,
+    )
+    if uow.idempotency.claim(record):  # the first write of the transaction
+        return None
+    # Another request with this key committed while this one waited for its claim: rolling
+    # back loses nothing else.
+    metrics.RESERVATION_IDEMPOTENCY_RACES.inc()
+    uow.rollback()
+    found = _committed(uow, endpoint, key, request_hash)
+    if found is None:
+        raise RequestInProgress(
+            f'a request with Idempotency-Key "{key.key}" is still in progress; retry'
+        ) from None
+    return found
 
 
-def _committed(session: Session, endpoint: str, key: RequestKey, request_hash: str) -> str | None:
-    record = session.get(IdempotencyRecord, (key.scope, endpoint, key.key), populate_existing=True)
+def _committed(
+    uow: OrdersUnitOfWork, endpoint: str, key: RequestKey, request_hash: str
+) -> str | None:
+    record = uow.idempotency.committed(key.scope, endpoint, key.key)
     if record is None:
         return None
     if record.request_hash != request_hash:

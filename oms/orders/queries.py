@@ -45,6 +45,12 @@ def require_store_sees(store: str | None, nodes: set[str], what: str) -> None:
         raise ForbiddenError(f"{what} does not involve store {store}")
 
 
+def require_own_store(store: str | None, node_id: str) -> None:
+    """A store key (``store`` is its node) acts at its own store only."""
+    if store is not None and store != node_id:
+        raise ForbiddenError(f"this store key is bound to {store}, not {node_id}")
+
+
 def order_for(uow: OrderReader, order_id: str, store: str | None) -> Order:
     """The order, if the caller may see it: any non-store key, or a store it involves."""
     order = get_order(uow, order_id)

@@ -15,26 +15,27 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, insert, select
-from sqlalchemy.orm import Session, make_transient_to_detached
-
 from oms import metrics
-from oms.db import ledger, legacy_events, tables
-from oms.domain.errors import ConflictError, NotFoundError, OmsError, ValidationError
-from oms.domain.events import Aggregate
+from oms.domain.errors import ConflictError, OmsError, ValidationError
+from oms.domain.events import (
+    ReservationExpired,
+    ReservationReleased,
+    ReservationResourced,
+    Reserved,
+)
 from oms.inventory.errors import UnknownNode
 from oms.orders import idempotency
 from oms.orders.idempotency import RequestKey, as_request_key
 from oms.orders.model import DeliveryMethod, Reservation, ReservationLine, ReservationStatus
+from oms.orders.ports import OrdersUnitOfWork
+from oms.orders.slot_booking import book_slot, free_slot
 from oms.promise.choice import DeliveryService, choose, default_service, service_problems
 from oms.promise.service import NetworkCache, check_skus, snapshot_cart
 from oms.sourcing.network import Network
 from oms.sourcing.online import OrderDecision
-from oms.stores import slots
 
 MAX_TTL_S = 7 * 24 * 3600
-_INSERT_RESERVATION = insert(tables.reservations)
-_INSERT_LINES = insert(tables.reservation_lines)
+Rows = list[tuple[str, str, int]]  # (node, sku, qty) as held
 
 
 @dataclass(frozen=True)
@@ -114,17 +115,23 @@ class StockShortfall(OmsError):
         }
 
 
-@dataclass(frozen=True)
-class Held:
-    """A reservation, whether this request made it, and its rows as (sku, node, qty)."""
+@dataclass(frozen=True, kw_only=True)
+class ReservationView:
+    """A reservation and its rows as (sku, node, qty)."""
 
     reservation: Reservation
-    created: bool
     lines: list[tuple[str, str, int]]
 
 
+@dataclass(frozen=True, kw_only=True)
+class Held(ReservationView):
+    """A reservation, and whether this request made it (False: its key's, replayed)."""
+
+    created: bool
+
+
 def reserve(
-    session: Session,
+    uow: OrdersUnitOfWork,
     cache: NetworkCache,
     req: ReserveRequest,
     *,
@@ -132,12 +139,12 @@ def reserve(
     now: datetime | None = None,
 ) -> tuple[Reservation, bool]:
     """The reservation and whether it is new (False: the same key was seen with the same body)."""
-    held = reserve_held(session, cache, req, key=key, now=now)
+    held = reserve_held(uow, cache, req, key=key, now=now)
     return held.reservation, held.created
 
 
 def reserve_held(
-    session: Session,
+    uow: OrdersUnitOfWork,
     cache: NetworkCache,
     req: ReserveRequest,
     *,
@@ -145,61 +152,61 @@ def reserve_held(
     now: datetime | None = None,
 ) -> Held:
     """`reserve`, with the rows held (no second read for the caller that shows them)."""
+    held = hold(uow, cache, req, key=key, now=now)
+    uow.commit()
+    return held
+
+
+def hold(
+    uow: OrdersUnitOfWork,
+    cache: NetworkCache,
+    req: ReserveRequest,
+    *,
+    key: str | RequestKey | None,
+    now: datetime | None = None,
+) -> Held:
+    """Reserve in the caller's transaction (an order placed from lines commits it)."""
     now = now or datetime.now(UTC)
     rid = str(uuid.uuid4())
     scoped = as_request_key(key)
     if scoped is not None:
-        made = idempotency.claim(session, "reservations", scoped, req.fingerprint(), rid)
+        made = idempotency.claim(uow, "reservations", scoped, req.fingerprint(), rid)
         if made is not None:
-            existing = get_reservation(session, made, now)
-            lines = [(x.sku_id, x.node_id, x.qty) for x in lines_of(session, existing.id)]
-            return Held(existing, False, lines)
-    _validate(session, cache, req)
+            existing = get_reservation(uow, made, now)
+            return Held(reservation=existing, lines=_shown(lines_of(uow, made)), created=False)
+    _validate(uow, cache, req)
     if req.slot_id is not None:
         if req.method is not DeliveryMethod.PICKUP:
             raise ValidationError(["slot_id: only a pickup reservation books a pickup slot"])
-        slots.book(session, req.slot_id, req.pickup_node)  # SlotFull (409) before any hold
+        book_slot(uow.slots, req.slot_id, req.pickup_node)  # SlotFull (409) before any hold
     expires_at = now + timedelta(seconds=req.ttl_seconds)
-    rows = _hold_plan(session, cache, req, rid, expires_at)
-    res = _insert(session, req, rid, scoped.key if scoped else None, rows, now, expires_at)
-    return Held(res, True, [(s, n, q) for n, s, q in rows])
+    rows = _hold_plan(uow, cache, req, rid, expires_at)
+    res = _new_reservation(req, rid, scoped.key if scoped else None, now, expires_at)
+    uow.reservations.insert(res)
+    _insert_lines(uow, rid, rows)
+    return Held(reservation=res, lines=[(s, n, q) for n, s, q in rows], created=True)
 
 
-def _insert(
-    session: Session,
-    req: ReserveRequest,
-    rid: str,
-    key: str | None,
-    rows: list[tuple[str, str, int]],
-    now: datetime,
-    expires_at: datetime,
+def _new_reservation(
+    req: ReserveRequest, rid: str, key: str | None, now: datetime, expires_at: datetime
 ) -> Reservation:
-    """Write the reservation and its lines in two statements; the reservation comes back as a
-    persistent object of the session without a read. (The ORM's flush of the same objects cost
-    more than the rest of the reservation together.)"""
-    values = {
-        "id": rid,
-        "idempotency_key": key,
-        "status": ReservationStatus.ACTIVE,
-        "method": req.method,
-        "pickup_node": req.pickup_node,
-        "dest_lat": req.lat,
-        "dest_lon": req.lon,
-        "expires_at": expires_at,
-        "created_at": now,
-        "request_hash": req.fingerprint(),
-        "slot_id": req.slot_id,
-        "service": req.chosen_service,
-    }
-    session.connection().execute(_INSERT_RESERVATION, values)
-    _insert_lines(session, rid, rows)
-    res = Reservation(**values)
-    make_transient_to_detached(res)
-    session.add(res)
-    return res
+    return Reservation(
+        id=rid,
+        idempotency_key=key,
+        status=ReservationStatus.ACTIVE,
+        method=req.method,
+        pickup_node=req.pickup_node,
+        dest_lat=req.lat,
+        dest_lon=req.lon,
+        expires_at=expires_at,
+        created_at=now,
+        request_hash=req.fingerprint(),
+        slot_id=req.slot_id,
+        service=req.chosen_service,
+    )
 
 
-def _validate(session: Session, cache: NetworkCache, req: ReserveRequest) -> None:
+def _validate(uow: OrdersUnitOfWork, cache: NetworkCache, req: ReserveRequest) -> None:
     problems = service_problems(req.method, req.chosen_service)
     if not 1 <= req.ttl_seconds <= MAX_TTL_S:
         problems.append(f"ttl_seconds: must be within 1..{MAX_TTL_S}")
@@ -209,9 +216,9 @@ def _validate(session: Session, cache: NetworkCache, req: ReserveRequest) -> Non
         problems.append("destination: a ship reservation needs a destination")
     if problems:
         raise ValidationError(problems)
-    check_skus(legacy_events.uow_of(session), [s for s, _ in req.lines], cache)
+    check_skus(uow, [s for s, _ in req.lines], cache)
     if req.pickup_node is not None:
-        network, _ = cache.get(legacy_events.uow_of(session))
+        network, _ = cache.get(uow)
         if req.pickup_node not in network.index:
             raise UnknownNode(req.pickup_node)
         if not network.node(req.pickup_node).can_pickup:
@@ -220,8 +227,12 @@ def _validate(session: Session, cache: NetworkCache, req: ReserveRequest) -> Non
 
 
 def _hold_plan(
-    session: Session, cache: NetworkCache, req: ReserveRequest, ref: str, expires_at: datetime
-) -> list[tuple[str, str, int]]:
+    uow: OrdersUnitOfWork,
+    cache: NetworkCache,
+    req: ReserveRequest,
+    ref: str,
+    expires_at: datetime,
+) -> Rows:
     """Source and hold the plan, with the reservation's event.
 
     The first plan is made on the kept stock (the promise's cache: exact for this process's
@@ -231,7 +242,7 @@ def _hold_plan(
     plan made on old numbers can be refused but never oversell."""
     short: list[tuple[str, int, int]] = []
     for fresh in (False, True, True):
-        decision, skus = _source(session, cache, req, fresh=fresh)
+        decision, skus = _source(uow, cache, req, fresh=fresh)
         short = [
             (skus[j], req.lines[j][1], int(req.lines[j][1] - decision.unfilled[j]))
             for j in range(len(req.lines))
@@ -241,31 +252,31 @@ def _hold_plan(
             raise StockShortfall(short)
         if short:
             continue
-        network, _ = cache.get(legacy_events.uow_of(session))
+        network, _ = cache.get(uow)
         rows = [
             (network.nodes[int(n)].id, skus[int(j)], int(q))
             for j, n, q in zip(decision.line, decision.node, decision.qty, strict=True)
         ]
-        payload = {"rows": [list(r) for r in rows], "expires_at": expires_at.isoformat()}
-        if not ledger.hold(session, rows, ref=ref):
-            legacy_events.record(session, "Reserved", Aggregate.RESERVATION, ref, payload)
+        if not uow.stock.hold(rows, ref=ref):
+            held = [list(r) for r in rows]
+            uow.emit(Reserved(reservation_id=ref, rows=held, expires_at=expires_at.isoformat()))
             return rows
         metrics.RESERVATION_STOCK_RACES.inc()  # another checkout took the units: re-source
-    raise StockShortfall(short_after_race(session, req))
+    raise StockShortfall(short_after_race(uow, req))
 
 
-def move_off_disabled(session: Session, cache: NetworkCache, res: Reservation) -> None:
+def move_off_disabled(uow: OrdersUnitOfWork, cache: NetworkCache, res: Reservation) -> None:
     """Before a reservation becomes an order: units held at a node disabled since (an outage)
     are sourced again from the nodes still serving, so no order is allocated at a disabled
     node. A pickup at a disabled store is refused naming it (the customer chose that store)."""
-    network, _ = cache.get(legacy_events.uow_of(session))
+    network, _ = cache.get(uow)
     if res.pickup_node is not None:
         require_open_store(network, res.pickup_node)
-    rows = lines_of(session, res.id)
+    rows = lines_of(uow, res.id)
     off = sorted({x.node_id for x in rows if not _serving(network, x.node_id)})
     if not off:
         return
-    ledger.release(session, [(x.node_id, x.sku_id, x.qty) for x in rows], ref=res.id)
+    uow.stock.release([(x.node_id, x.sku_id, x.qty) for x in rows], ref=res.id)
     wanted: dict[str, int] = {}
     for x in rows:
         wanted[x.sku_id] = wanted.get(x.sku_id, 0) + x.qty
@@ -278,12 +289,10 @@ def move_off_disabled(session: Session, cache: NetworkCache, res: Reservation) -
         900,
         service=res.service,
     )
-    held = _hold_plan(session, cache, req, res.id, res.expires_at)  # StockShortfall: 409
-    session.execute(delete(ReservationLine).where(ReservationLine.reservation_id == res.id))
-    _insert_lines(session, res.id, held)
-    legacy_events.record(
-        session, "ReservationResourced", Aggregate.RESERVATION, res.id, {"disabled": off}
-    )
+    held = _hold_plan(uow, cache, req, res.id, res.expires_at)  # StockShortfall: 409
+    uow.reservation_lines.delete_of(res.id)
+    _insert_lines(uow, res.id, held)
+    uow.emit(ReservationResourced(reservation_id=res.id, disabled=off))
 
 
 def require_open_store(network: Network, store: str) -> None:
@@ -297,19 +306,18 @@ def _serving(network: Network, node_id: str) -> bool:
     return node_id in network.index and network.node(node_id).enabled
 
 
-def _insert_lines(session: Session, rid: str, rows: list[tuple[str, str, int]]) -> None:
+def _insert_lines(uow: OrdersUnitOfWork, rid: str, rows: Rows) -> None:
     """A reservation's held rows, (node, sku, qty), as its lines in one statement."""
-    session.connection().execute(
-        _INSERT_LINES,
+    uow.reservation_lines.insert_many(
         [
-            {"reservation_id": rid, "line_no": i, "sku_id": s, "node_id": n, "qty": q}
+            ReservationLine(reservation_id=rid, line_no=i, sku_id=s, node_id=n, qty=q)
             for i, (n, s, q) in enumerate(rows)
-        ],
+        ]
     )
 
 
-def short_after_race(session: Session, req: ReserveRequest) -> list[tuple[str, int, int]]:
-    avail = ledger.available(session, [s for s, _ in req.lines])
+def short_after_race(uow: OrdersUnitOfWork, req: ReserveRequest) -> list[tuple[str, int, int]]:
+    avail = uow.stock.available([s for s, _ in req.lines])
     total: dict[str, int] = {}
     for (_, sku), q in avail.items():
         total[sku] = total.get(sku, 0) + q
@@ -317,20 +325,18 @@ def short_after_race(session: Session, req: ReserveRequest) -> list[tuple[str, i
 
 
 def _source(
-    session: Session, cache: NetworkCache, req: ReserveRequest, *, fresh: bool
+    uow: OrdersUnitOfWork, cache: NetworkCache, req: ReserveRequest, *, fresh: bool
 ) -> tuple[OrderDecision, list[str]]:
     """The cheapest plan for the request, on stock read now (``fresh``) or kept: shipped, or
     at its pickup store."""
     lat, lon, store = req.lat, req.lon, -1
     if req.method is DeliveryMethod.PICKUP:
         assert req.pickup_node is not None
-        network, _ = cache.get(legacy_events.uow_of(session))
+        network, _ = cache.get(uow)
         store = network.index[req.pickup_node]
         lat, lon = network.nodes[store].lat, network.nodes[store].lon
     assert lat is not None and lon is not None
-    snap = snapshot_cart(
-        legacy_events.uow_of(session), cache, req.lines, lat, lon, cached_stock=not fresh
-    )
+    snap = snapshot_cart(uow, cache, req.lines, lat, lon, cached_stock=not fresh)
     c = snap.cart
     decision = snap.sourcer.source_order(
         snap.stock, snap.capacity, c.sku_index, c.qty, c.lat, c.lon, pickup_node=store
@@ -338,66 +344,68 @@ def _source(
     return decision, c.skus
 
 
-def get_reservation(session: Session, rid: str, now: datetime | None = None) -> Reservation:
+def get_reservation(uow: OrdersUnitOfWork, rid: str, now: datetime | None = None) -> Reservation:
     """The reservation, expired first if its time is up (lazy expiry on read).
 
     The row is locked for the rest of the transaction (PostgreSQL; SQLite's writers are
     serialised already): whoever ends or converts it next sees what this one decided, so two
     checkouts can never both turn one reservation's units into an order, or give them back
     twice."""
-    res = session.get(Reservation, rid, with_for_update=True, populate_existing=True)
-    if res is None:
-        raise NotFoundError(f'reservation "{rid}" does not exist')
+    res = uow.reservations.get_for_update(rid)
     if res.status is ReservationStatus.ACTIVE and res.expires_at <= (now or datetime.now(UTC)):
-        _end(session, res, ReservationStatus.EXPIRED)
+        _end(uow, res, ReservationStatus.EXPIRED)
     return res
 
 
-def release_reservation(session: Session, rid: str) -> Reservation:
-    res = get_reservation(session, rid)
+def show_reservation(uow: OrdersUnitOfWork, rid: str) -> ReservationView:
+    """The reservation and its rows; committed, since a lazy expiry gives units back."""
+    res = get_reservation(uow, rid)
+    view = ReservationView(reservation=res, lines=_shown(lines_of(uow, rid)))
+    uow.commit()
+    return view
+
+
+def release_reservation(uow: OrdersUnitOfWork, rid: str) -> ReservationView:
+    """Give the reservation's units (and slot place) back before it expires."""
+    res = get_reservation(uow, rid)
     if res.status is not ReservationStatus.ACTIVE:
         raise ConflictError(f'reservation "{rid}" is {res.status.value}, not active')
-    _end(session, res, ReservationStatus.RELEASED)
-    return res
+    lines = _end(uow, res, ReservationStatus.RELEASED)
+    uow.commit()
+    return ReservationView(reservation=res, lines=_shown(lines))
 
 
-def expire_due(session: Session, now: datetime | None = None, limit: int = 500) -> int:
-    """The sweeper: expire active reservations whose time is up; returns how many."""
+def expire_due(uow: OrdersUnitOfWork, now: datetime | None = None, limit: int = 500) -> int:
+    """The sweeper's step: expire active reservations whose time is up; returns how many.
+    The caller commits (the sweep expires pickups in the same transaction)."""
     # Locked as read, skipping those another transaction holds (a checkout converting one,
     # or the sweeper of another worker): the status is checked again once the lock is had.
-    due = list(
-        session.scalars(
-            select(Reservation)
-            .where(
-                Reservation.status == ReservationStatus.ACTIVE,
-                Reservation.expires_at <= (now or datetime.now(UTC)),
-            )
-            .order_by(Reservation.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        )
-    )
+    due = uow.reservations.due(now or datetime.now(UTC), limit)
     for res in due:
-        _end(session, res, ReservationStatus.EXPIRED)
+        _end(uow, res, ReservationStatus.EXPIRED)
     return len(due)
 
 
-def lines_of(session: Session, rid: str) -> list[ReservationLine]:
-    return list(
-        session.scalars(
-            select(ReservationLine)
-            .where(ReservationLine.reservation_id == rid)
-            .order_by(ReservationLine.line_no)
-        )
-    )
+def lines_of(uow: OrdersUnitOfWork, rid: str) -> list[ReservationLine]:
+    return uow.reservation_lines.list_by(reservation_id=rid, order_by="line_no")
 
 
-def _end(session: Session, res: Reservation, status: ReservationStatus) -> None:
-    rows = [(x.node_id, x.sku_id, x.qty) for x in lines_of(session, res.id)]
-    ledger.release(session, rows, ref=res.id)
-    slots.free(session, res.slot_id)
+def _shown(lines: list[ReservationLine]) -> list[tuple[str, str, int]]:
+    return [(x.sku_id, x.node_id, x.qty) for x in lines]
+
+
+def _end(
+    uow: OrdersUnitOfWork, res: Reservation, status: ReservationStatus
+) -> list[ReservationLine]:
+    """Units and slot place given back; the lines that held them."""
+    lines = lines_of(uow, res.id)
+    rows = [(x.node_id, x.sku_id, x.qty) for x in lines]
+    uow.stock.release(rows, ref=res.id)
+    free_slot(uow.slots, res.slot_id)
     res.status = status
-    event = "ReservationExpired" if status is ReservationStatus.EXPIRED else "ReservationReleased"
-    legacy_events.record(
-        session, event, Aggregate.RESERVATION, res.id, {"rows": [list(r) for r in rows]}
-    )
+    given_back = [list(r) for r in rows]
+    if status is ReservationStatus.EXPIRED:
+        uow.emit(ReservationExpired(reservation_id=res.id, rows=given_back))
+    else:
+        uow.emit(ReservationReleased(reservation_id=res.id, rows=given_back))
+    return lines

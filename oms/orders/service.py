@@ -1,6 +1,7 @@
 """Orders: created from a reservation (its held units become the order's allocations) or from
 lines directly (reserved and converted in one transaction); read with their history; cancelled
-whole or by line, giving the held units back."""
+whole or by line, giving the held units back. What the stores do with an order (picks, its
+pickup slot, collection) they do in their own handlers of these events."""
 
 from __future__ import annotations
 
@@ -8,17 +9,13 @@ import hashlib
 import json
 import uuid
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
-from oms.db import ledger, legacy_events
-from oms.domain.errors import ConflictError, ForbiddenError, ValidationError
-from oms.domain.events import Aggregate
-from oms.inventory.model import Sku
+from oms.domain.errors import ConflictError, ValidationError
+from oms.domain.events import LinesCancelled, OrderCancelled, OrderCreated, Sourced
 from oms.orders import idempotency
 from oms.orders import reservations as res_svc
 from oms.orders.idempotency import RequestKey, as_request_key
@@ -30,26 +27,29 @@ from oms.orders.model import (
     OrderLine,
     OrderLineStatus,
     Reservation,
+    ReservationLine,
     ReservationStatus,
     Shipment,
     ShipmentStatus,
 )
+from oms.orders.ports import OrdersUnitOfWork
 from oms.orders.promises import order_shipment_promise
-from oms.orders.queries import get_order, order_for, order_nodes, require_store_sees
-from oms.orders.views import order_view
+from oms.orders.queries import get_order, order_for, require_own_store
+from oms.orders.views import OrderView, order_view
 from oms.promise.choice import DeliveryService, choose, parse_option_id
+from oms.promise.option_dates import MinuteDates
 from oms.promise.service import NetworkCache
-from oms.stores import fulfilment, slots
-from oms.stores.picks import cancel_picks, release_picks
 
 __all__ = [
+    "OrderForm",
     "OrderRequest",
     "cancel",
-    "collect",
     "create_order",
     "get_order",
     "order_for",
     "order_view",
+    "place_order",
+    "read_order",
 ]
 
 
@@ -81,38 +81,131 @@ class OrderRequest:
         return hashlib.sha256(json.dumps(fields).encode()).hexdigest()
 
 
+@dataclass(frozen=True, kw_only=True)
+class OrderForm:
+    """An order as the API's caller states it: from a reservation, or from lines and a
+    destination (``lines`` as (sku, qty)); who asks decides the rest (``create_order``)."""
+
+    reservation_id: str | None = None
+    lines: list[tuple[str, int]] | None = None
+    destination: tuple[float, float] | None = None
+    method: str | None = None
+    service: str | None = None
+    option_id: str | None = None
+    pickup_node: str | None = None
+    channel: str = "web"
+    slot_id: str | None = None
+    discount_minor: int = 0
+    shipping_minor: int = 0
+
+
 def create_order(
-    session: Session, cache: NetworkCache, req: OrderRequest, *, key: str | RequestKey | None
+    uow: OrdersUnitOfWork,
+    cache: NetworkCache,
+    form: OrderForm,
+    *,
+    key: str | RequestKey | None,
+    store: str | None = None,
+) -> tuple[OrderView, bool]:
+    """Place the order and commit: its view, and whether it is new (False: the key's committed
+    order, replayed). ``store``: the caller's store, when a store key orders."""
+    if isinstance(form, OrderRequest):  # TEMPORARY: see _exchange_of_returns
+        return _exchange_of_returns(uow, cache, form)  # type: ignore[return-value]
+    order, created = place_order(uow, cache, order_request(form, store), key=key)
+    view = order_view(uow, order)
+    uow.commit()
+    return view, created
+
+
+def order_request(form: OrderForm, store: str | None) -> OrderRequest:
+    """A store key orders for a customer in its store (store-to-web): channel "store", and a
+    pickup at its own store only."""
+    channel = "store" if store is not None else form.channel
+    if form.pickup_node is not None:
+        require_own_store(store, form.pickup_node)
+    if form.reservation_id is not None or form.lines is None:
+        return OrderRequest(
+            form.reservation_id,
+            None,
+            channel,
+            form.discount_minor,
+            form.shipping_minor,
+            service=form.service,
+            option_id=form.option_id,
+        )
+    reserve = res_svc.reserve_request(
+        form.lines,
+        form.destination,
+        method=form.method,
+        pickup_node=form.pickup_node,
+        service=form.service,
+        option_id=form.option_id,
+        ttl_seconds=900,
+        slot_id=form.slot_id,
+    )
+    if reserve.pickup_node is not None:
+        require_own_store(store, reserve.pickup_node)  # a pickup option names its store
+    return OrderRequest(None, reserve, channel, form.discount_minor, form.shipping_minor)
+
+
+def place_order(
+    uow: OrdersUnitOfWork,
+    cache: NetworkCache,
+    req: OrderRequest,
+    *,
+    key: str | RequestKey | None = None,
 ) -> tuple[Order, bool]:
-    """The order and whether it is new (False: the key's committed order, replayed)."""
+    """The order and whether it is new (False: the key's committed order, replayed), in the
+    caller's transaction (not committed: an exchange places one inside its return's)."""
     oid = "O-" + uuid.uuid4().hex[:12].upper()
     scoped = as_request_key(key)
     if scoped is not None:
-        made = idempotency.claim(session, "orders", scoped, req.fingerprint(), oid)
+        made = idempotency.claim(uow, "orders", scoped, req.fingerprint(), oid)
         if made is not None:
-            return get_order(legacy_events.uow_of(session), made), False
-    if req.reservation_id is not None:
-        reservation = res_svc.get_reservation(session, req.reservation_id)
-    elif req.reserve is not None:
-        reservation, _ = res_svc.reserve(session, cache, req.reserve, key=None)
-    else:
-        raise ValidationError(["reservation_id: give a reservation_id, or lines and a destination"])
-    if reservation.status is not ReservationStatus.ACTIVE:
-        raise ConflictError(f'reservation "{reservation.id}" is {reservation.status.value}')
-    service = _service(req, reservation)
-    res_svc.move_off_disabled(session, cache, reservation)
-    key_used = scoped.key if scoped else None
-    order = _convert(session, cache, reservation, oid, key_used, req.channel, service)
-    order.discount_minor, order.shipping_minor = req.discount_minor, req.shipping_minor
-    lines_total = sum(
-        ln.price_minor * ln.qty
-        for ln in session.scalars(select(OrderLine).where(OrderLine.order_id == order.id))
-    )
+            return get_order(uow, made), False
+    reservation = _reservation_of(uow, cache, req)
+    order = _new_order(oid, scoped.key if scoped else None, req, reservation)
+    res_svc.move_off_disabled(uow, cache, reservation)
+    lines = _convert(uow, cache, reservation, order)
+    lines_total = sum(ln.price_minor * ln.qty for ln in lines)
     if req.discount_minor > lines_total:
         raise ValidationError(
             [f"discount_minor: {req.discount_minor} exceeds the lines' {lines_total}"]
         )
     return order, True
+
+
+def _new_order(oid: str, key: str | None, req: OrderRequest, res: Reservation) -> Order:
+    """The order as the reservation and the request describe it (written by ``_convert``)."""
+    return Order(
+        id=oid,
+        idempotency_key=key,
+        status=OrderStatus.CREATED,
+        channel=req.channel,
+        method=res.method,
+        dest_lat=res.dest_lat,
+        dest_lon=res.dest_lon,
+        pickup_node=res.pickup_node,
+        reservation_id=res.id,
+        currency="EUR",
+        slot_id=res.slot_id,
+        service=_service(req, res),
+        discount_minor=req.discount_minor,
+        shipping_minor=req.shipping_minor,
+    )
+
+
+def _reservation_of(uow: OrdersUnitOfWork, cache: NetworkCache, req: OrderRequest) -> Reservation:
+    """The active reservation the order converts: the one named, or one made now."""
+    if req.reservation_id is not None:
+        reservation = res_svc.get_reservation(uow, req.reservation_id)
+    elif req.reserve is not None:
+        reservation = res_svc.hold(uow, cache, req.reserve, key=None).reservation
+    else:
+        raise ValidationError(["reservation_id: give a reservation_id, or lines and a destination"])
+    if reservation.status is not ReservationStatus.ACTIVE:
+        raise ConflictError(f'reservation "{reservation.id}" is {reservation.status.value}')
+    return reservation
 
 
 def _service(req: OrderRequest, res: Reservation) -> DeliveryService:
@@ -130,137 +223,138 @@ def _service(req: OrderRequest, res: Reservation) -> DeliveryService:
 
 
 def _convert(
-    session: Session,
-    cache: NetworkCache,
-    res: Reservation,
-    oid: str,
-    key: str | None,
-    channel: str,
-    service: DeliveryService,
-) -> Order:
-    order = Order(
-        id=oid,
-        idempotency_key=key,
-        status=OrderStatus.CREATED,
-        channel=channel,
-        method=res.method,
-        dest_lat=res.dest_lat,
-        dest_lon=res.dest_lon,
-        pickup_node=res.pickup_node,
-        reservation_id=res.id,
-        currency="EUR",
-        slot_id=res.slot_id,
-        service=service,
-    )
-    session.add(order)
-    session.flush()  # no ORM relationships: parents are flushed before the rows that name them
-    rows = res_svc.lines_of(session, res.id)
-    by_sku: dict[str, list[Any]] = defaultdict(list)
-    for row in rows:
+    uow: OrdersUnitOfWork, cache: NetworkCache, res: Reservation, order: Order
+) -> list[OrderLine]:
+    """The reservation's held units become the order's: a shipment per node, a line per SKU,
+    an allocation per held row. Parents are written before the rows that name them (no ORM
+    relationships to order the inserts)."""
+    uow.orders.add_now(order)
+    held = res_svc.lines_of(uow, res.id)
+    network, _ = cache.get(uow)
+    dates = cache.dates(network).at(datetime.now(UTC))  # the answers checkout read this minute
+    shipments = _shipments(dates, order, held)
+    uow.shipments.add_all_now(list(shipments.values()))
+    by_sku: dict[str, list[ReservationLine]] = defaultdict(list)
+    for row in held:
         by_sku[row.sku_id].append(row)
-    network, _ = cache.get(legacy_events.uow_of(session))
-    dates = cache.dates(network).at(datetime.now(UTC))  # the answers checkout reads this minute
-    shipments = {
+    lines = [_line(uow, order, no, sku, rows) for no, (sku, rows) in enumerate(by_sku.items(), 1)]
+    uow.order_lines.add_all_now(lines)
+    for line in lines:
+        for row in by_sku[line.sku_id]:
+            uow.allocations.add(_allocation(line, row, shipments[row.node_id]))
+    res.status = ReservationStatus.CONVERTED
+    _sourced(uow, order, res, held, shipments.values())
+    return lines
+
+
+def _shipments(
+    dates: MinuteDates, order: Order, held: list[ReservationLine]
+) -> dict[str, Shipment]:
+    """One shipment per node holding units, with its promise (the order's service)."""
+    return {
         n: Shipment(
-            id=f"{oid}-S{i + 1}",
-            order_id=oid,
+            id=f"{order.id}-S{i + 1}",
+            order_id=order.id,
             node_id=n,
             status=ShipmentStatus.CREATED,
             promised_at=order_shipment_promise(dates, order, n),
         )
-        for i, n in enumerate(sorted({r.node_id for r in rows}))
+        for i, n in enumerate(sorted({r.node_id for r in held}))
     }
-    session.add_all(shipments.values())
-    session.flush()
-    for no, (sku, held) in enumerate(by_sku.items(), start=1):
-        price = session.get(Sku, sku)
-        line = OrderLine(
-            id=f"{oid}-{no}",
-            order_id=oid,
-            line_no=no,
-            sku_id=sku,
-            qty=sum(r.qty for r in held),
-            price_minor=price.price_minor if price else 0,
-            status=OrderLineStatus.ALLOCATED,
+
+
+def _line(
+    uow: OrdersUnitOfWork, order: Order, no: int, sku: str, held: list[ReservationLine]
+) -> OrderLine:
+    """One line per SKU, at the catalog's price."""
+    price = uow.skus.find(sku)
+    return OrderLine(
+        id=f"{order.id}-{no}",
+        order_id=order.id,
+        line_no=no,
+        sku_id=sku,
+        qty=sum(r.qty for r in held),
+        price_minor=price.price_minor if price else 0,
+        status=OrderLineStatus.ALLOCATED,
+    )
+
+
+def _allocation(line: OrderLine, row: ReservationLine, shipment: Shipment) -> Allocation:
+    return Allocation(
+        order_line_id=line.id, node_id=row.node_id, qty=row.qty, shipment_id=shipment.id
+    )
+
+
+def _sourced(
+    uow: OrdersUnitOfWork,
+    order: Order,
+    res: Reservation,
+    held: list[ReservationLine],
+    shipments: Iterable[Shipment],
+) -> None:
+    """The order is created and allocated; a pickup order is promised ready when its last
+    shipment is. (Sourced last: the stores release their picks on it.)"""
+    uow.emit(
+        OrderCreated(
+            order_id=order.id,
+            reservation=res.id,
+            channel=order.channel,
+            service=order.service.value,
         )
-        session.add(line)
-        session.flush()
-        session.add_all(
-            Allocation(
-                order_line_id=line.id,
-                node_id=r.node_id,
-                qty=r.qty,
-                shipment_id=shipments[r.node_id].id,
-            )
-            for r in held
-        )
-    res.status = ReservationStatus.CONVERTED
-    session.flush()
-    legacy_events.record(
-        session,
-        "OrderCreated",
-        Aggregate.ORDER,
-        oid,
-        {"reservation": res.id, "channel": channel, "service": service.value},
     )
     order.status = transition(order.status, OrderStatus.ALLOCATED)
-    legacy_events.record(
-        session,
-        "Sourced",
-        Aggregate.ORDER,
-        oid,
-        {"allocations": [[r.sku_id, r.node_id, r.qty] for r in rows]},
-    )
-    promised = [s.promised_at for s in shipments.values() if s.promised_at is not None]
+    promised = [s.promised_at for s in shipments if s.promised_at is not None]
     if order.method is DeliveryMethod.PICKUP and promised:
         order.ready_at = max(promised)
-    release_picks(session, order)
-    return order
+    allocations = [[r.sku_id, r.node_id, r.qty] for r in held]
+    uow.emit(Sourced(order_id=order.id, allocations=allocations))
 
 
-def cancel(session: Session, order_id: str, line_ids: list[str] | None) -> Order:
+def read_order(uow: OrdersUnitOfWork, order_id: str, store: str | None) -> OrderView:
+    """The order's view, if the caller may see it (a store key: an order involving it)."""
+    return order_view(uow, order_for(uow, order_id, store))
+
+
+def cancel(uow: OrdersUnitOfWork, order_id: str, line_ids: list[str] | None) -> OrderView:
     """Cancel the whole order or the given lines; their held units go back to ATP."""
-    order = get_order(legacy_events.uow_of(session), order_id)
+    order = get_order(uow, order_id)
     transition(order.status, OrderStatus.CANCELLED)  # refuses once goods have left (409)
-    lines = {
-        ln.id: ln for ln in session.scalars(select(OrderLine).where(OrderLine.order_id == order_id))
-    }
+    lines = {ln.id: ln for ln in uow.order_lines.list_by(order_id=order_id, order_by="line_no")}
     targets = line_ids or list(lines)
     unknown = [t for t in targets if t not in lines]
     if unknown:
         raise ValidationError([f'lines: "{t}" is not a line of order {order_id}' for t in unknown])
     live = [lines[t] for t in targets if lines[t].status is not OrderLineStatus.CANCELLED]
-    rows = [
-        (a.node_id, ln.sku_id, a.qty)
-        for ln in live
-        for a in session.scalars(select(Allocation).where(Allocation.order_line_id == ln.id))
-    ]
-    ledger.release(session, rows, ref=order_id)
+    rows = _held_rows(uow, live)
+    uow.stock.release(rows, ref=order_id)
     for ln in live:
         ln.status = OrderLineStatus.CANCELLED
-    cancel_picks(session, order_id, [ln.id for ln in live])
     if all(ln.status is OrderLineStatus.CANCELLED for ln in lines.values()):
         order.status = OrderStatus.CANCELLED
-        slots.free(session, order.slot_id)
-        for s in session.scalars(select(Shipment).where(Shipment.order_id == order_id)):
+        for s in uow.shipments.list_by(order_id=order_id):
             s.status = ShipmentStatus.CANCELLED
-    legacy_events.record(
-        session,
-        "OrderCancelled" if order.status is OrderStatus.CANCELLED else "LinesCancelled",
-        Aggregate.ORDER,
-        order_id,
-        {"lines": [ln.id for ln in live], "released": [list(r) for r in rows]},
-    )
-    return order
+    cancelled, released = [ln.id for ln in live], [list(r) for r in rows]
+    if order.status is OrderStatus.CANCELLED:
+        uow.emit(OrderCancelled(order_id=order_id, lines=cancelled, released=released))
+    else:
+        uow.emit(LinesCancelled(order_id=order_id, lines=cancelled, released=released))
+    view = order_view(uow, order)
+    uow.commit()
+    return view
 
 
-def collect(session: Session, order_id: str, store: str | None) -> Order:
-    """The customer collects a ready pickup order at the store that holds it."""
-    order = get_order(legacy_events.uow_of(session), order_id)
-    require_store_sees(
-        store, order_nodes(legacy_events.uow_of(session), order), f'order "{order_id}"'
-    )
-    if store is not None and order.pickup_node is not None and order.pickup_node != store:
-        raise ForbiddenError(f'order "{order_id}" is collected at {order.pickup_node}')
-    fulfilment.collect(session, order_id)
-    return order
+def _held_rows(uow: OrdersUnitOfWork, lines: list[OrderLine]) -> list[tuple[str, str, int]]:
+    """The (node, sku, qty) the lines hold, line by line."""
+    by_line: dict[str, list[Allocation]] = defaultdict(list)
+    for a in uow.allocations.list_by(order_line_id=[ln.id for ln in lines], order_by="id"):
+        by_line[a.order_line_id].append(a)
+    return [(a.node_id, ln.sku_id, a.qty) for ln in lines for a in by_line[ln.id]]
+
+
+def _exchange_of_returns(
+    session: Any, cache: NetworkCache, req: OrderRequest
+) -> tuple[Order, bool]:
+    """TEMPORARY, deleted once oms/returns/service.py calls ``place_order``: its exchange still
+    calls ``create_order(session, cache, OrderRequest(...), key=None)`` in the return's
+    transaction and reads the order back (not committed: the return's command commits)."""
+    return place_order(session.info["oms.unit_of_work"], cache, req)

@@ -1,27 +1,26 @@
-"""Pick lists: the work released to a store as orders are sourced there, and its confirmation.
+"""Pick lists: the work released to a store as orders are sourced there (oms.stores.pick_release),
+and its confirmation.
 
 A pick is one shipment's units at a store, line by line with the bin to find them in. Confirming
 records what was picked; a short line corrects the shelf count and sends the missing units to the
-next-best node (oms.stores.resource)."""
+next-best node (oms.stores.short_picks)."""
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
-from oms.db import legacy_events
-from oms.domain.errors import ConflictError, NotFoundError, ValidationError
-from oms.domain.events import Aggregate
-from oms.inventory.model import Node, StockItem
+from oms.domain.errors import ConflictError, ValidationError
+from oms.domain.events import Picked
 from oms.orders.lifecycle import OrderStatus, transition
-from oms.orders.model import Allocation, Order, OrderLine, Shipment, ShipmentStatus
+from oms.orders.model import Order
+from oms.orders.queries import require_own_store
+from oms.orders.views import OrderView, order_view
 from oms.promise.service import NetworkCache
-from oms.stores import fulfilment, resource
+from oms.stores import fulfilment
 from oms.stores.model import Pick, PickLine, PickStatus
+from oms.stores.ports import StoresUnitOfWork
+from oms.stores.short_picks import resource_short_lines
 
 
 @dataclass(frozen=True)
@@ -44,69 +43,25 @@ class PickView:
     lines: list[PickLineView]
 
 
-def release_picks(session: Session, order: Order) -> list[Pick]:
-    """A pick for each of the order's open shipments at a store that has none yet."""
-    stores = set(session.scalars(select(Node.id).where(Node.kind == "store")))
-    have = set(session.scalars(select(Pick.shipment_id).where(Pick.order_id == order.id)))
-    picks = []
-    for shipment in session.scalars(
-        select(Shipment).where(Shipment.order_id == order.id).order_by(Shipment.id)
-    ):
-        fresh = shipment.status is ShipmentStatus.CREATED and shipment.id not in have
-        if fresh and shipment.node_id in stores:
-            picks.append(_release(session, order, shipment))
-    return picks
+@dataclass(frozen=True)
+class ConfirmedPick:
+    """A confirmed pick, and its order as the confirmation left it."""
+
+    pick: PickView
+    order: OrderView
 
 
-def _release(session: Session, order: Order, shipment: Shipment) -> Pick:
-    pick = Pick(
-        id="PK-" + uuid.uuid4().hex[:10].upper(),
-        order_id=order.id,
-        shipment_id=shipment.id,
-        node_id=shipment.node_id,
-        status=PickStatus.OPEN,
-    )
-    session.add(pick)
-    session.flush()
-    rows = session.execute(
-        select(Allocation.order_line_id, OrderLine.sku_id, Allocation.qty)
-        .join(OrderLine, OrderLine.id == Allocation.order_line_id)
-        .where(Allocation.shipment_id == shipment.id)
-    ).all()
-    for line_id, sku, qty in rows:
-        inv = session.get(StockItem, (shipment.node_id, sku))
-        session.add(
-            PickLine(
-                pick_id=pick.id,
-                order_line_id=line_id,
-                sku_id=sku,
-                bin_location=inv.bin_location if inv else None,
-                qty=qty,
-            )
-        )
-    legacy_events.record(
-        session,
-        "PickReleased",
-        Aggregate.ORDER,
-        order.id,
-        {"pick": pick.id, "node": shipment.node_id, "shipment": shipment.id},
-    )
-    return pick
-
-
-def open_picks(session: Session, node_id: str) -> list[PickView]:
+def open_picks(uow: StoresUnitOfWork, node_id: str) -> list[PickView]:
     """Open picks at a store, oldest order first, lines sorted by bin (the walk through the
     store), SKUs without a bin last."""
-    picks = session.scalars(
-        select(Pick)
-        .where(Pick.node_id == node_id, Pick.status == PickStatus.OPEN)
-        .order_by(Pick.created_at, Pick.id)
+    picks = uow.picks.list_by(
+        node_id=node_id, status=PickStatus.OPEN, order_by=("created_at", "id")
     )
-    return [pick_view(session, p) for p in picks]
+    return [pick_view(uow, p) for p in picks]
 
 
-def pick_view(session: Session, pick: Pick) -> PickView:
-    lines = session.scalars(select(PickLine).where(PickLine.pick_id == pick.id))
+def pick_view(uow: StoresUnitOfWork, pick: Pick) -> PickView:
+    lines = uow.pick_lines.list_by(pick_id=pick.id)
     ordered = sorted(
         lines, key=lambda ln: (ln.bin_location is None, ln.bin_location or "", ln.sku_id)
     )
@@ -124,54 +79,71 @@ def pick_view(session: Session, pick: Pick) -> PickView:
     )
 
 
-def get_pick(session: Session, pick_id: str) -> Pick:
-    pick = session.get(Pick, pick_id)
-    if pick is None:
-        raise NotFoundError(f'pick "{pick_id}" does not exist')
-    return pick
-
-
 def confirm(
-    session: Session,
+    uow: StoresUnitOfWork,
     cache: NetworkCache,
     pick_id: str,
     picked: dict[str, int],
+    *,
+    store: str | None = None,
+    now: datetime | None = None,
+) -> ConfirmedPick:
+    """Record the units picked per line (every line of the pick, once) and commit; the pick
+    and its order as they are now. ``store``: the caller's store (a store key confirms its own
+    store's picks only)."""
+    pick = uow.picks.get(pick_id)
+    require_own_store(store, pick.node_id)
+    order = _record(uow, cache, pick, picked, now or datetime.now(UTC))
+    confirmed = ConfirmedPick(pick_view(uow, pick), order_view(uow, order))
+    uow.commit()
+    return confirmed
+
+
+def confirm_from_list(
+    uow: StoresUnitOfWork,
+    cache: NetworkCache,
+    pick_id: str,
+    picked: dict[str, int],
+    *,
+    node_id: str,
     now: datetime | None = None,
 ) -> Pick:
-    """Record the units picked per line (every line of the pick, once). Short lines are
-    corrected on the shelf and re-sourced; a complete pick readies its shipment."""
-    now = now or datetime.now(UTC)
-    pick = get_pick(session, pick_id)
+    """``confirm``, posted from the pick list of the store ``node_id`` (the pick must be on
+    it); the page shows the list again, not the order."""
+    pick = uow.picks.get(pick_id)
+    if pick.node_id != node_id:
+        raise ValidationError([f'pick: "{pick_id}" is not a pick of {node_id}'])
+    _record(uow, cache, pick, picked, now or datetime.now(UTC))
+    uow.commit()
+    return pick
+
+
+def _record(
+    uow: StoresUnitOfWork,
+    cache: NetworkCache,
+    pick: Pick,
+    picked: dict[str, int],
+    now: datetime,
+) -> Order:
+    """Short lines are corrected on the shelf and re-sourced; a complete pick readies its
+    shipment. The pick's order comes back."""
     if pick.status is not PickStatus.OPEN:
-        raise ConflictError(f'pick "{pick_id}" is {pick.status.value}, not open')
-    lines = {
-        ln.order_line_id: ln
-        for ln in session.scalars(select(PickLine).where(PickLine.pick_id == pick_id))
-    }
-    _check_counts(pick_id, lines, picked)
-    order = session.get(Order, pick.order_id)
-    assert order is not None
+        raise ConflictError(f'pick "{pick.id}" is {pick.status.value}, not open')
+    lines = {ln.order_line_id: ln for ln in uow.pick_lines.list_by(pick_id=pick.id)}
+    _check_counts(pick.id, lines, picked)
+    order = uow.orders.get(pick.order_id)
     if order.status is OrderStatus.ALLOCATED:
         order.status = transition(order.status, OrderStatus.PICKING)
-    shorts = []
     for line_id, line in lines.items():
         line.picked = picked[line_id]
-        if line.picked < line.qty:
-            shorts.append(line)
+    shorts = [ln for ln in lines.values() if ln.picked is not None and ln.picked < ln.qty]
     pick.status, pick.confirmed_at = PickStatus.CONFIRMED, now
-    legacy_events.record(
-        session,
-        "Picked",
-        Aggregate.ORDER,
-        order.id,
-        {"pick": pick.id, "node": pick.node_id, "lines": {k: v for k, v in picked.items()}},
-    )
-    shipment = session.get(Shipment, pick.shipment_id)
-    assert shipment is not None
-    if shorts:
-        resource.short_pick(session, cache, order, shipment, shorts, now)
-    fulfilment.picked(session, order, shipment, now)
-    return pick
+    uow.emit(Picked(order_id=order.id, pick=pick.id, node=pick.node_id, lines=dict(picked)))
+    shipment = uow.shipments.get(pick.shipment_id)
+    if shorts:  # the same use case, in the same context: no handler in between
+        resource_short_lines(uow, cache, order, shipment, shorts, now)
+    fulfilment.picked(uow, order, shipment, now)
+    return order
 
 
 def _check_counts(pick_id: str, lines: dict[str, PickLine], picked: dict[str, int]) -> None:
@@ -184,19 +156,3 @@ def _check_counts(pick_id: str, lines: dict[str, PickLine], picked: dict[str, in
             problems.append(f'lines: line "{k}" picked {n}, must be within 0..{lines[k].qty}')
     if problems:
         raise ValidationError(problems)
-
-
-def cancel_picks(session: Session, order_id: str, line_ids: list[str]) -> None:
-    """Cancelled lines leave the open picks; a pick with no line left is cancelled."""
-    for pick in session.scalars(
-        select(Pick).where(Pick.order_id == order_id, Pick.status == PickStatus.OPEN)
-    ):
-        for line in session.scalars(select(PickLine).where(PickLine.pick_id == pick.id)):
-            if line.order_line_id in line_ids:
-                session.delete(line)
-        session.flush()
-        if (
-            session.scalar(select(PickLine.order_line_id).where(PickLine.pick_id == pick.id))
-            is None
-        ):
-            pick.status = PickStatus.CANCELLED

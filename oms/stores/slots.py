@@ -1,31 +1,22 @@
-"""Pickup slots: a store publishes windows with a capacity; reservations and orders book them.
-
-Booking is one guarded update (``booked < capacity``), so two checkouts can never overbook."""
+"""Pickup slots: a store publishes windows with a capacity; reservations book them
+(oms.orders.slot_booking), and the store gives a place back when an order no longer needs it
+(cancelled, or not collected in time)."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session
-
-from oms.domain.errors import ConflictError, NotFoundError, ValidationError
-from oms.inventory.errors import UnknownNode
-from oms.inventory.model import Node
+from oms.domain.errors import ConflictError, ValidationError
 from oms.stores.model import PickupSlot
-
-
-class SlotFull(ConflictError):
-    code = "slot_full"
+from oms.stores.ports import StoresUnitOfWork
 
 
 def create_slot(
-    session: Session, node_id: str, starts_at: datetime, ends_at: datetime, capacity: int
+    uow: StoresUnitOfWork, node_id: str, starts_at: datetime, ends_at: datetime, capacity: int
 ) -> PickupSlot:
-    node = session.get(Node, node_id)
-    if node is None:
-        raise UnknownNode(node_id)
+    """Publish a slot at a pickup store (one per start time) and commit."""
+    node = uow.nodes.get(node_id)
     problems = []
     if not node.can_pickup:
         problems.append(f'node: "{node_id}" does not take pickups')
@@ -35,12 +26,7 @@ def create_slot(
         problems.append("capacity: must be >= 1")
     if problems:
         raise ValidationError(problems)
-    taken = session.scalar(
-        select(PickupSlot.id).where(
-            PickupSlot.node_id == node_id, PickupSlot.starts_at == starts_at
-        )
-    )
-    if taken is not None:
+    if uow.slots.list_by(node_id=node_id, starts_at=starts_at):
         raise ConflictError(f'node "{node_id}" already has a slot starting {starts_at.isoformat()}')
     slot = PickupSlot(
         id="SL-" + uuid.uuid4().hex[:10].upper(),
@@ -50,46 +36,12 @@ def create_slot(
         capacity=capacity,
         booked=0,
     )
-    session.add(slot)
-    session.flush()
+    uow.slots.add(slot)
+    uow.commit()
     return slot
 
 
-def list_slots(session: Session, node_id: str, since: datetime | None = None) -> list[PickupSlot]:
-    if session.get(Node, node_id) is None:
-        raise UnknownNode(node_id)
-    stmt = select(PickupSlot).where(PickupSlot.node_id == node_id)
-    if since is not None:
-        stmt = stmt.where(PickupSlot.ends_at > since)
-    return list(session.scalars(stmt.order_by(PickupSlot.starts_at)))
-
-
-def book(session: Session, slot_id: str, node_id: str | None) -> PickupSlot:
-    """Take one place in the slot, which must be at ``node_id`` (the pickup store)."""
-    slot = session.get(PickupSlot, slot_id)
-    if slot is None:
-        raise NotFoundError(f'pickup slot "{slot_id}" does not exist')
-    if slot.node_id != node_id:
-        raise ValidationError([f'slot_id: slot "{slot_id}" is at {slot.node_id}, not {node_id}'])
-    done = session.execute(
-        update(PickupSlot)
-        .where(PickupSlot.id == slot_id, PickupSlot.booked < PickupSlot.capacity)
-        .values(booked=PickupSlot.booked + 1)
-        .execution_options(synchronize_session=False)
-    )
-    if done.rowcount != 1:  # type: ignore[attr-defined]
-        raise SlotFull(f'pickup slot "{slot_id}" is full ({slot.capacity} booked)')
-    session.refresh(slot)
-    return slot
-
-
-def free(session: Session, slot_id: str | None) -> None:
-    """Give a booked place back (a released reservation, a cancelled or expired order)."""
-    if slot_id is None:
-        return
-    session.execute(
-        update(PickupSlot)
-        .where(PickupSlot.id == slot_id, PickupSlot.booked > 0)
-        .values(booked=PickupSlot.booked - 1)
-        .execution_options(synchronize_session=False)
-    )
+def list_slots(uow: StoresUnitOfWork, node_id: str) -> list[PickupSlot]:
+    """The store's slots, earliest first."""
+    uow.nodes.get(node_id)  # UnknownNode
+    return uow.slots.list_by(node_id=node_id, order_by="starts_at")

@@ -14,6 +14,18 @@ class FakePicks(FakeRepository[Pick]):
 class FakeSlots(FakeRepository[PickupSlot]):
     entity = PickupSlot
 
+    def take_place(self, slot_id: str) -> bool:
+        slot = self.find(slot_id)
+        if slot is None or slot.booked >= slot.capacity:
+            return False
+        slot.booked += 1
+        return True
+
+    def give_back(self, slot_id: str) -> None:
+        slot = self.find(slot_id)
+        if slot is not None and slot.booked > 0:
+            slot.booked -= 1
+
 
 class FakeNotifications(FakeRepository[Notification]):
     entity = Notification
@@ -22,3 +34,6 @@ class FakeNotifications(FakeRepository[Notification]):
 class FakePickLines(FakeRepository[PickLine]):
     entity = PickLine
     key = ("pick_id", "order_line_id")
+
+    def remove(self, line: PickLine) -> None:
+        del self.rows[self._key(line)]

@@ -21,7 +21,7 @@ from oms.orders.model import (
     ReservationStatus,
 )
 from oms.orders.reservations import ReserveRequest, StockShortfall, release_reservation, reserve
-from oms.orders.service import OrderRequest, create_order
+from oms.orders.service import OrderForm, create_order
 from oms.promise.service import NetworkCache
 
 NODES = [
@@ -66,6 +66,11 @@ def seed(session_factory):
     run_transaction(session_factory, work)
 
 
+def uow_on(session):
+    """The services take a unit of work: one over the transaction's session."""
+    return SqlUnitOfWork(lambda: session, message_bus()).begin(session)
+
+
 def test_32_checkouts_for_10_units_reserve_exactly_10(session_factory):
     seed(session_factory)
     cache = NetworkCache()
@@ -74,7 +79,9 @@ def test_32_checkouts_for_10_units_reserve_exactly_10(session_factory):
     def checkout(_: int) -> str:
         try:
             res = run_transaction(
-                session_factory, lambda s: reserve(s, cache, request, key=None)[0].id, attempts=20
+                session_factory,
+                lambda s: reserve(uow_on(s), cache, request, key=None)[0].id,
+                attempts=20,
             )
         except StockShortfall:
             return "short"
@@ -97,16 +104,21 @@ def test_one_reservation_raced_by_orders_and_releases_is_ended_exactly_once(sess
     seed(session_factory)
     cache = NetworkCache()
     request = ReserveRequest([("RARE", 3)], 48.8, 2.3, DeliveryMethod.SHIP, None, 600)
-    rid = run_transaction(session_factory, lambda s: reserve(s, cache, request, key=None)[0].id)
+    rid = run_transaction(
+        session_factory, lambda s: reserve(uow_on(s), cache, request, key=None)[0].id
+    )
 
     def order(_: int) -> str:
-        req = OrderRequest(reservation_id=rid, reserve=None)
+        form = OrderForm(reservation_id=rid)
         return run_transaction(
-            session_factory, lambda s: create_order(s, cache, req, key=None)[0].id
+            session_factory, lambda s: create_order(uow_on(s), cache, form, key=None)[0].id
         )
 
     def release(_: int) -> str:
-        return run_transaction(session_factory, lambda s: release_reservation(s, rid).status.value)
+        return run_transaction(
+            session_factory,
+            lambda s: release_reservation(uow_on(s), rid).reservation.status.value,
+        )
 
     def attempt(k: int) -> str:
         try:

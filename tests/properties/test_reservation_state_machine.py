@@ -76,7 +76,7 @@ class ReservationMachine(RuleBasedStateMachine):
         request = svc.ReserveRequest([("A", qty)], 48.85, 2.35, DeliveryMethod.SHIP, None, ttl)
         with self._uow() as uow:
             try:
-                res, _ = svc.reserve(uow.session, self.cache, request, key=None, now=self.now)
+                res, _ = svc.reserve(uow, self.cache, request, key=None, now=self.now)
             except svc.StockShortfall as exc:
                 assert qty > self.on_hand - self.reserved
                 assert exc.short == [("A", qty, self.on_hand - self.reserved)]
@@ -94,9 +94,9 @@ class ReservationMachine(RuleBasedStateMachine):
         with self._uow() as uow:
             if rid not in self.active:  # it expired: releasing it again is a conflict
                 with pytest.raises(ConflictError, match="expired"):
-                    svc.release_reservation(uow.session, rid)
+                    svc.release_reservation(uow, rid)
                 return
-            svc.release_reservation(uow.session, rid)
+            svc.release_reservation(uow, rid)
             uow.commit()
         self.reserved -= self.active.pop(rid)[0]
 
@@ -107,7 +107,7 @@ class ReservationMachine(RuleBasedStateMachine):
     @rule()
     def sweep(self):
         with self._uow() as uow:
-            expired = svc.expire_due(uow.session, now=self.now)
+            expired = svc.expire_due(uow, now=self.now)
             uow.commit()
         due = [rid for rid, (_, at) in self.active.items() if at <= self.now]
         assert expired == len(due)
@@ -118,13 +118,13 @@ class ReservationMachine(RuleBasedStateMachine):
     def a_non_positive_quantity_is_refused(self, qty):
         request = svc.ReserveRequest([("A", qty)], 48.85, 2.35, DeliveryMethod.SHIP, None, 60)
         with self._uow() as uow, pytest.raises(ValidationError):
-            svc.reserve(uow.session, self.cache, request, key=None, now=self.now)
+            svc.reserve(uow, self.cache, request, key=None, now=self.now)
 
     @rule()
     def an_unknown_sku_is_refused(self):
         request = svc.ReserveRequest([("NOPE", 1)], 48.85, 2.35, DeliveryMethod.SHIP, None, 60)
         with self._uow() as uow, pytest.raises(UnknownSku):
-            svc.reserve(uow.session, self.cache, request, key=None, now=self.now)
+            svc.reserve(uow, self.cache, request, key=None, now=self.now)
 
     @invariant()
     def the_ledger_matches_the_model(self):

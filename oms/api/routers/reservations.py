@@ -13,7 +13,6 @@ from oms.api.schemas import HeldOut, ReservationIn, ReservationOut
 from oms.api.state import AppState
 from oms.orders import reservations as svc
 from oms.orders.idempotency import RequestKey
-from oms.orders.model import Reservation
 
 router = APIRouter(
     prefix="/v1/reservations", tags=["reservations"], responses=errors(*KEYED, 404, 409)
@@ -58,30 +57,24 @@ def _reserve(
     state: AppState, req: svc.ReserveRequest, key: RequestKey | None
 ) -> tuple[ReservationOut, bool]:
     with state.unit_of_work() as uow:
-        held = svc.reserve_held(uow.session, state.networks, req, key=key)
-        uow.commit()
-    return _out(held.reservation, held.lines), held.created
+        held = svc.reserve_held(uow, state.networks, req, key=key)
+    return _out(held), held.created
 
 
 @router.get("/{reservation_id}")
 def get(reservation_id: ReservationId, uow: UowDep, who: PrincipalDep) -> ReservationOut:
     who.require(CHECKOUT)
-    res = svc.get_reservation(uow.session, reservation_id)
-    out = _out(res, _lines(uow, res))
-    uow.commit()  # a lazy expiry releases stock: keep it
-    return out
+    return _out(svc.show_reservation(uow, reservation_id))
 
 
 @router.delete("/{reservation_id}")
 def release(reservation_id: ReservationId, uow: UowDep, who: PrincipalDep) -> ReservationOut:
     who.require(CHECKOUT)
-    res = svc.release_reservation(uow.session, reservation_id)
-    out = _out(res, _lines(uow, res))
-    uow.commit()
-    return out
+    return _out(svc.release_reservation(uow, reservation_id))
 
 
-def _out(res: Reservation, lines: list[tuple[str, str, int]]) -> ReservationOut:
+def _out(view: svc.ReservationView) -> ReservationOut:
+    res = view.reservation
     return ReservationOut(
         id=res.id,
         status=res.status.value,
@@ -89,9 +82,5 @@ def _out(res: Reservation, lines: list[tuple[str, str, int]]) -> ReservationOut:
         service=res.service.value,
         pickup_node=res.pickup_node,
         expires_at=res.expires_at.isoformat(),
-        lines=[HeldOut(sku=s, node=n, qty=q) for s, n, q in lines],
+        lines=[HeldOut(sku=s, node=n, qty=q) for s, n, q in view.lines],
     )
-
-
-def _lines(uow: UowDep, res: Reservation) -> list[tuple[str, str, int]]:
-    return [(x.sku_id, x.node_id, x.qty) for x in svc.lines_of(uow.session, res.id)]

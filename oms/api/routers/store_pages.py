@@ -163,11 +163,7 @@ def _confirm(
     try:
         counts = _counts(form)
         with state.unit_of_work() as uow:
-            pick = picks.get_pick(uow.session, pick_id)
-            if pick.node_id != node_id:
-                raise ValidationError([f'pick: "{pick_id}" is not a pick of {node_id}'])
-            picks.confirm(uow.session, state.networks, pick_id, counts)
-            uow.commit()
+            picks.confirm_from_list(uow, state.networks, pick_id, counts, node_id=node_id)
     except OmsError as exc:
         status = STATUS_BY_CODE.get(exc.code, 400)
         if status in (401, 403):
@@ -224,8 +220,8 @@ def _render(
     notice: str | None = None,
     error: str | None = None,
 ) -> HTMLResponse:
-    with state.read_session() as session:
-        found = picks.open_picks(session, node_id)
+    with state.read_uow() as reads:
+        found = picks.open_picks(reads, node_id)
     return _page(
         request,
         "picklist.html",

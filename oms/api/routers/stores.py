@@ -5,9 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 
 from oms.access.model import ApiRole
-from oms.api.deps import PrincipalDep, StateDep, UowDep
+from oms.api.deps import PrincipalDep, StateDep, UowDep, store_scope
 from oms.api.fields import NodeId, PickId, ShipmentId
 from oms.api.responses import KEYED, errors
+from oms.api.routers.orders import order_out
 from oms.api.schemas import (
     OrderOut,
     PickConfirmedOut,
@@ -18,7 +19,6 @@ from oms.api.schemas import (
     SlotIn,
     SlotOut,
 )
-from oms.orders import service as orders
 from oms.stores import fulfilment, picks, slots
 from oms.stores.model import PickupSlot
 
@@ -30,23 +30,21 @@ STORE = ApiRole.STORE
 def create_slot(node_id: NodeId, body: SlotIn, uow: UowDep, who: PrincipalDep) -> SlotOut:
     who.require(STORE)
     who.require_node(node_id)
-    slot = slots.create_slot(uow.session, node_id, body.starts_at, body.ends_at, body.capacity)
-    uow.commit()
-    return _slot(slot)
+    return _slot(slots.create_slot(uow, node_id, body.starts_at, body.ends_at, body.capacity))
 
 
 @router.get("/stores/{node_id}/slots")
 def list_slots(node_id: NodeId, uow: UowDep, who: PrincipalDep) -> list[SlotOut]:
     who.require(STORE, ApiRole.CHECKOUT)
     who.require_node(node_id)
-    return [_slot(s) for s in slots.list_slots(uow.session, node_id)]
+    return [_slot(s) for s in slots.list_slots(uow, node_id)]
 
 
 @router.get("/stores/{node_id}/picks")
 def open_picks(node_id: NodeId, uow: UowDep, who: PrincipalDep) -> list[PickOut]:
     who.require(STORE)
     who.require_node(node_id)
-    return [_pick(p) for p in picks.open_picks(uow.session, node_id)]
+    return [_pick(p) for p in picks.open_picks(uow, node_id)]
 
 
 @router.post("/picks/{pick_id}/confirm")
@@ -54,38 +52,21 @@ def confirm_pick(
     pick_id: PickId, body: PickConfirmIn, uow: UowDep, state: StateDep, who: PrincipalDep
 ) -> PickConfirmedOut:
     who.require(STORE)
-    who.require_node(picks.get_pick(uow.session, pick_id).node_id)
     counts = {line.line_id: line.picked for line in body.lines}
-    pick = picks.confirm(uow.session, state.networks, pick_id, counts)
-    view = PickConfirmedOut(
-        pick=_pick(picks.pick_view(uow.session, pick)),
-        order=_order(uow, pick.order_id),
-    )
-    uow.commit()
-    return view
+    done = picks.confirm(uow, state.networks, pick_id, counts, store=store_scope(who))
+    return PickConfirmedOut(pick=_pick(done.pick), order=order_out(done.order))
 
 
 @router.post("/shipments/{shipment_id}/ship")
 def ship(shipment_id: ShipmentId, body: ShipIn, uow: UowDep, who: PrincipalDep) -> OrderOut:
     who.require(STORE)
-    who.require_node(fulfilment.get_shipment(uow.session, shipment_id).node_id)
-    shipment = fulfilment.ship(uow.session, shipment_id, body.tracking)
-    view = _order(uow, shipment.order_id)
-    uow.commit()
-    return view
+    return order_out(fulfilment.ship(uow, shipment_id, body.tracking, store=store_scope(who)))
 
 
 @router.post("/shipments/{shipment_id}/deliver")
 def deliver(shipment_id: ShipmentId, uow: UowDep, who: PrincipalDep) -> OrderOut:
     who.require()  # carriers report deliveries through ops integrations
-    shipment = fulfilment.deliver(uow.session, shipment_id)
-    view = _order(uow, shipment.order_id)
-    uow.commit()
-    return view
-
-
-def _order(uow: UowDep, order_id: str) -> OrderOut:
-    return OrderOut.model_validate(orders.order_view(uow.session, orders.get_order(uow, order_id)))
+    return order_out(fulfilment.deliver(uow, shipment_id))
 
 
 def _slot(s: PickupSlot) -> SlotOut:

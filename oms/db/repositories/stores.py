@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from sqlalchemy import update
+
+from oms.db import tables
 from oms.db.repositories.base import SqlRepository
 from oms.notifications.model import Notification
 from oms.stores.model import Pick, PickLine, PickupSlot
@@ -14,6 +17,33 @@ class SqlPicks(SqlRepository[Pick]):
 class SqlSlots(SqlRepository[PickupSlot]):
     entity = PickupSlot
 
+    def take_place(self, slot_id: str) -> bool:
+        """One place more booked, in one guarded update (``booked < capacity``): two checkouts
+        can never overbook. False when the slot is full."""
+        c = tables.pickup_slots.c
+        done = self.session.execute(
+            update(PickupSlot)
+            .where(c.id == slot_id, c.booked < c.capacity)
+            .values(booked=c.booked + 1)
+            .execution_options(synchronize_session=False)
+        )
+        if done.rowcount != 1:  # type: ignore[attr-defined]
+            return False
+        slot = self.session.get(PickupSlot, slot_id)  # the session's copy, if loaded
+        if slot is not None:
+            self.session.refresh(slot)
+        return True
+
+    def give_back(self, slot_id: str) -> None:
+        """One booked place less (never below none)."""
+        c = tables.pickup_slots.c
+        self.session.execute(
+            update(PickupSlot)
+            .where(c.id == slot_id, c.booked > 0)
+            .values(booked=c.booked - 1)
+            .execution_options(synchronize_session=False)
+        )
+
 
 class SqlNotifications(SqlRepository[Notification]):
     entity = Notification
@@ -21,3 +51,7 @@ class SqlNotifications(SqlRepository[Notification]):
 
 class SqlPickLines(SqlRepository[PickLine]):
     entity = PickLine
+
+    def remove(self, line: PickLine) -> None:
+        """Deleted at the next flush."""
+        self.session.delete(line)

@@ -9,17 +9,12 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
-from sqlalchemy.orm import Session
-
-from oms.db import ledger, legacy_events
-from oms.domain.events import Aggregate
+from oms.domain.events import LineShort, Resourced, ShortPicked
 from oms.orders.lifecycle import OrderStatus, transition
 from oms.orders.model import (
     Allocation,
     DeliveryMethod,
     Order,
-    OrderLine,
     OrderLineStatus,
     Refund,
     Shipment,
@@ -30,10 +25,14 @@ from oms.promise.option_dates import MinuteDates
 from oms.promise.service import NetworkCache, snapshot_cart
 from oms.sourcing.network import Network
 from oms.stores.model import PickLine
+from oms.stores.pick_release import release_picks
+from oms.stores.ports import StoresUnitOfWork
+
+Missing = tuple[str, str, int]  # (order line, sku, units missing)
 
 
-def short_pick(
-    session: Session,
+def resource_short_lines(
+    uow: StoresUnitOfWork,
     cache: NetworkCache,
     order: Order,
     shipment: Shipment,
@@ -41,27 +40,12 @@ def short_pick(
     now: datetime,
 ) -> None:
     """Correct the shelf for each short line, then source all their missing units together
-    (one new shipment per node, as for any order)."""
-    node = shipment.node_id
-    wanted: list[tuple[str, str, int]] = []  # (order line, sku, missing)
-    for line in lines:
-        assert line.picked is not None
-        missing, sku = line.qty - line.picked, line.sku_id
-        ledger.release(session, [(node, sku, missing)], ref=order.id)
-        ledger.adjust(
-            session, node, sku, -missing, reason=f"short pick {line.pick_id} ({order.id})"
-        )
-        _shrink_allocation(session, line.order_line_id, shipment.id, missing)
-        legacy_events.record(
-            session,
-            "ShortPicked",
-            Aggregate.ORDER,
-            order.id,
-            {"pick": line.pick_id, "line": line.order_line_id, "node": node, "missing": missing},
-        )
-        wanted.append((line.order_line_id, sku, missing))
-    network, _ = cache.get(legacy_events.uow_of(session))
-    placed = _resource(session, cache, network, order, [(s, q) for _, s, q in wanted], node)
+    (one new shipment per node, as for any order), refund what no node has, and release the
+    picks of the new shipments at stores."""
+    wanted = [_correct_shelf(uow, order, shipment, line) for line in lines]
+    network, _ = cache.get(uow)
+    cart = [(sku, missing) for _, sku, missing in wanted]
+    placed = _place(uow, cache, network, order, cart, exclude=shipment.node_id)
     by_node: dict[str, list[tuple[str, int]]] = {}
     got = [0] * len(wanted)
     for j, new_node, qty in placed:
@@ -69,31 +53,47 @@ def short_pick(
         got[j] += qty
     dates = cache.dates(network).at(now)
     for new_node, allocs in sorted(by_node.items()):
-        _allocate(session, dates, order, new_node, allocs)
+        _allocate(uow, dates, order, new_node, allocs)
     for (line_id, _, missing), n in zip(wanted, got, strict=True):
         if n < missing:
-            _refund_unfilled(session, order, line_id, missing - n)
+            _refund_unfilled(uow, order, line_id, missing - n)
     if order.status is OrderStatus.PICKING:
         order.status = transition(order.status, OrderStatus.ALLOCATED)
-    from oms.stores.picks import release_picks  # picks import this module
-
-    release_picks(session, order)
+    release_picks(uow, order)
 
 
-def _shrink_allocation(session: Session, line_id: str, shipment_id: str, missing: int) -> None:
-    alloc = session.scalars(
-        select(Allocation).where(
-            Allocation.order_line_id == line_id, Allocation.shipment_id == shipment_id
+def _correct_shelf(
+    uow: StoresUnitOfWork, order: Order, shipment: Shipment, line: PickLine
+) -> Missing:
+    """The missing units were never on the shelf: no longer held there, nor counted there, nor
+    carried by the shipment."""
+    assert line.picked is not None
+    node, missing, sku = shipment.node_id, line.qty - line.picked, line.sku_id
+    uow.stock.release([(node, sku, missing)], ref=order.id)
+    uow.stock.adjust(node, sku, -missing, reason=f"short pick {line.pick_id} ({order.id})")
+    _shrink_allocation(uow, line.order_line_id, shipment.id, missing)
+    uow.emit(
+        ShortPicked(
+            order_id=order.id,
+            pick=line.pick_id,
+            line=line.order_line_id,
+            node=node,
+            missing=missing,
         )
-    ).one()
+    )
+    return line.order_line_id, sku, missing
+
+
+def _shrink_allocation(uow: StoresUnitOfWork, line_id: str, shipment_id: str, missing: int) -> None:
+    (alloc,) = uow.allocations.list_by(order_line_id=line_id, shipment_id=shipment_id)
     if alloc.qty == missing:
-        session.execute(delete(Allocation).where(Allocation.id == alloc.id))
+        uow.allocations.remove(alloc)
     else:
         alloc.qty -= missing
 
 
-def _resource(
-    session: Session,
+def _place(
+    uow: StoresUnitOfWork,
     cache: NetworkCache,
     network: Network,
     order: Order,
@@ -109,7 +109,7 @@ def _resource(
         lat, lon = network.nodes[store].lat, network.nodes[store].lon
     assert lat is not None and lon is not None
     for _ in range(2):
-        snap = snapshot_cart(legacy_events.uow_of(session), cache, cart, lat, lon)
+        snap = snapshot_cart(uow, cache, cart, lat, lon)
         snap.stock[:, network.index[exclude]] = 0  # not back to the shelf that lacked them
         c = snap.cart
         d = snap.sourcer.source_order(
@@ -120,20 +120,20 @@ def _resource(
             for j, n, q in zip(d.line, d.node, d.qty, strict=True)
         ]
         rows = [(n, cart[j][0], q) for j, n, q in placed]
-        if not rows or not ledger.hold(session, rows, ref=order.id):
+        if not rows or not uow.stock.hold(rows, ref=order.id):
             return placed
     return []
 
 
 def _allocate(
-    session: Session,
+    uow: StoresUnitOfWork,
     dates: MinuteDates,
     order: Order,
     node_id: str,
     allocs: list[tuple[str, int]],
 ) -> None:
     """One new shipment at ``node_id`` carrying the re-sourced units of these lines."""
-    count = session.scalar(select(func.count()).where(Shipment.order_id == order.id)) or 0
+    count = len(uow.shipments.list_by(order_id=order.id))
     shipment = Shipment(
         id=f"{order.id}-S{count + 1}",
         order_id=order.id,
@@ -141,32 +141,27 @@ def _allocate(
         status=ShipmentStatus.CREATED,
         promised_at=order_shipment_promise(dates, order, node_id),  # the order's service
     )
-    session.add(shipment)
-    session.flush()
-    session.add_all(
-        Allocation(order_line_id=line_id, node_id=node_id, qty=qty, shipment_id=shipment.id)
-        for line_id, qty in allocs
-    )
-    session.flush()
-    legacy_events.record(
-        session,
-        "Resourced",
-        Aggregate.ORDER,
-        order.id,
-        {
-            "lines": dict(allocs),
-            "node": node_id,
-            "shipment": shipment.id,
-            "promised_at": shipment.promised_at.isoformat() if shipment.promised_at else None,
-        },
+    uow.shipments.add_now(shipment)
+    for line_id, qty in allocs:
+        uow.allocations.add(
+            Allocation(order_line_id=line_id, node_id=node_id, qty=qty, shipment_id=shipment.id)
+        )
+    promised = shipment.promised_at.isoformat() if shipment.promised_at else None
+    uow.emit(
+        Resourced(
+            order_id=order.id,
+            lines=dict(allocs),
+            node=node_id,
+            shipment=shipment.id,
+            promised_at=promised,
+        )
     )
 
 
-def _refund_unfilled(session: Session, order: Order, line_id: str, units: int) -> None:
-    line = session.get(OrderLine, line_id)
-    assert line is not None
+def _refund_unfilled(uow: StoresUnitOfWork, order: Order, line_id: str, units: int) -> None:
+    line = uow.order_lines.get(line_id)
     if line.price_minor > 0:
-        session.add(
+        uow.refunds.add(
             Refund(
                 id="RF-" + uuid.uuid4().hex[:10].upper(),
                 order_id=order.id,
@@ -176,17 +171,10 @@ def _refund_unfilled(session: Session, order: Order, line_id: str, units: int) -
                 reason="short pick: no node can supply",
             )
         )
-    left = session.scalar(
-        select(func.coalesce(func.sum(Allocation.qty), 0)).where(
-            Allocation.order_line_id == line_id
-        )
-    )
-    if not left:
+    if not uow.allocations.list_by(order_line_id=line_id):
         line.status = OrderLineStatus.CANCELLED
-    legacy_events.record(
-        session,
-        "LineShort",
-        Aggregate.ORDER,
-        order.id,
-        {"line": line_id, "units": units, "refund_minor": line.price_minor * units},
+    uow.emit(
+        LineShort(
+            order_id=order.id, line=line_id, units=units, refund_minor=line.price_minor * units
+        )
     )
