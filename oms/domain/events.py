@@ -234,7 +234,11 @@ class ReservationReleased(ReservationEvent):
 
 @dataclass(frozen=True, kw_only=True)
 class ReturnEvent(DomainEvent):
-    """Recorded on the order's history and on the return's own (``also_on_return``)."""
+    """Something that happened to a return, on its order's history. The return's own history
+    keeps the same row (name and payload) as a ``ReturnHistoryEntry``, which the first handler
+    of every return event records (oms/returns/handlers.py): raised once, stored twice.
+
+    The payload is ``{"return": id, "status": the return's status then, ...the event's}``."""
 
     renamed: ClassVar[dict[str, str]] = {"return_id": "return"}
 
@@ -245,36 +249,62 @@ class ReturnEvent(DomainEvent):
 
 @dataclass(frozen=True, kw_only=True)
 class ReturnRequested(ReturnEvent):
-    destination: str
+    destination: str  # the node the units come back to: routed (mail) or the drop-off store
     units: int
 
 
 @dataclass(frozen=True, kw_only=True)
 class ReturnReceived(ReturnEvent):
-    lines: list[dict[str, Any]]
+    """``lines`` maps each order line of the return to its disposition."""
+
+    lines: dict[str, str]
 
 
 @dataclass(frozen=True, kw_only=True)
 class Restocked(ReturnEvent):
+    """Received units back on sale at once: ``rows`` is ``[[node, sku, qty], ...]``."""
+
     rows: list[list[Any]]
 
 
 @dataclass(frozen=True, kw_only=True)
 class Refunded(ReturnEvent):
-    details: dict[str, Any] = field(default_factory=dict)
+    """``amount_minor`` is the return's whole refund, ``shipping_minor`` the part of it that
+    gives the order's shipping back."""
 
-    def payload(self) -> dict[str, Any]:
-        base = super().payload()
-        return {k: v for k, v in base.items() if k != "details"} | self.details
+    amount_minor: int
+    shipping_minor: int
 
 
 @dataclass(frozen=True, kw_only=True)
 class Exchanged(ReturnEvent):
-    details: dict[str, Any] = field(default_factory=dict)
+    """The credit paid for a new order (stored as ``order``); what it leaves is refunded."""
+
+    renamed: ClassVar[dict[str, str]] = {"return_id": "return", "new_order_id": "order"}
+
+    new_order_id: str
+    credit_minor: int
+    replacement_minor: int
+    balance_due_minor: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReturnHistoryEntry(DomainEvent):
+    """A return event as the return's own history keeps it: the same name and payload, keyed
+    by the return. Nothing reacts to it (handlers react to the event itself)."""
+
+    aggregate: ClassVar[Aggregate] = Aggregate.RETURN
+    key: ClassVar[str] = "return_id"
+
+    return_id: str
+    event: ReturnEvent
+
+    @property
+    def name(self) -> str:
+        return self.event.name
 
     def payload(self) -> dict[str, Any]:
-        base = super().payload()
-        return {k: v for k, v in base.items() if k != "details"} | self.details
+        return self.event.payload()
 
 
 # ------------------------------------------------------------------------ catalog and stock
