@@ -208,9 +208,10 @@ def receive_return(
     on sale at once (the handler of ``ReturnReceived``); the refund (or the exchange order)
     follows."""
     now = now or datetime.now(UTC)
-    rma.status = transition(ReturnStatus(rma.status), ReturnStatus.RECEIVED).value
+    received = transition(ReturnStatus(rma.status), ReturnStatus.RECEIVED)
     lines = _lines(uow, rma.id)
-    decisions = _decide(uow, rma, lines, conditions, now)
+    decisions = _decide(uow, rma, lines, conditions, now)  # every line checked first
+    rma.status = received.value
     for line, d in zip(lines, decisions, strict=True):
         line.condition = conditions[line.order_line_id]
         line.disposition, line.target_node = d.disposition.value, d.node_id
