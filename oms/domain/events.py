@@ -68,6 +68,11 @@ class DomainEvent:
             if f.name != self.key
         }
 
+    def also_recorded_on(self) -> tuple[tuple[Aggregate, str], ...]:
+        """Other histories that keep the same row (a return's event is on its order's history
+        and on the return's own)."""
+        return ()
+
 
 # ------------------------------------------------------------------------ orders
 
@@ -234,9 +239,8 @@ class ReservationReleased(ReservationEvent):
 
 @dataclass(frozen=True, kw_only=True)
 class ReturnEvent(DomainEvent):
-    """Something that happened to a return, on its order's history. The return's own history
-    keeps the same row (name and payload) as a ``ReturnHistoryEntry``, which the first handler
-    of every return event records (oms/returns/handlers.py): raised once, stored twice.
+    """Something that happened to a return: raised once, recorded on its order's history and
+    on the return's own (the same name and payload).
 
     The payload is ``{"return": id, "status": the return's status then, ...the event's}``."""
 
@@ -245,6 +249,9 @@ class ReturnEvent(DomainEvent):
     order_id: str
     return_id: str
     status: str
+
+    def also_recorded_on(self) -> tuple[tuple[Aggregate, str], ...]:
+        return ((Aggregate.RETURN, self.return_id),)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -286,25 +293,6 @@ class Exchanged(ReturnEvent):
     credit_minor: int
     replacement_minor: int
     balance_due_minor: int
-
-
-@dataclass(frozen=True, kw_only=True)
-class ReturnHistoryEntry(DomainEvent):
-    """A return event as the return's own history keeps it: the same name and payload, keyed
-    by the return. Nothing reacts to it (handlers react to the event itself)."""
-
-    aggregate: ClassVar[Aggregate] = Aggregate.RETURN
-    key: ClassVar[str] = "return_id"
-
-    return_id: str
-    event: ReturnEvent
-
-    @property
-    def name(self) -> str:
-        return self.event.name
-
-    def payload(self) -> dict[str, Any]:
-        return self.event.payload()
 
 
 # ------------------------------------------------------------------------ catalog and stock

@@ -1,12 +1,12 @@
-"""How returns react to their own events: each is kept on the return's history as on the
-order's, and units received sellable where they arrived go back on sale at once."""
+"""How returns react to their own events: units received sellable where they arrived go back
+on sale at once."""
 
 from __future__ import annotations
 
 from typing import Protocol
 
 from oms.domain.bus import EventSink
-from oms.domain.events import Restocked, ReturnEvent, ReturnHistoryEntry, ReturnReceived
+from oms.domain.events import Restocked, ReturnReceived
 from oms.domain.ports import Repository
 from oms.inventory.ports import StockLedger
 from oms.returns.disposition import restock_rows
@@ -23,11 +23,6 @@ class RestockUnitOfWork(EventSink, Protocol):
 
     @property
     def stock(self) -> StockLedger: ...
-
-
-def keep_on_return_history(event: ReturnEvent, uow: EventSink) -> None:
-    """Registered first for every return event, so the two rows follow each other."""
-    uow.emit(ReturnHistoryEntry(return_id=event.return_id, event=event))
 
 
 def restock_received_units(event: ReturnReceived, uow: RestockUnitOfWork) -> None:
