@@ -17,9 +17,11 @@ from oms.domain.events import (
     OrderCancelled,
     PickupExpired,
     ReadyForPickup,
+    ReturnReceived,
     Sourced,
 )
 from oms.notifications import handlers as notifications
+from oms.returns import handlers as returns
 from oms.stores import handlers as stores
 
 HANDLERS: dict[type[DomainEvent], Sequence[Handler]] = {
@@ -38,6 +40,8 @@ HANDLERS: dict[type[DomainEvent], Sequence[Handler]] = {
     # notifications: what the customer is owed a message about
     ReadyForPickup: [notifications.tell_ready_for_pickup],
     PickupExpired: [notifications.tell_pickup_expired],
+    # returns: units received sellable where they arrived go back on sale
+    ReturnReceived: [returns.restock_received_units],
 }
 
 

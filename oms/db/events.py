@@ -34,9 +34,7 @@ class EventLog:
         self._queued: list[dict[str, Any]] = []
 
     def queue(self, event: DomainEvent, occurred_at: datetime | None = None) -> None:
-        self._queued.append(
-            _row(event.name, event.aggregate, event.aggregate_id, event.payload(), occurred_at)
-        )
+        self._queued.extend(_rows(event, occurred_at))
 
     def write(self) -> None:
         if self._queued:
@@ -66,12 +64,19 @@ class EventLog:
             for event in events:
                 owner.emit(event)
         elif events:
-            rows = [_row(e.name, e.aggregate, e.aggregate_id, e.payload(), None) for e in events]
+            rows = [row for e in events for row in _rows(e, None)]
             session.connection().execute(_INSERT_EVENT, rows)
 
 
 # Run on the session's connection: the rows are plain inserts, the ORM's path adds only cost.
 _INSERT_EVENT = insert(tables.events)
+
+
+def _rows(event: DomainEvent, occurred_at: datetime | None) -> list[dict[str, Any]]:
+    """The event's row on its own history, then on each other history that keeps it."""
+    payload = event.payload()
+    histories = ((event.aggregate, event.aggregate_id), *event.also_recorded_on())
+    return [_row(event.name, a, key, payload, occurred_at) for a, key in histories]
 
 
 def _row(

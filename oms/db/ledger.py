@@ -21,6 +21,7 @@ from sqlalchemy import Select, Update, bindparam, select
 from sqlalchemy.orm import Session
 
 from oms.db import stock_sql as sql
+from oms.db import tables
 from oms.db.events import EventLog
 from oms.domain.errors import OmsError, ValidationError
 from oms.domain.events import StockChange, StockChanged, stock_key
@@ -28,7 +29,6 @@ from oms.domain.limits import MAX_UNITS
 from oms.inventory.atp import Shortfall, StockLevel, StockRow, atp
 from oms.inventory.checks import check_adjust, check_positive, check_set, checked_rows
 from oms.inventory.errors import InsufficientStock, NotReserved, StockBelowReserved
-from oms.inventory.model import Node
 
 __all__ = [
     "InventoryEvent",
@@ -88,7 +88,8 @@ def _available_stmt(by_node: bool, enabled_only: bool) -> Select[str, str, int, 
     if by_node:
         stmt = stmt.where(c.node_id.in_(bindparam("nodes", expanding=True)))
     if enabled_only:
-        stmt = stmt.join(Node, Node.id == c.node_id).where(Node.enabled.is_(True))
+        nodes = tables.nodes.c
+        stmt = stmt.join(tables.nodes, nodes.id == c.node_id).where(nodes.enabled.is_(True))
     return stmt
 
 

@@ -30,7 +30,6 @@ from sqlalchemy.orm import Session
 from oms.db import commit_hooks, tables
 from oms.inventory.atp import StockLevel
 from oms.inventory.errors import UnknownNode, UnknownSku
-from oms.inventory.model import Node, Sku
 
 INV = tables.inventory
 C = INV.c
@@ -104,9 +103,9 @@ def _levels_of(row: Any) -> StockLevel:
 
 def require_catalog(session: Session, node_id: str, sku_id: str) -> None:
     """Raise UnknownNode / UnknownSku (node first) for a reference that does not exist."""
-    if not session.scalar(select(exists().where(Node.id == node_id))):
+    if not session.scalar(select(exists().where(tables.nodes.c.id == node_id))):
         raise UnknownNode(node_id)
-    if not session.scalar(select(exists().where(Sku.id == sku_id))):
+    if not session.scalar(select(exists().where(tables.skus.c.id == sku_id))):
         raise UnknownSku(sku_id)
 
 
@@ -117,7 +116,8 @@ def ensure_row(session: Session, node_id: str, sku_id: str) -> None:
     require_catalog(session, node_id, sku_id)
     zero = {"node_id": node_id, "sku_id": sku_id, "on_hand": 0, "reserved": 0}
     # A store's protected units start as the row's safety stock: online orders never take them.
-    protect = session.scalar(select(Node.store_protection).where(Node.id == node_id)) or 0
+    nodes = tables.nodes.c
+    protect = session.scalar(select(nodes.store_protection).where(nodes.id == node_id)) or 0
     zero |= {"safety_stock": protect, "version": 0}
     keys = ["node_id", "sku_id"]
     if session.get_bind().dialect.name == "postgresql":

@@ -68,6 +68,11 @@ class DomainEvent:
             if f.name != self.key
         }
 
+    def also_recorded_on(self) -> tuple[tuple[Aggregate, str], ...]:
+        """Other histories that keep the same row (a return's event is on its order's history
+        and on the return's own)."""
+        return ()
+
 
 # ------------------------------------------------------------------------ orders
 
@@ -234,7 +239,10 @@ class ReservationReleased(ReservationEvent):
 
 @dataclass(frozen=True, kw_only=True)
 class ReturnEvent(DomainEvent):
-    """Recorded on the order's history and on the return's own (``also_on_return``)."""
+    """Something that happened to a return: raised once, recorded on its order's history and
+    on the return's own (the same name and payload).
+
+    The payload is ``{"return": id, "status": the return's status then, ...the event's}``."""
 
     renamed: ClassVar[dict[str, str]] = {"return_id": "return"}
 
@@ -242,39 +250,49 @@ class ReturnEvent(DomainEvent):
     return_id: str
     status: str
 
+    def also_recorded_on(self) -> tuple[tuple[Aggregate, str], ...]:
+        return ((Aggregate.RETURN, self.return_id),)
+
 
 @dataclass(frozen=True, kw_only=True)
 class ReturnRequested(ReturnEvent):
-    destination: str
+    destination: str  # the node the units come back to: routed (mail) or the drop-off store
     units: int
 
 
 @dataclass(frozen=True, kw_only=True)
 class ReturnReceived(ReturnEvent):
-    lines: list[dict[str, Any]]
+    """``lines`` maps each order line of the return to its disposition."""
+
+    lines: dict[str, str]
 
 
 @dataclass(frozen=True, kw_only=True)
 class Restocked(ReturnEvent):
+    """Received units back on sale at once: ``rows`` is ``[[node, sku, qty], ...]``."""
+
     rows: list[list[Any]]
 
 
 @dataclass(frozen=True, kw_only=True)
 class Refunded(ReturnEvent):
-    details: dict[str, Any] = field(default_factory=dict)
+    """``amount_minor`` is the return's whole refund, ``shipping_minor`` the part of it that
+    gives the order's shipping back."""
 
-    def payload(self) -> dict[str, Any]:
-        base = super().payload()
-        return {k: v for k, v in base.items() if k != "details"} | self.details
+    amount_minor: int
+    shipping_minor: int
 
 
 @dataclass(frozen=True, kw_only=True)
 class Exchanged(ReturnEvent):
-    details: dict[str, Any] = field(default_factory=dict)
+    """The credit paid for a new order (stored as ``order``); what it leaves is refunded."""
 
-    def payload(self) -> dict[str, Any]:
-        base = super().payload()
-        return {k: v for k, v in base.items() if k != "details"} | self.details
+    renamed: ClassVar[dict[str, str]] = {"return_id": "return", "new_order_id": "order"}
+
+    new_order_id: str
+    credit_minor: int
+    replacement_minor: int
+    balance_due_minor: int
 
 
 # ------------------------------------------------------------------------ catalog and stock

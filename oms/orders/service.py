@@ -109,8 +109,6 @@ def create_order(
 ) -> tuple[OrderView, bool]:
     """Place the order and commit: its view, and whether it is new (False: the key's committed
     order, replayed). ``store``: the caller's store, when a store key orders."""
-    if isinstance(form, OrderRequest):  # TEMPORARY: see _exchange_of_returns
-        return _exchange_of_returns(uow, cache, form)  # type: ignore[return-value]
     order, created = place_order(uow, cache, order_request(form, store), key=key)
     view = order_view(uow, order)
     uow.commit()
@@ -349,12 +347,3 @@ def _held_rows(uow: OrdersUnitOfWork, lines: list[OrderLine]) -> list[tuple[str,
     for a in uow.allocations.list_by(order_line_id=[ln.id for ln in lines], order_by="id"):
         by_line[a.order_line_id].append(a)
     return [(a.node_id, ln.sku_id, a.qty) for ln in lines for a in by_line[ln.id]]
-
-
-def _exchange_of_returns(
-    session: Any, cache: NetworkCache, req: OrderRequest
-) -> tuple[Order, bool]:
-    """TEMPORARY, deleted once oms/returns/service.py calls ``place_order``: its exchange still
-    calls ``create_order(session, cache, OrderRequest(...), key=None)`` in the return's
-    transaction and reads the order back (not committed: the return's command commits)."""
-    return place_order(session.info["oms.unit_of_work"], cache, req)

@@ -29,15 +29,17 @@ class FakeEventLog:
         self.records: list[EventRecord] = []
 
     def queue(self, event: DomainEvent) -> None:
-        self.records.append(
-            EventRecord(
-                id=len(self.records) + 1,
-                type=event.name,
-                aggregate=event.aggregate,
-                aggregate_id=event.aggregate_id,
-                payload=event.payload(),
+        histories = ((event.aggregate, event.aggregate_id), *event.also_recorded_on())
+        for aggregate, key in histories:
+            self.records.append(
+                EventRecord(
+                    id=len(self.records) + 1,
+                    type=event.name,
+                    aggregate=aggregate,
+                    aggregate_id=key,
+                    payload=event.payload(),
+                )
             )
-        )
 
     def history(self, aggregate: Aggregate | str, aggregate_id: str) -> list[EventRecord]:
         return [
