@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 from oms.catalog.handlers import tell_the_network_cache
@@ -15,15 +16,19 @@ from oms.domain.events import (
     NodeEnabled,
     NodeUpdated,
     OrderCancelled,
+    Picked,
     PickupExpired,
     ReadyForPickup,
     ReturnReceived,
     Sourced,
 )
 from oms.notifications import handlers as notifications
+from oms.promise.service import NetworkCache
 from oms.returns import handlers as returns
 from oms.stores import handlers as stores
+from oms.stores import short_picks
 
+# Handlers that need no more than the event and the unit of work.
 HANDLERS: dict[type[DomainEvent], Sequence[Handler]] = {
     # catalog: the in-memory network follows its nodes
     NodeAdded: [tell_the_network_cache],
@@ -45,5 +50,14 @@ HANDLERS: dict[type[DomainEvent], Sequence[Handler]] = {
 }
 
 
-def message_bus() -> MessageBus:
-    return MessageBus(HANDLERS)
+def handlers(cache: NetworkCache) -> dict[type[DomainEvent], Sequence[Handler]]:
+    """Every registration, with the dependencies injected (cosmicpython's bootstrap): the
+    re-sourcing of a short pick runs the sourcer over the app's network cache."""
+    resource = functools.partial(short_picks.resource_what_a_pick_missed, cache=cache)
+    return {**HANDLERS, Picked: [resource]}
+
+
+def message_bus(cache: NetworkCache | None = None) -> MessageBus:
+    """The bus of every handler; ``cache``: the app's network cache (a fresh one otherwise,
+    for a command-line run or a test)."""
+    return MessageBus(handlers(cache or NetworkCache()))

@@ -37,15 +37,11 @@ from __future__ import annotations
 
 import ipaddress
 import secrets
-from datetime import datetime
 from urllib.parse import urlsplit
 
-from sqlalchemy.orm import Session
 from starlette.datastructures import URL, Headers
 from starlette.responses import Response
 
-from oms.access import sessions as access
-from oms.access.principal import Principal
 from oms.access.sessions import (
     TOKEN_BYTES,
     OpenedSession,
@@ -54,7 +50,6 @@ from oms.access.sessions import (
     new_token,
     session_id,
 )
-from oms.db.repositories.catalog import SqlApiKeys, SqlStoreSessions
 from oms.domain.errors import ForbiddenError
 
 __all__ = [
@@ -66,12 +61,9 @@ __all__ = [
     "SignedIn",
     "check_csrf",
     "check_origin",
-    "check_session",
     "clear_cookie",
     "cookie_is_secure",
-    "end_session",
     "new_token",
-    "open_session",
     "session_id",
     "set_cookie",
 ]
@@ -80,38 +72,6 @@ COOKIE = "oms_store_session"
 COOKIE_PATH = "/stores"
 CSRF_FIELD = "csrf_token"
 _DEFAULT_PORTS = {"http": 80, "https": 443}
-
-
-# --- the sessions over a caller's SQLAlchemy session ------------------------------------------
-# The rules are the access service's (oms/access/sessions.py: sign_in, check_session, sign_out,
-# on a unit of work). These adapters serve the store pages' routes, which still pass their
-# SQLAlchemy session; they go once the routes call the service with a unit of work.
-
-
-class _Repositories:
-    """The access repositories over the caller's session."""
-
-    def __init__(self, session: Session) -> None:
-        self.store_sessions = SqlStoreSessions(session)
-        self.api_keys = SqlApiKeys(session)
-
-
-def open_session(
-    session: Session, who: Principal, minutes: int, now: datetime | None = None
-) -> OpenedSession:
-    """A new session for a store key (written, not committed) and its token."""
-    return access.open_session(_Repositories(session), who, minutes, now)
-
-
-def check_session(session: Session, token: str | None, now: datetime | None = None) -> SignedIn:
-    """The session a cookie's token names, if it and its key are still valid;
-    SessionRefused otherwise."""
-    return access.check_session(_Repositories(session), token, now)
-
-
-def end_session(session: Session, sid: str) -> bool:
-    """Delete a session (not committed); whether there was one."""
-    return access.end_session(_Repositories(session), sid)
 
 
 # --- the cookie -------------------------------------------------------------------------------

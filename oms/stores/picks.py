@@ -16,11 +16,9 @@ from oms.orders.lifecycle import OrderStatus, transition
 from oms.orders.model import Order
 from oms.orders.queries import require_own_store
 from oms.orders.views import OrderView, order_view
-from oms.promise.service import NetworkCache
 from oms.stores import fulfilment
 from oms.stores.model import Pick, PickLine, PickStatus
 from oms.stores.ports import StoresUnitOfWork
-from oms.stores.short_picks import resource_short_lines
 
 
 @dataclass(frozen=True)
@@ -81,7 +79,6 @@ def pick_view(uow: StoresUnitOfWork, pick: Pick) -> PickView:
 
 def confirm(
     uow: StoresUnitOfWork,
-    cache: NetworkCache,
     pick_id: str,
     picked: dict[str, int],
     *,
@@ -93,7 +90,7 @@ def confirm(
     store's picks only)."""
     pick = uow.picks.get(pick_id)
     require_own_store(store, pick.node_id)
-    order = _record(uow, cache, pick, picked, now or datetime.now(UTC))
+    order = _record(uow, pick, picked, now or datetime.now(UTC))
     confirmed = ConfirmedPick(pick_view(uow, pick), order_view(uow, order))
     uow.commit()
     return confirmed
@@ -101,7 +98,6 @@ def confirm(
 
 def confirm_from_list(
     uow: StoresUnitOfWork,
-    cache: NetworkCache,
     pick_id: str,
     picked: dict[str, int],
     *,
@@ -113,20 +109,14 @@ def confirm_from_list(
     pick = uow.picks.get(pick_id)
     if pick.node_id != node_id:
         raise ValidationError([f'pick: "{pick_id}" is not a pick of {node_id}'])
-    _record(uow, cache, pick, picked, now or datetime.now(UTC))
+    _record(uow, pick, picked, now or datetime.now(UTC))
     uow.commit()
     return pick
 
 
-def _record(
-    uow: StoresUnitOfWork,
-    cache: NetworkCache,
-    pick: Pick,
-    picked: dict[str, int],
-    now: datetime,
-) -> Order:
-    """Short lines are corrected on the shelf and re-sourced; a complete pick readies its
-    shipment. The pick's order comes back."""
+def _record(uow: StoresUnitOfWork, pick: Pick, picked: dict[str, int], now: datetime) -> Order:
+    """What was found, then the shipment readied with what it still carries (the re-sourcing
+    handler of ``Picked`` has dealt with short lines by then). The pick's order comes back."""
     if pick.status is not PickStatus.OPEN:
         raise ConflictError(f'pick "{pick.id}" is {pick.status.value}, not open')
     lines = {ln.order_line_id: ln for ln in uow.pick_lines.list_by(pick_id=pick.id)}
@@ -136,13 +126,9 @@ def _record(
         order.status = transition(order.status, OrderStatus.PICKING)
     for line_id, line in lines.items():
         line.picked = picked[line_id]
-    shorts = [ln for ln in lines.values() if ln.picked is not None and ln.picked < ln.qty]
     pick.status, pick.confirmed_at = PickStatus.CONFIRMED, now
     uow.emit(Picked(order_id=order.id, pick=pick.id, node=pick.node_id, lines=dict(picked)))
-    shipment = uow.shipments.get(pick.shipment_id)
-    if shorts:  # the same use case, in the same context: no handler in between
-        resource_short_lines(uow, cache, order, shipment, shorts, now)
-    fulfilment.picked(uow, order, shipment, now)
+    fulfilment.picked(uow, order, uow.shipments.get(pick.shipment_id), now)
     return order
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from oms.domain.events import LineShort, Resourced, ShortPicked
+from oms.domain.events import LineShort, Picked, Resourced, ShortPicked
 from oms.orders.lifecycle import OrderStatus, transition
 from oms.orders.model import (
     Allocation,
@@ -29,6 +29,20 @@ from oms.stores.pick_release import release_picks
 from oms.stores.ports import StoresUnitOfWork
 
 Missing = tuple[str, str, int]  # (order line, sku, units missing)
+
+
+def resource_what_a_pick_missed(
+    event: Picked, uow: StoresUnitOfWork, *, cache: NetworkCache
+) -> None:
+    """Handler of ``Picked`` (the bus gives it the app's network cache): the lines the pick
+    found short are corrected on the shelf and their missing units sourced again."""
+    pick = uow.picks.get(event.pick)
+    lines = uow.pick_lines.list_by(pick_id=pick.id)
+    shorts = [ln for ln in lines if ln.picked is not None and ln.picked < ln.qty]
+    if shorts:
+        order, shipment = uow.orders.get(event.order_id), uow.shipments.get(pick.shipment_id)
+        assert pick.confirmed_at is not None  # set before the event is raised
+        resource_short_lines(uow, cache, order, shipment, shorts, pick.confirmed_at)
 
 
 def resource_short_lines(

@@ -18,7 +18,8 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from oms.access.model import ApiRole, StoreSession
+from oms.access import sessions as access_sessions
+from oms.access.model import ApiRole
 from oms.api import store_sessions as sessions
 from oms.api.auth import Principal, RateLimitedError
 from oms.api.deps import StateDep, client_host
@@ -92,11 +93,8 @@ def _sign_in(request: Request, state: AppState, key: str) -> Response:
             raise UnauthorizedError("enter your store key")
         who = state.keys.principal(key, state.readers, client_host(request))
         with state.unit_of_work() as uow:
-            old = request.cookies.get(sessions.COOKIE)
-            if old:
-                sessions.end_session(uow.session, sessions.session_id(old))
-            token, row = sessions.open_session(uow.session, who, minutes)
-            uow.commit()
+            previous = request.cookies.get(sessions.COOKIE)
+            token, row = access_sessions.sign_in(uow, who, minutes, previous_token=previous)
     except OmsError as exc:
         status = STATUS_BY_CODE.get(exc.code, 400)
         page = _page(request, "login.html", status, error=exc.detail)
@@ -120,11 +118,10 @@ def _sign_out(request: Request, state: AppState, csrf: str | None) -> Response:
         sessions.check_origin(request.headers, request.url)
         if token:
             with state.unit_of_work() as uow:
-                row = uow.session.get(StoreSession, sessions.session_id(token))
+                row = access_sessions.find_session(uow, token)
                 if row is not None:  # a session still there: only its own page ends it
                     sessions.check_csrf(row.csrf_token, csrf)
-                    sessions.end_session(uow.session, row.id)
-                    uow.commit()
+                    access_sessions.sign_out(uow, row.id)
     except OmsError as exc:
         return _refused(request, exc)
     done = RedirectResponse("/stores/login", status_code=303)
@@ -163,7 +160,7 @@ def _confirm(
     try:
         counts = _counts(form)
         with state.unit_of_work() as uow:
-            picks.confirm_from_list(uow, state.networks, pick_id, counts, node_id=node_id)
+            picks.confirm_from_list(uow, pick_id, counts, node_id=node_id)
     except OmsError as exc:
         status = STATUS_BY_CODE.get(exc.code, 400)
         if status in (401, 403):
@@ -185,13 +182,12 @@ def _visitor(request: Request, state: AppState) -> Visitor:
         return Visitor(state.keys.principal(key, state.readers, client_host(request)))
     token = request.cookies.get(sessions.COOKIE)
     try:
-        with state.read_session() as session:
-            signed_in = sessions.check_session(session, token)
+        with state.read_uow() as reads:
+            signed_in = access_sessions.check_session(reads, token)
     except sessions.SessionRefused as exc:
         if exc.stale is not None:  # expired, or its key revoked or expired: delete it now
             with state.unit_of_work() as uow:
-                sessions.end_session(uow.session, exc.stale)
-                uow.commit()
+                access_sessions.sign_out(uow, exc.stale)
         raise
     return Visitor(signed_in.principal, signed_in)
 

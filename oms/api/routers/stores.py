@@ -53,7 +53,7 @@ def confirm_pick(
 ) -> PickConfirmedOut:
     who.require(STORE)
     counts = {line.line_id: line.picked for line in body.lines}
-    done = picks.confirm(uow, state.networks, pick_id, counts, store=store_scope(who))
+    done = picks.confirm(uow, pick_id, counts, store=store_scope(who))
     return PickConfirmedOut(pick=_pick(done.pick), order=order_out(done.order))
 
 

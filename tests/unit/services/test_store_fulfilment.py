@@ -32,7 +32,7 @@ def ready_pickup(uow, cache, qty: int = 2) -> Order:
     placed = pickup_order(uow, cache, [("MUG", qty)])
     [pick] = uow.picks.list_by(order_id=placed.id)
     [line] = uow.pick_lines.list_by(pick_id=pick.id)
-    confirm(uow, cache, pick.id, {line.order_line_id: line.qty})
+    confirm(uow, pick.id, {line.order_line_id: line.qty})
     return uow.orders.get(placed.id)
 
 

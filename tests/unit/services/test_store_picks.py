@@ -39,7 +39,7 @@ def test_a_full_pick_readies_its_shipment():
     uow, cache = world(), NetworkCache()
     placed = order(uow, cache, [("MUG", 2)])
     [pick] = uow.picks.list_by(order_id=placed.id)
-    done = confirm(uow, cache, pick.id, picked_in_full(uow, pick.id), store=S1)
+    done = confirm(uow, pick.id, picked_in_full(uow, pick.id), store=S1)
     assert done.pick.status == "confirmed" and done.order.status == "picking"
     assert [s.status for s in done.order.shipments] == ["picked"]
     assert order_events(uow) == ["Picked"]
@@ -51,7 +51,7 @@ def test_a_short_pick_corrects_the_shelf_and_resources_the_missing_units_elsewhe
     placed = order(uow, cache, [("MUG", 2), ("TEA", 1)])
     mug, tea = (ln.id for ln in placed.lines)
     [pick] = uow.picks.list_by(order_id=placed.id)
-    done = confirm(uow, cache, pick.id, {mug: 1, tea: 0}, store=S1)
+    done = confirm(uow, pick.id, {mug: 1, tea: 0}, store=S1)
     assert held(uow, S1, "MUG") == (2, 1) and held(uow, S1, "TEA") == (2, 0)  # shelf corrected
     assert held(uow, DC, "MUG") == (10, 1) and held(uow, DC, "TEA") == (10, 1)
     shortfalls = [(e.line, e.missing) for e in uow.emitted if isinstance(e, ShortPicked)]
@@ -71,7 +71,7 @@ def test_a_short_pick_no_node_can_supply_cancels_and_refunds_the_line():
     placed = order(uow, cache, [("MUG", 1)])
     [line] = placed.lines
     [pick] = uow.picks.list_by(order_id=placed.id)
-    done = confirm(uow, cache, pick.id, {line.id: 0}, store=S1)
+    done = confirm(uow, pick.id, {line.id: 0}, store=S1)
     assert done.order.lines[0].status == OrderLineStatus.CANCELLED.value
     assert [(r.line, r.amount_minor) for r in done.order.refunds] == [(line.id, MUG_PRICE)]
     [short] = [e for e in uow.emitted if isinstance(e, LineShort)]
@@ -85,9 +85,9 @@ def test_a_store_key_confirms_only_its_own_stores_picks():
     placed = order(uow, cache, [("MUG", 1)])
     [pick] = uow.picks.list_by(order_id=placed.id)
     with pytest.raises(ForbiddenError, match="bound to ST-PARIS-2"):
-        confirm(uow, cache, pick.id, picked_in_full(uow, pick.id), store=S2)
+        confirm(uow, pick.id, picked_in_full(uow, pick.id), store=S2)
     with pytest.raises(ValidationError, match="is not a pick of ST-PARIS-2"):
-        confirm_from_list(uow, cache, pick.id, picked_in_full(uow, pick.id), node_id=S2)
+        confirm_from_list(uow, pick.id, picked_in_full(uow, pick.id), node_id=S2)
     assert pick.status is PickStatus.OPEN and uow.committed == 1
 
 
@@ -97,8 +97,8 @@ def test_a_confirmation_names_every_line_within_its_quantity_and_only_once():
     mug, tea = (ln.id for ln in placed.lines)
     [pick] = uow.picks.list_by(order_id=placed.id)
     with pytest.raises(ValidationError) as refused:
-        confirm(uow, cache, pick.id, {mug: 3, "other": 1})
+        confirm(uow, pick.id, {mug: 3, "other": 1})
     assert len(refused.value.problems) == 3  # unknown line, missing line, over quantity
-    confirm_from_list(uow, cache, pick.id, {mug: 2, tea: 1}, node_id=S1)
+    confirm_from_list(uow, pick.id, {mug: 2, tea: 1}, node_id=S1)
     with pytest.raises(ConflictError, match="confirmed, not open"):
-        confirm(uow, cache, pick.id, {mug: 2, tea: 1})
+        confirm(uow, pick.id, {mug: 2, tea: 1})
