@@ -8,6 +8,9 @@ so that they cannot drift apart.
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -44,6 +47,46 @@ NAMING = {
 }
 metadata = MetaData(naming_convention=NAMING)
 
+
+# Column kinds used across tables (what the declarative schema had as Annotated aliases).
+def id_pk() -> Column[str]:
+    return Column("id", String(64), primary_key=True)
+
+
+def created_at() -> Column[datetime]:
+    return Column("created_at", UtcDateTime(), nullable=False, default=utcnow)
+
+
+def when(name: str) -> Column[datetime]:
+    """An optional instant (shipped_at, expires_at...)."""
+    return Column(name, UtcDateTime())
+
+
+def ref(name: str, target: str, *, null: bool = False, **kw: Any) -> Column[str]:
+    """A reference to another table's id (``target``: "nodes.id"); ``kw``: primary_key, index,
+    unique, and ``ondelete`` for the foreign key."""
+    ondelete = kw.pop("ondelete", None)
+    if not kw.get("primary_key"):
+        kw["nullable"] = null
+    return Column(name, String(64), ForeignKey(target, ondelete=ondelete), **kw)
+
+
+def counter(name: str, kind: type[Integer] = Integer) -> Column[int]:
+    """A count that starts at 0, in Python and in the database."""
+    return Column(name, kind, nullable=False, default=0, server_default=text("0"))
+
+
+def service() -> Column[DeliveryService]:
+    """The delivery service chosen (0005); rows from before it say standard."""
+    return Column(
+        "service",
+        str_enum(DeliveryService),
+        nullable=False,
+        default=DeliveryService.STANDARD,
+        server_default="standard",
+    )
+
+
 events = Table(
     "events",
     metadata,
@@ -64,13 +107,13 @@ idempotency_keys = Table(
     Column("key", String(200), primary_key=True),
     Column("request_hash", String(64), nullable=False),
     Column("resource_id", String(64), nullable=False),
-    Column("created_at", UtcDateTime(), nullable=False, default=utcnow),
+    created_at(),
 )
 
 nodes = Table(
     "nodes",
     metadata,
-    Column("id", String(64), primary_key=True),
+    id_pk(),
     Column("kind", String(64), nullable=False),
     Column("lat", Float, nullable=False),
     Column("lon", Float, nullable=False),
@@ -89,8 +132,8 @@ nodes = Table(
     Column("closes", String(5), nullable=False, default="18:00"),
     Column("pick_lead_minutes", Integer, nullable=False, default=120),
     Column("enabled", Boolean, nullable=False, default=True, server_default=true()),
-    Column("created_at", UtcDateTime(), nullable=False, default=utcnow),
-    Column("store_protection", Integer, nullable=False, default=0, server_default=text("0")),
+    created_at(),
+    counter("store_protection"),
     Column("hold_days", Integer, nullable=False, default=7, server_default=text("7")),
     Column("accepts_returns", Boolean, nullable=False, default=False, server_default=false()),
 )
@@ -98,7 +141,7 @@ nodes = Table(
 skus = Table(
     "skus",
     metadata,
-    Column("id", String(64), primary_key=True),
+    id_pk(),
     Column("name", String(200), nullable=False),
     Column("price_minor", BigInteger, nullable=False),
     Column("currency", String(3), nullable=False),
@@ -108,26 +151,26 @@ skus = Table(
 api_keys = Table(
     "api_keys",
     metadata,
-    Column("id", String(64), primary_key=True),
+    id_pk(),
     Column("key_hash", String(64), nullable=False, unique=True),
     Column("role", str_enum(ApiRole), nullable=False),
-    Column("node_id", String(64), ForeignKey("nodes.id")),
-    Column("created_at", UtcDateTime(), nullable=False, default=utcnow),
+    ref("node_id", "nodes.id", null=True),
+    created_at(),
     Column("revoked", Boolean, nullable=False, default=False),
     Column("name", String(200)),
-    Column("expires_at", UtcDateTime()),
-    Column("revoked_at", UtcDateTime()),
+    when("expires_at"),
+    when("revoked_at"),
 )
 
 inventory = Table(
     "inventory",
     metadata,
-    Column("node_id", String(64), ForeignKey("nodes.id"), primary_key=True),
-    Column("sku_id", String(64), ForeignKey("skus.id"), primary_key=True),
-    Column("on_hand", Integer, nullable=False, default=0, server_default=text("0")),
-    Column("reserved", Integer, nullable=False, default=0, server_default=text("0")),
-    Column("safety_stock", Integer, nullable=False, default=0, server_default=text("0")),
-    Column("version", Integer, nullable=False, default=0, server_default=text("0")),
+    ref("node_id", "nodes.id", primary_key=True),
+    ref("sku_id", "skus.id", primary_key=True),
+    counter("on_hand"),
+    counter("reserved"),
+    counter("safety_stock"),
+    counter("version"),
     Column("bin_location", String(32)),
     CheckConstraint("on_hand >= 0", name="on_hand_non_negative"),
     CheckConstraint("reserved >= 0", name="reserved_non_negative"),
@@ -139,12 +182,12 @@ inventory = Table(
 pickup_slots = Table(
     "pickup_slots",
     metadata,
-    Column("id", String(64), primary_key=True),
-    Column("node_id", String(64), ForeignKey("nodes.id"), nullable=False),
+    id_pk(),
+    ref("node_id", "nodes.id"),
     Column("starts_at", UtcDateTime(), nullable=False),
     Column("ends_at", UtcDateTime(), nullable=False),
     Column("capacity", Integer, nullable=False),
-    Column("booked", Integer, nullable=False, default=0, server_default=text("0")),
+    counter("booked"),
     CheckConstraint("booked >= 0 AND booked <= capacity", name="booked_within_capacity"),
     UniqueConstraint("node_id", "starts_at"),
     CheckConstraint("ends_at > starts_at", name="ends_after_start"),
@@ -153,41 +196,29 @@ pickup_slots = Table(
 reservations = Table(
     "reservations",
     metadata,
-    Column("id", String(64), primary_key=True),
+    id_pk(),
     Column("idempotency_key", String(200)),
     Column("status", str_enum(ReservationStatus), nullable=False),
     Column("method", str_enum(DeliveryMethod), nullable=False),
-    Column("pickup_node", String(64), ForeignKey("nodes.id")),
+    ref("pickup_node", "nodes.id", null=True),
     Column("dest_lat", Float),
     Column("dest_lon", Float),
     Column("expires_at", UtcDateTime(), nullable=False),
-    Column("created_at", UtcDateTime(), nullable=False, default=utcnow),
+    created_at(),
     Column("request_hash", String(64)),
-    Column("slot_id", String(64), ForeignKey("pickup_slots.id")),
-    Column(
-        "service",
-        str_enum(DeliveryService),
-        nullable=False,
-        default=DeliveryService.STANDARD,
-        server_default="standard",
-    ),
+    ref("slot_id", "pickup_slots.id", null=True),
+    service(),
     Index("ix_reservations_status_expires_at", "status", "expires_at"),
 )
 
 store_sessions = Table(
     "store_sessions",
     metadata,
-    Column("id", String(64), primary_key=True),
-    Column(
-        "key_id",
-        String(64),
-        ForeignKey("api_keys.id", ondelete="CASCADE"),
-        nullable=False,
-        index=True,
-    ),
-    Column("node_id", String(64), ForeignKey("nodes.id"), nullable=False),
+    id_pk(),
+    ref("key_id", "api_keys.id", index=True, ondelete="CASCADE"),
+    ref("node_id", "nodes.id"),
     Column("csrf_token", String(64), nullable=False),
-    Column("created_at", UtcDateTime(), nullable=False, default=utcnow),
+    created_at(),
     Column("expires_at", UtcDateTime(), nullable=False),
     Index("ix_store_sessions_expires_at", "expires_at"),
 )
@@ -195,7 +226,7 @@ store_sessions = Table(
 orders = Table(
     "orders",
     metadata,
-    Column("id", String(64), primary_key=True),
+    id_pk(),
     Column("idempotency_key", String(200)),
     Column("status", str_enum(OrderStatus), nullable=False),
     Column("channel", String(64), nullable=False),
@@ -203,39 +234,28 @@ orders = Table(
     Column("dest_lat", Float),
     Column("dest_lon", Float),
     Column("destination", JsonType),
-    Column("pickup_node", String(64), ForeignKey("nodes.id")),
-    Column("reservation_id", String(64), ForeignKey("reservations.id")),
+    ref("pickup_node", "nodes.id", null=True),
+    ref("reservation_id", "reservations.id", null=True),
     Column("currency", String(3), nullable=False),
-    Column("created_at", UtcDateTime(), nullable=False, default=utcnow),
+    created_at(),
     Column("updated_at", UtcDateTime(), nullable=False, default=utcnow, onupdate=utcnow),
-    Column("version", Integer, nullable=False, default=0, server_default=text("0")),
-    Column("slot_id", String(64), ForeignKey("pickup_slots.id")),
-    Column("ready_at", UtcDateTime()),
-    Column("discount_minor", BigInteger, nullable=False, default=0, server_default=text("0")),
-    Column("shipping_minor", BigInteger, nullable=False, default=0, server_default=text("0")),
-    Column("expires_at", UtcDateTime()),
-    Column(
-        "service",
-        str_enum(DeliveryService),
-        nullable=False,
-        default=DeliveryService.STANDARD,
-        server_default="standard",
-    ),
+    counter("version"),
+    ref("slot_id", "pickup_slots.id", null=True),
+    when("ready_at"),
+    counter("discount_minor", BigInteger),
+    counter("shipping_minor", BigInteger),
+    when("expires_at"),
+    service(),
     Index("ix_orders_status_created_at", "status", "created_at"),
 )
 
 reservation_lines = Table(
     "reservation_lines",
     metadata,
-    Column(
-        "reservation_id",
-        String(64),
-        ForeignKey("reservations.id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
+    ref("reservation_id", "reservations.id", primary_key=True, ondelete="CASCADE"),
     Column("line_no", Integer, primary_key=True),
-    Column("sku_id", String(64), ForeignKey("skus.id"), nullable=False),
-    Column("node_id", String(64), ForeignKey("nodes.id"), nullable=False),
+    ref("sku_id", "skus.id"),
+    ref("node_id", "nodes.id"),
     Column("qty", Integer, nullable=False),
     CheckConstraint("qty > 0", name="qty_positive"),
     Index("ix_reservation_lines_node_id_sku_id", "node_id", "sku_id"),
@@ -245,26 +265,20 @@ notifications = Table(
     "notifications",
     metadata,
     Column("id", BigIntPk, primary_key=True, autoincrement=True),
-    Column(
-        "order_id",
-        String(64),
-        ForeignKey("orders.id", ondelete="CASCADE"),
-        nullable=False,
-        index=True,
-    ),
+    ref("order_id", "orders.id", index=True, ondelete="CASCADE"),
     Column("kind", String(64), nullable=False),
     Column("channel", String(32), nullable=False),
-    Column("created_at", UtcDateTime(), nullable=False, default=utcnow),
+    created_at(),
     Column("payload", JsonType, nullable=False),
 )
 
 order_lines = Table(
     "order_lines",
     metadata,
-    Column("id", String(64), primary_key=True),
-    Column("order_id", String(64), ForeignKey("orders.id", ondelete="CASCADE"), nullable=False),
+    id_pk(),
+    ref("order_id", "orders.id", ondelete="CASCADE"),
     Column("line_no", Integer, nullable=False),
-    Column("sku_id", String(64), ForeignKey("skus.id"), nullable=False),
+    ref("sku_id", "skus.id"),
     Column("qty", Integer, nullable=False),
     Column("price_minor", BigInteger, nullable=False),
     Column("status", str_enum(OrderLineStatus), nullable=False),
@@ -275,46 +289,34 @@ order_lines = Table(
 returns = Table(
     "returns",
     metadata,
-    Column("id", String(64), primary_key=True),
-    Column(
-        "order_id",
-        String(64),
-        ForeignKey("orders.id", ondelete="CASCADE"),
-        nullable=False,
-        index=True,
-    ),
+    id_pk(),
+    ref("order_id", "orders.id", index=True, ondelete="CASCADE"),
     Column("status", String(32), nullable=False),
     Column("method", String(32), nullable=False),
     Column("reason", String(64), nullable=False),
-    Column("destination", String(64), ForeignKey("nodes.id"), nullable=False),
+    ref("destination", "nodes.id"),
     Column("purchase_channel", String(32), nullable=False),
     Column("cross_channel", Boolean, nullable=False),
     Column("exchange", JsonType),
     Column("exchange_order_id", String(64)),
-    Column("created_at", UtcDateTime(), nullable=False, default=utcnow),
-    Column("received_at", UtcDateTime()),
-    Column("refunded_at", UtcDateTime()),
-    Column("restocked_at", UtcDateTime()),
+    created_at(),
+    when("received_at"),
+    when("refunded_at"),
+    when("restocked_at"),
 )
 
 shipments = Table(
     "shipments",
     metadata,
-    Column("id", String(64), primary_key=True),
-    Column(
-        "order_id",
-        String(64),
-        ForeignKey("orders.id", ondelete="CASCADE"),
-        nullable=False,
-        index=True,
-    ),
-    Column("node_id", String(64), ForeignKey("nodes.id"), nullable=False),
+    id_pk(),
+    ref("order_id", "orders.id", index=True, ondelete="CASCADE"),
+    ref("node_id", "nodes.id"),
     Column("status", str_enum(ShipmentStatus), nullable=False),
     Column("tracking", String(200)),
-    Column("created_at", UtcDateTime(), nullable=False, default=utcnow),
-    Column("promised_at", UtcDateTime()),
-    Column("shipped_at", UtcDateTime()),
-    Column("delivered_at", UtcDateTime()),
+    created_at(),
+    when("promised_at"),
+    when("shipped_at"),
+    when("delivered_at"),
     Index("ix_shipments_node_id_status", "node_id", "status"),
 )
 
@@ -322,68 +324,50 @@ allocations = Table(
     "allocations",
     metadata,
     Column("id", BigIntPk, primary_key=True, autoincrement=True),
-    Column(
-        "order_line_id",
-        String(64),
-        ForeignKey("order_lines.id", ondelete="CASCADE"),
-        nullable=False,
-        index=True,
-    ),
-    Column("node_id", String(64), ForeignKey("nodes.id"), nullable=False),
+    ref("order_line_id", "order_lines.id", index=True, ondelete="CASCADE"),
+    ref("node_id", "nodes.id"),
     Column("qty", Integer, nullable=False),
-    Column("shipment_id", String(64), ForeignKey("shipments.id"), index=True),
+    ref("shipment_id", "shipments.id", null=True, index=True),
     CheckConstraint("qty > 0", name="qty_positive"),
 )
 
 picks = Table(
     "picks",
     metadata,
-    Column("id", String(64), primary_key=True),
-    Column(
-        "order_id",
-        String(64),
-        ForeignKey("orders.id", ondelete="CASCADE"),
-        nullable=False,
-        index=True,
-    ),
-    Column("shipment_id", String(64), ForeignKey("shipments.id"), nullable=False, unique=True),
-    Column("node_id", String(64), ForeignKey("nodes.id"), nullable=False),
+    id_pk(),
+    ref("order_id", "orders.id", index=True, ondelete="CASCADE"),
+    ref("shipment_id", "shipments.id", unique=True),
+    ref("node_id", "nodes.id"),
     Column("status", str_enum(PickStatus), nullable=False),
-    Column("created_at", UtcDateTime(), nullable=False, default=utcnow),
-    Column("confirmed_at", UtcDateTime()),
+    created_at(),
+    when("confirmed_at"),
     Index("ix_picks_node_id_status", "node_id", "status"),
 )
 
 refunds = Table(
     "refunds",
     metadata,
-    Column("id", String(64), primary_key=True),
-    Column(
-        "order_id",
-        String(64),
-        ForeignKey("orders.id", ondelete="CASCADE"),
-        nullable=False,
-        index=True,
-    ),
-    Column("order_line_id", String(64), ForeignKey("order_lines.id")),
+    id_pk(),
+    ref("order_id", "orders.id", index=True, ondelete="CASCADE"),
+    ref("order_line_id", "order_lines.id", null=True),
     Column("amount_minor", BigInteger, nullable=False),
     Column("currency", String(3), nullable=False),
     Column("reason", String(200), nullable=False),
-    Column("created_at", UtcDateTime(), nullable=False, default=utcnow),
-    Column("return_id", String(64), ForeignKey("returns.id")),
+    created_at(),
+    ref("return_id", "returns.id", null=True),
     CheckConstraint("amount_minor > 0", name="amount_positive"),
 )
 
 return_lines = Table(
     "return_lines",
     metadata,
-    Column("return_id", String(64), ForeignKey("returns.id", ondelete="CASCADE"), primary_key=True),
-    Column("order_line_id", String(64), ForeignKey("order_lines.id"), primary_key=True),
-    Column("sku_id", String(64), ForeignKey("skus.id"), nullable=False),
+    ref("return_id", "returns.id", primary_key=True, ondelete="CASCADE"),
+    ref("order_line_id", "order_lines.id", primary_key=True),
+    ref("sku_id", "skus.id"),
     Column("qty", Integer, nullable=False),
     Column("condition", String(32)),
     Column("disposition", String(32)),
-    Column("target_node", String(64), ForeignKey("nodes.id")),
+    ref("target_node", "nodes.id", null=True),
     Column("refund_minor", BigInteger),
     CheckConstraint("qty > 0", name="qty_positive"),
 )
@@ -391,14 +375,9 @@ return_lines = Table(
 pick_lines = Table(
     "pick_lines",
     metadata,
-    Column("pick_id", String(64), ForeignKey("picks.id", ondelete="CASCADE"), primary_key=True),
-    Column(
-        "order_line_id",
-        String(64),
-        ForeignKey("order_lines.id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
-    Column("sku_id", String(64), ForeignKey("skus.id"), nullable=False),
+    ref("pick_id", "picks.id", primary_key=True, ondelete="CASCADE"),
+    ref("order_line_id", "order_lines.id", primary_key=True, ondelete="CASCADE"),
+    ref("sku_id", "skus.id"),
     Column("bin_location", String(32)),
     Column("qty", Integer, nullable=False),
     Column("picked", Integer),
