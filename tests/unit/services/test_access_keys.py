@@ -12,25 +12,13 @@ from oms.access.keys import KeyStatus
 from oms.access.model import ApiRole
 from oms.domain.errors import ConflictError, NotFoundError, UnauthorizedError, ValidationError
 from oms.domain.events import utcnow
-from oms.inventory.model import Node
 from tests.fakes import FakeUnitOfWork
+from tests.fakes.nodes import store
 
 
 def with_store(node_id: str = "ST-PARIS") -> FakeUnitOfWork:
     uow = FakeUnitOfWork()
-    uow.nodes.add(
-        Node(
-            id=node_id,
-            kind="store",
-            lat=48.86,
-            lon=2.35,
-            can_ship=True,
-            can_pickup=True,
-            handling_cost=0.9,
-            shipment_cost=6.0,
-            cost_per_km=0.008,
-        )
-    )
+    uow.nodes.add(store(node_id))
     return uow
 
 

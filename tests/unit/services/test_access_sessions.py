@@ -12,25 +12,13 @@ from oms.access.model import ApiRole
 from oms.access.principal import Principal
 from oms.domain.errors import UnauthorizedError
 from oms.domain.events import utcnow
-from oms.inventory.model import Node
 from tests.fakes import FakeUnitOfWork
+from tests.fakes.nodes import store
 
 
 def signed_in_world() -> tuple[FakeUnitOfWork, Principal]:
     uow = FakeUnitOfWork()
-    uow.nodes.add(
-        Node(
-            id="ST-PARIS",
-            kind="store",
-            lat=48.86,
-            lon=2.35,
-            can_ship=True,
-            can_pickup=True,
-            handling_cost=0.9,
-            shipment_cost=6.0,
-            cost_per_km=0.008,
-        )
-    )
+    uow.nodes.add(store())
     raw = keys.create_key(uow, "store", "ST-PARIS")
     return uow, keys.authenticate(uow, raw)
 

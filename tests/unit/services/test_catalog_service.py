@@ -11,21 +11,9 @@ from oms.catalog import service as catalog
 from oms.domain.errors import ConflictError, ValidationError
 from oms.inventory.errors import StockBelowReserved, UnknownNode, UnknownSku
 from tests.fakes import FakeUnitOfWork
+from tests.fakes.nodes import PARIS_STORE
 
-NODE: dict[str, Any] = {
-    "id": "ST-PARIS",
-    "kind": "store",
-    "lat": 48.86,
-    "lon": 2.35,
-    "can_ship": True,
-    "can_pickup": True,
-    "capacity_units": 40,
-    "handling_cost": 0.9,
-    "shipment_cost": 6.0,
-    "cost_per_km": 0.008,
-    "timezone": "Europe/Paris",
-    "holidays": ["2030-05-01"],
-}
+NODE: dict[str, Any] = {**PARIS_STORE, "timezone": "Europe/Paris", "holidays": ["2030-05-01"]}
 
 
 def with_node() -> FakeUnitOfWork:
