@@ -21,6 +21,7 @@ from oms.access.principal import Principal
 from oms.domain.errors import ConflictError, NotFoundError, UnauthorizedError, ValidationError
 from oms.domain.events import utcnow
 from oms.domain.limits import ID_LENGTH, NO_CONTROL_CHARS, TEXT_LENGTH
+from oms.domain.ports import committed
 
 KEY_PREFIX = "oms_"
 MAX_EXPIRY_DAYS = 3650  # ten years: longer is "never", which is no expiry at all
@@ -55,21 +56,6 @@ def key_status(key: ApiKey, now: datetime | None = None) -> KeyStatus:
 # --- create ----------------------------------------------------------------------------------
 
 
-def issue_key(
-    uow: KeysUnitOfWork,
-    role: str,
-    node_id: str | None = None,
-    *,
-    name: str | None = None,
-    expires_in_days: int | None = None,
-    now: datetime | None = None,
-) -> IssuedKey:
-    """A new key and its record, committed. Every problem of the input is reported at once."""
-    issued = stage_key(uow, role, node_id, name=name, expires_in_days=expires_in_days, now=now)
-    uow.commit()
-    return issued
-
-
 def create_key(uow: KeysUnitOfWork, role: str, node_id: str | None = None) -> str:
     """A new key, committed; the raw key (shown once: only its hash is stored)."""
     return issue_key(uow, role, node_id).raw
@@ -101,6 +87,10 @@ def stage_key(
     )
     uow.api_keys.add(key)
     return IssuedKey(raw, key)
+
+
+# A new key and its record, committed (every problem of the input is reported at once).
+issue_key = committed(stage_key)
 
 
 def _checked(

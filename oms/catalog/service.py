@@ -15,6 +15,7 @@ from typing import Any
 from oms.catalog.ports import CatalogUnitOfWork
 from oms.domain.errors import ConflictError
 from oms.domain.events import NodeAdded, NodeDisabled, NodeEnabled, NodeUpdated, SkuPut
+from oms.domain.ports import committed
 from oms.inventory.atp import StockLevel
 from oms.inventory.model import Node, Sku
 from oms.promise.nodes import CALENDAR_FIELDS, node_calendar
@@ -106,22 +107,6 @@ def _calendar_fields(node: Node) -> dict[str, Any]:
 # ------------------------------------------------------------------------ SKUs
 
 
-def put_sku(
-    uow: CatalogUnitOfWork,
-    sku_id: str,
-    *,
-    name: str,
-    price_minor: int,
-    currency: str,
-    final_sale: bool,
-) -> Sku:
-    sku = stage_sku(
-        uow, sku_id, name=name, price_minor=price_minor, currency=currency, final_sale=final_sale
-    )
-    uow.commit()
-    return sku
-
-
 def stage_sku(
     uow: CatalogUnitOfWork,
     sku_id: str,
@@ -150,6 +135,10 @@ def stage_sku(
 
 
 # ------------------------------------------------------------------------ stock
+
+
+# Create the SKU, or replace its fields (PUT), committed.
+put_sku = committed(stage_sku)
 
 
 def stock_of(uow: CatalogUnitOfWork, sku_id: str) -> SkuStock:

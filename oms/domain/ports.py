@@ -8,12 +8,14 @@ work (``oms/db/uow.py``) and the in-memory fake (``tests/fakes``) both provide t
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Protocol, TypeVar
+from typing import Concatenate, ParamSpec, Protocol, TypeVar
 
 from oms.domain.errors import NotFoundError
 from oms.domain.events import DomainEvent
 
 T = TypeVar("T")
+R = TypeVar("R")
+P = ParamSpec("P")
 
 
 class Repository(Protocol[T]):
@@ -48,3 +50,24 @@ def not_found(kind: str) -> Callable[[object], NotFoundError]:
         return NotFoundError(f'{kind} "{shown}" does not exist')
 
     return error
+
+
+class Commits(Protocol):
+    def commit(self) -> None: ...
+
+
+W = TypeVar("W", bound=Commits)
+
+
+def committed(step: Callable[Concatenate[W, P], R]) -> Callable[Concatenate[W, P], R]:
+    """The command that runs ``step`` in the unit of work and commits it: a step composes into
+    other commands' transactions, the command is what a caller runs on its own."""
+
+    def command(uow: W, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        result = step(uow, *args, **kwargs)
+        uow.commit()
+        return result
+
+    command.__name__ = command.__qualname__ = f"committed_{step.__name__}"
+    command.__doc__ = f"``{step.__name__}``, committed. {step.__doc__ or ''}".strip()
+    return command

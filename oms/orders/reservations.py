@@ -23,6 +23,7 @@ from oms.domain.events import (
     ReservationResourced,
     Reserved,
 )
+from oms.domain.ports import committed
 from oms.inventory.errors import UnknownNode
 from oms.orders import idempotency
 from oms.orders.idempotency import RequestKey, as_request_key
@@ -143,20 +144,6 @@ def reserve(
     return held.reservation, held.created
 
 
-def reserve_held(
-    uow: OrdersUnitOfWork,
-    cache: NetworkCache,
-    req: ReserveRequest,
-    *,
-    key: str | RequestKey | None,
-    now: datetime | None = None,
-) -> Held:
-    """`reserve`, with the rows held (no second read for the caller that shows them)."""
-    held = hold(uow, cache, req, key=key, now=now)
-    uow.commit()
-    return held
-
-
 def hold(
     uow: OrdersUnitOfWork,
     cache: NetworkCache,
@@ -185,6 +172,10 @@ def hold(
     uow.reservations.insert(res)
     _insert_lines(uow, rid, rows)
     return Held(reservation=res, lines=[(s, n, q) for n, s, q in rows], created=True)
+
+
+# `reserve`, with the rows held (no second read for the caller that shows them), committed.
+reserve_held = committed(hold)
 
 
 def _new_reservation(
