@@ -65,7 +65,14 @@ class AppState:
         """The repositories over this thread's read session (see ``read_session``): reads
         only, nothing to commit."""
         with self.read_session() as session:
-            yield SqlUnitOfWork(self.readers, NO_HANDLERS).begin(session)
+            # The thread's read session lives on, so does a unit of work over it: a warm
+            # promise builds no object here.
+            reads: SqlUnitOfWork | None = getattr(self._reader, "uow", None)
+            if reads is None or reads.session is not session:
+                reads = SqlUnitOfWork(self.readers, NO_HANDLERS).begin(session)
+                if session is self._reader.session:
+                    self._reader.uow = reads
+            yield reads
 
     @contextmanager
     def unit_of_work(self) -> Iterator[SqlUnitOfWork]:
