@@ -3,7 +3,6 @@ restocking (by its handler) and exchanges, and the refusals, each with its own e
 
 from __future__ import annotations
 
-import inspect
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -408,12 +407,6 @@ def test_an_exchange_places_a_new_order_that_the_credit_pays_for(
     assert history(uow, "return", rid)[-1] == ("Exchanged", exchanged.payload())
 
 
-# The orders context's place_order on the unit of work comes with the orders port; until then
-# the shim in oms/orders/service.py needs a SQL session, and this test waits for the merge.
-PLACE_ORDER_NEEDS_A_SESSION = "uow.session" in inspect.getsource(orders_service.place_order)
-
-
-@pytest.mark.skipif(PLACE_ORDER_NEEDS_A_SESSION, reason="orders' place_order not ported yet")
 def test_an_exchange_order_is_sourced_and_held_like_any_other() -> None:
     uow = network()
     uow.stock.set_stock("DC-LYON", "TEA", on_hand=5)
