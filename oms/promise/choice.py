@@ -14,7 +14,7 @@ from enum import StrEnum
 
 from oms.domain.errors import ValidationError
 
-SHIP, PICKUP = "ship", "pickup"  # the delivery methods (oms.db.statuses.DeliveryMethod values)
+SHIP, PICKUP = "ship", "pickup"  # the delivery methods (oms.orders.model.DeliveryMethod values)
 PICKUP_OPTION = "pickup:"  # a click-and-collect option's id is "pickup:<store id>"
 
 
