@@ -23,19 +23,17 @@ import math
 import threading
 from collections import OrderedDict, deque
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from time import monotonic
 from typing import Any, NoReturn
 
-from sqlalchemy.orm import Session
-
 from oms.access import keys
 from oms.access.keys import MAX_EXPIRY_DAYS, KeyStatus, hash_key
+from oms.access.ports import KeyReads
 from oms.access.principal import Principal
 from oms.config import get_settings
-from oms.db.uow import SqlUnitOfWork
-from oms.domain.bus import NO_HANDLERS
 from oms.domain.errors import OmsError, UnauthorizedError
 from oms.domain.events import utcnow
 
@@ -144,6 +142,10 @@ class _Known:
     who: Principal
 
 
+# Opens a read-only unit of work (the composition root gives one over the reader sessions).
+KeyReader = Callable[[], AbstractContextManager[KeyReads]]
+
+
 class KeyCache:
     """Principals of keys seen lately, refused keys, and failures per client address.
 
@@ -174,11 +176,10 @@ class KeyCache:
         self._rejected: OrderedDict[str, tuple[float, str]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def principal(
-        self, raw: str | None, sessions: Callable[[], Session], client: str | None = None
-    ) -> Principal:
-        """The key's principal. ``client`` is the client's address (``request.client.host``);
-        without it, failures are not throttled."""
+    def principal(self, raw: str | None, reads: KeyReader, client: str | None = None) -> Principal:
+        """The key's principal; ``reads`` opens a read-only unit of work when the key must be
+        looked up. ``client`` is the client's address (``request.client.host``); without it,
+        failures are not throttled."""
         now = self._clock()
         digest = hash_key(raw) if raw else None
         hit = self._known.get(digest) if digest is not None else None
@@ -191,7 +192,7 @@ class KeyCache:
             if wait > 0 and (hit is None or now >= hit.expires_at):
                 raise RateLimitedError(max(1, math.ceil(wait)))
         try:
-            return self._validate(raw, digest, hit, sessions, now)
+            return self._validate(raw, digest, hit, reads, now)
         except UnauthorizedError:
             if address is not None:
                 self.throttle.failed(address, now)
@@ -202,7 +203,7 @@ class KeyCache:
         raw: str | None,
         digest: str | None,
         hit: _Known | None,
-        sessions: Callable[[], Session],
+        reads: KeyReader,
         now: float,
     ) -> Principal:
         if not raw or digest is None:
@@ -214,8 +215,8 @@ class KeyCache:
             raise UnauthorizedError(seen[1])
         wall = self._wall()
         try:
-            with SqlUnitOfWork(sessions, NO_HANDLERS) as reads:
-                who, expiry = keys.lookup(reads, digest, wall)
+            with reads() as uow:
+                who, expiry = keys.lookup(uow, digest, wall)
         except UnauthorizedError as exc:
             self._refuse(digest, now, exc.detail)
         left = math.inf if expiry is None else (expiry - wall).total_seconds()

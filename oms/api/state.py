@@ -38,7 +38,11 @@ class AppState:
     def authenticate(self, raw_key: str | None, client: str | None = None) -> Principal:
         """The key's principal; a known key costs no SQL for ``KeyCache.ttl_s`` (1 s).
         ``client`` is the client's address: its failed authentications are throttled."""
-        return self.keys.principal(raw_key, self.readers, client)
+        return self.keys.principal(raw_key, self._key_reads, client)
+
+    def _key_reads(self) -> SqlUnitOfWork:
+        """A unit of work of its own over a reader session, for a key lookup."""
+        return SqlUnitOfWork(self.readers, NO_HANDLERS)
 
     @contextmanager
     def read_session(self) -> Iterator[Session]:

@@ -156,7 +156,7 @@ def throttled_api(api, monkeypatch):
     ) -> Principal:
         state = deps.state_of(request)
         host = request.client.host if request.client else None
-        return state.keys.principal(x_api_key, state.readers, host)
+        return state.authenticate(x_api_key, host)
 
     api.client.app.dependency_overrides[deps.get_principal] = get_principal
     yield api

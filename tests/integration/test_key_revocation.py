@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -24,6 +25,8 @@ from oms.api.auth import (
 from oms.api.state import AppState
 from oms.bootstrap import open_state
 from oms.db.types import utcnow
+from oms.db.uow import SqlUnitOfWork
+from oms.domain.bus import NO_HANDLERS
 from oms.domain.errors import UnauthorizedError
 
 
@@ -89,17 +92,22 @@ def test_a_key_revoked_through_one_worker_is_refused_by_another_within_a_second(
         second.authenticate(raw)
 
 
+def reads(sessions: Any) -> Any:
+    """What the cache opens to look a key up: a read-only unit of work over ``sessions``."""
+    return lambda: SqlUnitOfWork(sessions, NO_HANDLERS)
+
+
 def test_a_known_key_costs_no_query_for_a_second_and_one_query_a_second_after(workers):
     state, _ = workers
     clock, sessions = Clock(), CountingSessions(state.readers)
     cache = KeyCache(clock=clock)
     raw, _ = new_key(state)
     for _ in range(5):
-        cache.principal(raw, sessions, "10.0.0.1")
+        cache.principal(raw, reads(sessions), "10.0.0.1")
         clock.advance(0.1)
     assert sessions.opened == 1
     clock.advance(0.6)
-    cache.principal(raw, sessions, "10.0.0.1")
+    cache.principal(raw, reads(sessions), "10.0.0.1")
     assert sessions.opened == 2
 
 
@@ -111,12 +119,12 @@ def test_an_expired_key_is_refused_at_once_even_while_cached(workers):
     with state.unit_of_work() as uow:
         uow.session.get(ApiKey, key.id).expires_at = utcnow() + timedelta(seconds=30)
         uow.commit()
-    assert cache.principal(raw, sessions).key_id == key.id
+    assert cache.principal(raw, reads(sessions)).key_id == key.id
     clock.advance(29.0)
-    assert cache.principal(raw, sessions).key_id == key.id
+    assert cache.principal(raw, reads(sessions)).key_id == key.id
     clock.advance(1.5)
     with pytest.raises(UnauthorizedError, match="expired at"):
-        cache.principal(raw, sessions)
+        cache.principal(raw, reads(sessions))
     assert sessions.opened == 1
 
 
@@ -126,11 +134,11 @@ def test_a_refused_key_costs_no_query_for_a_second(workers):
     cache = KeyCache(clock=clock)
     for _ in range(3):
         with pytest.raises(UnauthorizedError, match="unknown API key"):
-            cache.principal("oms_guess", sessions)
+            cache.principal("oms_guess", reads(sessions))
     assert sessions.opened == 1
     clock.advance(1.0)
     with pytest.raises(UnauthorizedError, match="unknown API key"):
-        cache.principal("oms_guess", sessions)
+        cache.principal("oms_guess", reads(sessions))
     assert sessions.opened == 2
 
 
@@ -142,18 +150,18 @@ def test_failures_past_the_limit_from_one_address_get_429_with_retry_after_and_n
     cache = KeyCache(failures_per_minute=3, clock=clock)
     for guess in ("oms_a", "oms_b", None):  # a missing key is a failure too
         with pytest.raises(UnauthorizedError):
-            cache.principal(guess, sessions, "203.0.113.7")
+            cache.principal(guess, reads(sessions), "203.0.113.7")
         clock.advance(1.0)
     queries = sessions.opened
     for guess in ("oms_c", None, "oms_a"):
         with pytest.raises(RateLimitedError) as limited:
-            cache.principal(guess, sessions, "203.0.113.7")
+            cache.principal(guess, reads(sessions), "203.0.113.7")
         assert limited.value.code == "rate_limited"
         assert limited.value.headers == {"Retry-After": "57"}
     assert sessions.opened == queries
     # Another address is not concerned.
     with pytest.raises(UnauthorizedError):
-        cache.principal("oms_c", sessions, "203.0.113.8")
+        cache.principal("oms_c", reads(sessions), "203.0.113.8")
 
 
 def test_the_window_slides_one_attempt_back_as_each_failure_leaves_it(workers):
@@ -162,18 +170,18 @@ def test_the_window_slides_one_attempt_back_as_each_failure_leaves_it(workers):
     cache = KeyCache(failures_per_minute=3, clock=clock)
     for _ in range(3):
         with pytest.raises(UnauthorizedError):
-            cache.principal("oms_wrong", state.readers, "198.51.100.1")
+            cache.principal("oms_wrong", reads(state.readers), "198.51.100.1")
         clock.advance(20.0)
     # Failures at 0, 20, 40; now 60: the first has left the window, one attempt is back.
     with pytest.raises(UnauthorizedError):
-        cache.principal("oms_wrong", state.readers, "198.51.100.1")
+        cache.principal("oms_wrong", reads(state.readers), "198.51.100.1")
     with pytest.raises(RateLimitedError) as limited:
-        cache.principal("oms_wrong", state.readers, "198.51.100.1")
+        cache.principal("oms_wrong", reads(state.readers), "198.51.100.1")
     assert limited.value.retry_after_s == 20
     # Refusals while throttled do not count: after 20 s, one attempt again.
     clock.advance(20.0)
     with pytest.raises(UnauthorizedError):
-        cache.principal("oms_wrong", state.readers, "198.51.100.1")
+        cache.principal("oms_wrong", reads(state.readers), "198.51.100.1")
 
 
 def test_a_key_this_worker_has_seen_valid_is_still_served_from_a_throttled_address(workers):
@@ -182,22 +190,22 @@ def test_a_key_this_worker_has_seen_valid_is_still_served_from_a_throttled_addre
     cache = KeyCache(failures_per_minute=2, clock=clock)
     known, key = new_key(state)
     unseen, _ = new_key(state)
-    assert cache.principal(known, state.readers, "192.0.2.1").key_id == key.id
+    assert cache.principal(known, reads(state.readers), "192.0.2.1").key_id == key.id
     for _ in range(2):
         with pytest.raises(UnauthorizedError):
-            cache.principal("oms_wrong", state.readers, "192.0.2.1")
+            cache.principal("oms_wrong", reads(state.readers), "192.0.2.1")
     clock.advance(5.0)  # past the cache's second: the known key is read again, and served
-    assert cache.principal(known, state.readers, "192.0.2.1").key_id == key.id
+    assert cache.principal(known, reads(state.readers), "192.0.2.1").key_id == key.id
     # A valid key this worker never saw is not read while the address is throttled.
     with pytest.raises(RateLimitedError):
-        cache.principal(unseen, state.readers, "192.0.2.1")
+        cache.principal(unseen, reads(state.readers), "192.0.2.1")
     # Revoked meanwhile, the known key is refused when read again (and counts no further).
     revoke(state, key.id)
     clock.advance(1.0)
     with pytest.raises(UnauthorizedError, match="revoked"):
-        cache.principal(known, state.readers, "192.0.2.1")
+        cache.principal(known, reads(state.readers), "192.0.2.1")
     with pytest.raises(RateLimitedError):
-        cache.principal(known, state.readers, "192.0.2.1")
+        cache.principal(known, reads(state.readers), "192.0.2.1")
 
 
 def test_requests_without_a_client_address_are_not_throttled(workers):
@@ -205,7 +213,7 @@ def test_requests_without_a_client_address_are_not_throttled(workers):
     cache = KeyCache(failures_per_minute=1, clock=Clock())
     for _ in range(3):
         with pytest.raises(UnauthorizedError):
-            cache.principal("oms_wrong", state.readers, None)
+            cache.principal("oms_wrong", reads(state.readers), None)
 
 
 def test_an_ipv6_client_is_counted_by_its_64_and_an_ipv4_mapped_one_as_ipv4():

@@ -91,7 +91,7 @@ def _sign_in(request: Request, state: AppState, key: str) -> Response:
         sessions.check_origin(request.headers, request.url)
         if not key:
             raise UnauthorizedError("enter your store key")
-        who = state.keys.principal(key, state.readers, client_host(request))
+        who = state.authenticate(key, client_host(request))
         with state.unit_of_work() as uow:
             previous = request.cookies.get(sessions.COOKIE)
             token, row = access_sessions.sign_in(uow, who, minutes, previous_token=previous)
@@ -179,7 +179,7 @@ def _visitor(request: Request, state: AppState) -> Visitor:
     """By the X-API-Key header if sent (scripts), else by the session cookie."""
     key = request.headers.get("x-api-key")
     if key:
-        return Visitor(state.keys.principal(key, state.readers, client_host(request)))
+        return Visitor(state.authenticate(key, client_host(request)))
     token = request.cookies.get(sessions.COOKIE)
     try:
         with state.read_uow() as reads:
