@@ -123,7 +123,7 @@ _ONLY_STORE_KEYS = (
 
 def end_session(uow: SessionReads, sid: str) -> bool:
     """Delete a session now (not committed); whether there was one."""
-    return uow.store_sessions.remove(sid)
+    return uow.store_sessions.remove_id(sid)
 
 
 # --- reads -------------------------------------------------------------------------------------

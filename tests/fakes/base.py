@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, Generic, TypeVar
 
 from oms.domain.errors import OmsError
@@ -46,6 +46,13 @@ class FakeRepository(Generic[T]):
 
     def add_now(self, entity: T) -> None:
         self.add(entity)
+
+    def add_all_now(self, entities: Sequence[T]) -> None:
+        for entity in entities:
+            self.add(entity)
+
+    def remove(self, entity: T) -> None:
+        del self.rows[self._key(entity)]
 
     def list_by(self, *, order_by: str | tuple[str, ...] = (), **equals: object) -> list[T]:
         def matches(row: T) -> bool:

@@ -59,7 +59,7 @@ class FakeStoreSessions(FakeRepository[StoreSession]):
     def find_with_key(self, session_id: str) -> StoreSession | None:
         return self.find(session_id)
 
-    def remove(self, session_id: str) -> bool:
+    def remove_id(self, session_id: str) -> bool:
         return self.rows.pop(session_id, None) is not None
 
     def remove_expired(self, now: datetime) -> int:

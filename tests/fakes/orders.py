@@ -48,13 +48,7 @@ class FakeOrders(FakeRepository[Order]):
         return [o for o in found if o.expires_at is not None and o.expires_at <= now]
 
 
-class _AddsMany(FakeRepository[T]):
-    def add_all_now(self, entities: Sequence[T]) -> None:
-        for entity in entities:
-            self.add(entity)
-
-
-class FakeShipments(_AddsMany[Shipment]):
+class FakeShipments(FakeRepository[Shipment]):
     entity = Shipment
 
 
@@ -89,12 +83,9 @@ class FakeReservationLines(FakeRepository[ReservationLine]):
             del self.rows[self._key(line)]
 
 
-class FakeOrderLines(_AddsMany[OrderLine]):
+class FakeOrderLines(FakeRepository[OrderLine]):
     entity = OrderLine
 
 
 class FakeAllocations(FakeRepository[Allocation]):
     entity = Allocation
-
-    def remove(self, allocation: Allocation) -> None:
-        del self.rows[self._key(allocation)]

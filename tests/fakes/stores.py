@@ -34,6 +34,3 @@ class FakeNotifications(FakeRepository[Notification]):
 class FakePickLines(FakeRepository[PickLine]):
     entity = PickLine
     key = ("pick_id", "order_line_id")
-
-    def remove(self, line: PickLine) -> None:
-        del self.rows[self._key(line)]

@@ -3,7 +3,7 @@ equal fields. Context repositories subclass it and add the queries their service
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Table, select
@@ -50,6 +50,15 @@ class SqlRepository(Generic[T]):
         are no ORM relationships to order the inserts)."""
         self.session.add(entity)
         self.session.flush()
+
+    def add_all_now(self, entities: Sequence[T]) -> None:
+        """Written at once, together: rows that name them may follow."""
+        self.session.add_all(entities)
+        self.session.flush()
+
+    def remove(self, entity: T) -> None:
+        """Deleted at the next flush."""
+        self.session.delete(entity)
 
     def list_by(self, *, order_by: str | tuple[str, ...] = (), **equals: object) -> list[T]:
         columns = self.table.c

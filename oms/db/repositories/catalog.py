@@ -100,7 +100,7 @@ class SqlStoreSessions(SqlRepository[StoreSession]):
         self._keys_read_along.append(row[1])
         return row[0]
 
-    def remove(self, session_id: str) -> bool:
+    def remove_id(self, session_id: str) -> bool:
         """Delete the session now; whether there was one."""
         stmt = delete(StoreSession).where(tables.store_sessions.c.id == session_id)
         return bool(getattr(self.session.execute(stmt), "rowcount", 0))

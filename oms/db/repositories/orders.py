@@ -112,15 +112,7 @@ class SqlOrders(SqlRepository[Order]):
         return list(self.session.scalars(stmt))
 
 
-class _AddsMany(SqlRepository[T]):
-    def add_all_now(self, entities: Sequence[T]) -> None:
-        """Written at once, together: rows that name them (no ORM relationships) may follow.
-        (What else the session holds is written with them: it would be at the next query.)"""
-        self.session.add_all(entities)
-        self.session.flush()
-
-
-class SqlShipments(_AddsMany[Shipment]):
+class SqlShipments(SqlRepository[Shipment]):
     entity = Shipment
 
 
@@ -152,13 +144,9 @@ class SqlIdempotency(SqlRepository[IdempotencyRecord]):
         return True
 
 
-class SqlOrderLines(_AddsMany[OrderLine]):
+class SqlOrderLines(SqlRepository[OrderLine]):
     entity = OrderLine
 
 
 class SqlAllocations(SqlRepository[Allocation]):
     entity = Allocation
-
-    def remove(self, allocation: Allocation) -> None:
-        """Deleted at the next flush."""
-        self.session.delete(allocation)

@@ -51,7 +51,3 @@ class SqlNotifications(SqlRepository[Notification]):
 
 class SqlPickLines(SqlRepository[PickLine]):
     entity = PickLine
-
-    def remove(self, line: PickLine) -> None:
-        """Deleted at the next flush."""
-        self.session.delete(line)
