@@ -11,19 +11,9 @@ from oms.api.schemas import PromiseOut
 from oms.db import ledger
 from oms.db.engine import make_session_factory
 from tests.e2e.test_catalog_api import NODE
+from tests.fakes.nodes import PARIS_STORE
 
-STORE = {
-    "id": "ST-PARIS",
-    "kind": "store",
-    "lat": 48.86,
-    "lon": 2.35,
-    "can_ship": True,
-    "can_pickup": True,
-    "capacity_units": 40,
-    "handling_cost": 0.9,
-    "shipment_cost": 6.0,
-    "cost_per_km": 0.008,
-}
+STORE = PARIS_STORE
 CART = {"lines": [{"sku": "MUG", "qty": 2}], "destination": {"lat": 48.85, "lon": 2.35}}
 
 
