@@ -99,6 +99,36 @@ events = Table(
     Index("ix_events_aggregate", "aggregate", "aggregate_id", "id"),
 )
 
+# The transactional outbox: every public event (oms.integrations.catalogue), written in the
+# transaction of its change. ``position`` is its place in commit order, given after commit by the
+# sequencer (oms.db.outbox); the feed and the webhook fan-out read by position.
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", BigIntPk, primary_key=True, autoincrement=True),
+    Column("event_id", String(40), nullable=False, unique=True),
+    Column("type", String(64), nullable=False),
+    Column("ordering_key", String(200), nullable=False),
+    Column("data", JsonType, nullable=False),
+    Column("occurred_at", UtcDateTime(), nullable=False, default=utcnow),
+    Column("position", BigInteger, unique=True),
+    # What the sequencer looks for: committed rows without a position yet, in write order.
+    Index(
+        "ix_outbox_unsequenced",
+        "id",
+        postgresql_where=text("position IS NULL"),
+        sqlite_where=text("position IS NULL"),
+    ),
+)
+
+# Named counters (the outbox's last position given): one row each, locked to take a turn.
+counters = Table(
+    "counters",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", BigInteger, nullable=False, server_default=text("0")),
+)
+
 idempotency_keys = Table(
     "idempotency_keys",
     metadata,

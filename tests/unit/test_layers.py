@@ -16,7 +16,7 @@ The rules (each failure prints the import chain, with file and line of every ste
    the handler registry ``oms.handlers`` and the settings ``oms.config`` (read from the
    environment with pydantic-settings by the edges, which pass plain values on); (b) the
    contexts ``oms.orders``, ``oms.stores``, ``oms.returns``, ``oms.replay``, ``oms.catalog``,
-   ``oms.access``, ``oms.notifications``, ``oms.seed``; (c) ``oms.promise``,
+   ``oms.access``, ``oms.notifications``, ``oms.integrations``, ``oms.seed``; (c) ``oms.promise``,
    ``oms.inventory``; (d) ``oms.sourcing``; (e) ``oms.domain``.
    A module imports its own layer or lower ones, never a higher one (checked edge by edge, which
    covers every chain). Anyone may import the shared utility ``oms.metrics`` (the Prometheus
@@ -26,8 +26,9 @@ The rules (each failure prints the import chain, with file and line of every ste
    ``oms.db`` itself reach it. No other module reaches it, directly or through any chain.
 3. No import cycle between modules (strongly connected components of the module graph), and none
    between the packages ``oms.orders``, ``oms.stores``, ``oms.returns``, ``oms.promise``,
-   ``oms.inventory``, ``oms.sourcing``, ``oms.catalog``, ``oms.access``, ``oms.notifications``
-   (sideways imports between contexts are fine as long as they do not go round).
+   ``oms.inventory``, ``oms.sourcing``, ``oms.catalog``, ``oms.access``, ``oms.notifications``,
+   ``oms.integrations`` (sideways imports between contexts are fine as long as they do not go
+   round).
 4. Purity, through any chain of imports (third-party packages reached via oms modules count):
 
    - Web and database frameworks (``WEB_AND_DB``: SQLAlchemy, FastAPI, Starlette, pydantic,
@@ -80,6 +81,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "oms.catalog",
             "oms.access",
             "oms.notifications",
+            "oms.integrations",
             "oms.seed",
         ),
     ),
@@ -102,6 +104,7 @@ PACKAGES = (
     "oms.catalog",
     "oms.access",
     "oms.notifications",
+    "oms.integrations",
 )
 # Rule 4.
 WEB_AND_DB = frozenset(
