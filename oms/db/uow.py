@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from oms.db.events import OWNER, EventLog
 from oms.db.ledger_adapter import SqlStockLedger
+from oms.db.outbox import SqlFeed
 from oms.db.repositories.catalog import (
     SqlApiKeys,
     SqlNodes,
@@ -180,6 +181,10 @@ class SqlUnitOfWork:
     @cached_property
     def store_sessions(self) -> SqlStoreSessions:
         return SqlStoreSessions(self.session)
+
+    @cached_property
+    def feed(self) -> SqlFeed:
+        return SqlFeed(self.session)
 
 
 _REPOSITORIES = [

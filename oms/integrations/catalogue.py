@@ -111,3 +111,34 @@ def _stock_data(event: e.StockChanged) -> dict[str, Any]:
     levels |= {"safety_stock": event.safety_stock, "atp": event.atp}
     head = {"node_id": event.node_id, "sku_id": event.sku_id, "change": change}
     return head | event.details | levels
+
+
+# ------------------------------------------------------------------------ subscriptions
+
+
+def prefixes() -> set[str]:
+    return {kind.split(".", 1)[0] for kind in EVENT_TYPES}
+
+
+def pattern_errors(patterns: list[str]) -> list[str]:
+    """What is wrong with event type patterns: each is ``*``, an exact type of the catalogue,
+    or a family wildcard such as ``order.*``."""
+    known, families = set(EVENT_TYPES), prefixes()
+    errors = []
+    for pattern in patterns:
+        if pattern == "*" or pattern in known:
+            continue
+        if pattern.endswith(".*") and pattern[:-2] in families:
+            continue
+        errors.append(f"{pattern!r} is not an event type, a family wildcard (order.*) or *")
+    return errors
+
+
+def matches(kind: str, patterns: list[str]) -> bool:
+    """Whether an event type is one the patterns subscribe to."""
+    for pattern in patterns:
+        if pattern in ("*", kind):
+            return True
+        if pattern.endswith(".*") and kind.startswith(pattern[:-1]):
+            return True
+    return False

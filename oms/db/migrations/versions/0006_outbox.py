@@ -49,6 +49,7 @@ def upgrade() -> None:
         sa.Column("value", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
         base._pk("counters", "name"),
     )
+    op.execute(sa.text("INSERT INTO counters (name, value) VALUES ('outbox', 0)"))
 
 
 def downgrade() -> None:
