@@ -16,6 +16,7 @@ from oms.api.body_limit import BodyLimit
 from oms.api.errors import install_error_handlers
 from oms.api.routers import (
     catalog,
+    events,
     health,
     keys,
     orders,
@@ -71,6 +72,7 @@ def create_app(state: AppState) -> FastAPI:
     app.include_router(returns.router)
     app.include_router(store_pages.router)
     app.include_router(keys.router)
+    app.include_router(events.router)
     # Outside the promise lane, so that a body over the cap never reaches any route.
     app.add_middleware(BodyLimit, max_bytes=get_settings().max_body_bytes)
     security_headers.install(app)
