@@ -6,7 +6,9 @@ and every PostgreSQL process together (the restart recovers from the WAL: an ack
 commit must be in it).
 
 After each restart: every acknowledged order is there with its allocations, the stock ledger
-balances against the documents that hold units, no order is half made, and replaying every key
+balances against the documents that hold units, no order is half made, the outbox holds exactly
+one order.created and one order.sourced event for every committed order and none for an order a
+kill took back (issue 14: a kill -9 loses no event), and replaying every key
 that was sent answers the same order for the acknowledged ones and, for the others, the order
 made before the crash (200) or a new one (201); never a server error.
 
@@ -32,6 +34,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from oms.db import tables
 from oms.orders.lifecycle import OrderStatus
 from oms.orders.model import (
     Order,
@@ -208,6 +211,7 @@ def check_books(run: Run, when: str) -> dict[str, str]:
     with session_on(run.pg.url()) as session:
         run.problems += [f"{when}: ledger: {f}" for f in ledger_faults(session, run.seeded)]
         run.problems += [f"{when}: {p}" for p in order_faults(session)]
+        run.problems += [f"{when}: outbox: {p}" for p in outbox_faults(session)]
         # This test places orders from lines only: the reservation and the order are one
         # transaction, so a reservation left active means a crash kept half of one.
         active = select(Reservation.id).where(Reservation.status == ReservationStatus.ACTIVE)
@@ -224,6 +228,23 @@ def check_books(run: Run, when: str) -> dict[str, str]:
                 f"{when}: acknowledged {key} -> {s.order_id} lost ({made.get(key)})"
             )
     return made
+
+
+def outbox_faults(session: Session) -> list[str]:
+    """The outbox tells each committed order's story and nothing else: exactly one
+    order.created and one order.sourced per order in the database, and no event of an order
+    whose transaction a kill took back."""
+    orders = set(session.scalars(select(Order.id)))
+    c = tables.outbox.c
+    told = Counter(
+        (kind, data["order_id"])
+        for kind, data in session.execute(select(c.type, c.data).where(c.type.like("order.%")))
+    )
+    faults = [f"{n} {kind} events for {oid}" for (kind, oid), n in told.items() if n != 1]
+    faults += [f"{kind} of {oid}, not committed" for kind, oid in told if oid not in orders]
+    for kind in ("order.created", "order.sourced"):
+        faults += [f"order {oid} has no {kind}" for oid in orders if (kind, oid) not in told]
+    return faults
 
 
 def order_faults(session: Session) -> list[str]:
