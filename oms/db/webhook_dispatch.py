@@ -37,6 +37,7 @@ from oms.integrations.webhooks import fan_out, record_attempt
 from oms.integrations.webhooks_http import HttpSender
 from oms.integrations.webhooks_model import Claim, DeliveryStatus, EndpointStatus, SendResult
 from oms.integrations.webhooks_schedule import Jitter, random_jitter
+from oms.integrations.webhooks_urls import RESOLVE_TIMEOUT_S
 
 log = logging.getLogger("oms.webhooks")
 
@@ -150,7 +151,7 @@ def sql_dispatcher(
 ) -> Dispatcher:
     """The dispatcher a serving process (or ``oms worker``) runs."""
     sender = HttpSender(timeout_s, allow_private=allow_private, connections=threads)
-    # A lease outlives the longest send: lookup, connect, write and read each within the timeout.
-    lease = timedelta(seconds=3 * timeout_s + 10)
+    # A lease outlives the longest send: a lookup, then connect + write, then the answer.
+    lease = timedelta(seconds=2 * timeout_s + RESOLVE_TIMEOUT_S + 5)
     store = SqlDeliveryStore(sessions, readers)
     return Dispatcher(store, sender, threads=threads, lease=lease)
