@@ -388,13 +388,24 @@ def serve(
             "a time whatever the count.",
         ),
     ] = 1,
+    dispatcher: Annotated[
+        bool,
+        typer.Option(
+            help="Run the webhook dispatcher in each server process (--no-dispatcher: run "
+            "`oms worker` instead; same as OMS_DISPATCHER=off).",
+        ),
+    ] = True,
 ) -> None:
     """Migrate the database OMS_DATABASE_URL names, then serve the API (docs at /docs)."""
     import uvicorn
 
     from oms.api.app import create_app
     from oms.bootstrap import open_state
+    from oms.config import get_settings
 
+    if not dispatcher:
+        os.environ["OMS_DISPATCHER"] = "off"  # read by this process and by its workers
+        get_settings.cache_clear()
     url = _database_url()
     typer.echo(f"oms: serving {url} on http://{host}:{port} (docs at /docs)", err=True)
     if workers == 1:
@@ -426,6 +437,39 @@ def serve(
         log_level="warning",
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
     )
+
+
+@app.command()
+def worker() -> None:
+    """Run the webhook dispatcher alone (for `oms serve --no-dispatcher` deployments): it
+    sequences the outbox and sends due webhooks until SIGTERM or SIGINT, then lets the sends in
+    flight finish and exits 0. Several may run on PostgreSQL (each delivery is claimed by one)."""
+    import threading
+
+    from oms.config import get_settings
+    from oms.db.engine import make_engine, make_session_factory, migrate, read_only
+    from oms.db.webhook_dispatch import sql_dispatcher
+
+    settings = get_settings()
+    url = settings.database_url
+    migrate(url)
+    engine = make_engine(url, pool_size=settings.webhook_threads + 2, max_overflow=4)
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    dispatcher = sql_dispatcher(
+        make_session_factory(engine),
+        make_session_factory(read_only(engine)),
+        timeout_s=settings.webhook_timeout_s,
+        allow_private=settings.webhooks_allow_private,
+        threads=settings.webhook_threads,
+    )
+    typer.echo(f"oms worker: dispatching webhooks from {url}", err=True)
+    try:
+        dispatcher.run(stop, drain_s=settings.webhook_timeout_s + 1)
+    finally:
+        engine.dispose()
+    typer.echo("oms worker: stopped", err=True)
 
 
 @app.command("seed-demo")

@@ -36,6 +36,15 @@ class Settings(BaseSettings):
     log_format: Literal["json", "text"] = "json"
     # Largest request body any route reads (413 past it).
     max_body_bytes: int = Field(default=1_000_000, ge=1_024, le=100_000_000)
+    # The webhook dispatcher runs in every serving process unless this is off (OMS_DISPATCHER=off
+    # or `oms serve --no-dispatcher`: then run `oms worker` somewhere).
+    dispatcher: bool = True
+    # Webhook URLs whose host is loopback, private or link-local are refused unless this is on.
+    webhooks_allow_private: bool = False
+    # A webhook attempt succeeds on a 2xx within this many seconds (connect, send, answer).
+    webhook_timeout_s: float = Field(default=10.0, gt=0, le=60)
+    # Webhook attempts under way at once per dispatcher (at most half of them per endpoint).
+    webhook_threads: int = Field(default=8, ge=1, le=64)
 
 
 @lru_cache(maxsize=1)

@@ -25,6 +25,7 @@ from oms.api.routers import (
     returns,
     store_pages,
     stores,
+    webhooks,
 )
 from oms.api.state import AppState
 from oms.config import get_settings
@@ -49,9 +50,16 @@ def create_app(state: AppState) -> FastAPI:
             target=state.sweep_forever, args=(stop,), name="oms-sweeper", daemon=True
         )
         sweeper.start()
+        dispatcher = threading.Thread(
+            target=state.dispatch_forever, args=(stop,), name="oms-dispatcher", daemon=True
+        )
+        if get_settings().dispatcher:
+            dispatcher.start()
         yield
         stop.set()
         sweeper.join(timeout=5)
+        if dispatcher.is_alive():  # its sends in flight finish first (within their timeout)
+            dispatcher.join(timeout=get_settings().webhook_timeout_s + 5)
         state.engine.dispose()
         # A worker may then die by the signal that stopped it (no exit handlers): write the
         # last access lines now.
@@ -73,6 +81,7 @@ def create_app(state: AppState) -> FastAPI:
     app.include_router(store_pages.router)
     app.include_router(keys.router)
     app.include_router(events.router)
+    app.include_router(webhooks.router)
     # Outside the promise lane, so that a body over the cap never reaches any route.
     app.add_middleware(BodyLimit, max_bytes=get_settings().max_body_bytes)
     security_headers.install(app)

@@ -101,6 +101,21 @@ class AppState:
             except Exception:
                 log.exception("reservation sweep failed")
 
+    def dispatch_forever(self, stop: threading.Event) -> None:
+        """The webhook dispatcher, until ``stop`` is set (then its sends in flight finish)."""
+        from oms.config import get_settings
+        from oms.db.webhook_dispatch import sql_dispatcher
+
+        settings = get_settings()
+        dispatcher = sql_dispatcher(
+            self.sessions,
+            self.readers,
+            timeout_s=settings.webhook_timeout_s,
+            allow_private=settings.webhooks_allow_private,
+            threads=settings.webhook_threads,
+        )
+        dispatcher.run(stop, drain_s=settings.webhook_timeout_s + 1)
+
     def warm_up(self) -> None:
         """Compile the sourcing kernels and load the network; /readyz answers only once this
         is done, so the first checkout does not pay for either."""

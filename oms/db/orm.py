@@ -11,6 +11,7 @@ from sqlalchemy.orm import registry
 from oms.access.model import ApiKey, StoreSession
 from oms.db import tables as t
 from oms.domain.events import EventRecord
+from oms.integrations.webhooks_model import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from oms.inventory.model import Node, Sku, StockItem
 from oms.notifications.model import Notification
 from oms.orders.model import (
@@ -47,6 +48,9 @@ MAPPED = {
     EventRecord: t.events,
     ApiKey: t.api_keys,
     StoreSession: t.store_sessions,
+    WebhookEndpoint: t.webhook_endpoints,
+    WebhookDelivery: t.webhook_deliveries,
+    WebhookAttempt: t.webhook_attempts,
 }
 
 mapper_registry = registry(metadata=t.metadata)

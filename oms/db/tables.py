@@ -23,6 +23,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    Text,
     UniqueConstraint,
     false,
     text,
@@ -32,6 +33,7 @@ from sqlalchemy import (
 from oms.access.model import ApiRole
 from oms.db.types import BigIntPk, JsonType, UtcDateTime, str_enum
 from oms.domain.events import Aggregate, utcnow
+from oms.integrations.webhooks_model import DeliveryStatus, EndpointStatus
 from oms.orders.lifecycle import OrderStatus
 from oms.orders.model import DeliveryMethod, OrderLineStatus, ReservationStatus, ShipmentStatus
 from oms.promise.choice import DeliveryService
@@ -127,6 +129,72 @@ counters = Table(
     metadata,
     Column("name", String(64), primary_key=True),
     Column("value", BigInteger, nullable=False, server_default=text("0")),
+)
+
+# Webhooks (oms.integrations.webhooks): endpoints, one delivery per event and endpoint (the body
+# it sends on every attempt), and each attempt's result for the delivery log.
+webhook_endpoints = Table(
+    "webhook_endpoints",
+    metadata,
+    id_pk(),
+    Column("url", String(2000), nullable=False),
+    Column("events", JsonType, nullable=False),
+    Column("description", String(200)),
+    Column("secret", String(100), nullable=False),
+    Column("status", str_enum(EndpointStatus), nullable=False),
+    Column("disabled_reason", String(500)),
+    counter("consecutive_failures"),
+    when("failing_since"),
+    created_at(),
+    Column("updated_at", UtcDateTime(), nullable=False, default=utcnow),
+)
+
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    id_pk(),
+    ref("endpoint_id", "webhook_endpoints.id", ondelete="CASCADE"),
+    Column("event_id", String(40), nullable=False),
+    Column("position", BigInteger),
+    Column("type", String(64), nullable=False),
+    Column("ordering_key", String(200), nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("status", str_enum(DeliveryStatus), nullable=False),
+    counter("attempts"),
+    Column("max_attempts", Integer, nullable=False),
+    when("next_attempt_at"),
+    when("lease_until"),
+    Column("lease_token", String(40)),
+    Column("last_status_code", Integer),
+    Column("last_response_ms", Integer),
+    Column("last_error", String(500)),
+    when("last_attempt_at"),
+    when("completed_at"),
+    created_at(),
+    UniqueConstraint("endpoint_id", "event_id", name="uq_webhook_deliveries_endpoint_event"),
+    # The dispatcher's scan: pending deliveries by when they are due.
+    Index(
+        "ix_webhook_deliveries_due",
+        "next_attempt_at",
+        postgresql_where=text("status = 'pending'"),
+        sqlite_where=text("status = 'pending'"),
+    ),
+    # The ordering rule: an earlier pending delivery of the same endpoint and ordering key.
+    Index("ix_webhook_deliveries_ordering", "endpoint_id", "ordering_key", "position"),
+    # The delivery log, newest first.
+    Index("ix_webhook_deliveries_log", "endpoint_id", "created_at"),
+)
+
+webhook_attempts = Table(
+    "webhook_attempts",
+    metadata,
+    Column("id", BigIntPk, primary_key=True, autoincrement=True),
+    ref("delivery_id", "webhook_deliveries.id", index=True, ondelete="CASCADE"),
+    Column("number", Integer, nullable=False),
+    Column("attempted_at", UtcDateTime(), nullable=False),
+    Column("status_code", Integer),
+    Column("response_ms", Integer),
+    Column("error", String(500)),
 )
 
 idempotency_keys = Table(

@@ -40,6 +40,11 @@ from oms.db.repositories.orders import (
 )
 from oms.db.repositories.returns import SqlReturnLines, SqlReturns
 from oms.db.repositories.stores import SqlNotifications, SqlPickLines, SqlPicks, SqlSlots
+from oms.db.repositories.webhooks import (
+    SqlWebhookAttempts,
+    SqlWebhookDeliveries,
+    SqlWebhookEndpoints,
+)
 from oms.domain.bus import MessageBus
 from oms.domain.events import DomainEvent
 
@@ -185,6 +190,18 @@ class SqlUnitOfWork:
     @cached_property
     def feed(self) -> SqlFeed:
         return SqlFeed(self.session)
+
+    @cached_property
+    def webhook_endpoints(self) -> SqlWebhookEndpoints:
+        return SqlWebhookEndpoints(self.session)
+
+    @cached_property
+    def webhook_deliveries(self) -> SqlWebhookDeliveries:
+        return SqlWebhookDeliveries(self.session)
+
+    @cached_property
+    def webhook_attempts(self) -> SqlWebhookAttempts:
+        return SqlWebhookAttempts(self.session)
 
 
 _REPOSITORIES = [

@@ -22,6 +22,7 @@ from tests.fakes.orders import (
 from tests.fakes.returns import FakeReturnLines, FakeReturns
 from tests.fakes.stock import FakeStockLedger
 from tests.fakes.stores import FakeNotifications, FakePickLines, FakePicks, FakeSlots
+from tests.fakes.webhooks import FakeWebhookAttempts, FakeWebhookDeliveries, FakeWebhookEndpoints
 
 
 class FakeEventLog:
@@ -75,6 +76,9 @@ class FakeUnitOfWork:
         self.return_lines = FakeReturnLines()
         self.api_keys = FakeApiKeys()
         self.store_sessions = FakeStoreSessions()
+        self.webhook_deliveries = FakeWebhookDeliveries()
+        self.webhook_endpoints = FakeWebhookEndpoints(self.webhook_deliveries)
+        self.webhook_attempts = FakeWebhookAttempts()
 
     def __enter__(self) -> Self:
         return self
