@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     log_format: Literal["json", "text"] = "json"
     # Largest request body any route reads (413 past it).
     max_body_bytes: int = Field(default=1_000_000, ge=1_024, le=100_000_000)
+    # Largest stock sync body (POST /v1/inventory/sync): ~30 bytes a CSV row, so the default
+    # takes about 8 million rows.
+    max_sync_bytes: int = Field(default=256_000_000, ge=1_024, le=4_000_000_000)
 
 
 @lru_cache(maxsize=1)

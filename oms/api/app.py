@@ -17,6 +17,7 @@ from oms.api.errors import install_error_handlers
 from oms.api.routers import (
     catalog,
     health,
+    inventory,
     keys,
     orders,
     promise,
@@ -66,13 +67,16 @@ def create_app(state: AppState) -> FastAPI:
     app.include_router(reservations.router)
     app.include_router(orders.router)
     app.include_router(health.router)
+    app.include_router(inventory.router)  # before catalog: /inventory/export is no SKU
     app.include_router(catalog.router)
     app.include_router(stores.router)
     app.include_router(returns.router)
     app.include_router(store_pages.router)
     app.include_router(keys.router)
     # Outside the promise lane, so that a body over the cap never reaches any route.
-    app.add_middleware(BodyLimit, max_bytes=get_settings().max_body_bytes)
+    settings = get_settings()
+    sync_cap = {inventory.SYNC_PATH: settings.max_sync_bytes}
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, larger=sync_cap)
     security_headers.install(app)
     observability.install(app, state)
     return app

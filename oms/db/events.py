@@ -7,11 +7,12 @@ together: nothing is sent before commit, and nothing committed is lost."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import insert, select
+from sqlalchemy import Connection, insert, select
 from sqlalchemy.orm import Session
 
 from oms.db import tables
@@ -47,12 +48,21 @@ class EventLog:
             self._outbox.append(outbound)
 
     def write(self) -> None:
+        conn = self.session.connection()
+        # A large batch (a stock sync) on PostgreSQL is COPied: many times faster than INSERTs.
+        copy = len(self._queued) >= COPY_FROM and conn.dialect.name == "postgresql"
         if self._queued:
             rows, self._queued = self._queued, []
-            self.session.connection().execute(_INSERT_EVENT, rows)
+            if copy:
+                copy_rows(conn, _COPY_EVENTS, (_event_cells(r) for r in rows))
+            else:
+                conn.execute(_INSERT_EVENT, rows)
         if self._outbox:
             rows, self._outbox = self._outbox, []
-            self.session.connection().execute(_INSERT_OUTBOX, rows)
+            if copy:
+                copy_rows(conn, _COPY_OUTBOX, (_outbox_cells(r) for r in rows))
+            else:
+                conn.execute(_INSERT_OUTBOX, rows)
 
     def discard(self) -> None:
         self._queued = []
@@ -87,6 +97,29 @@ class EventLog:
 # Run on the session's connection: the rows are plain inserts, the ORM's path adds only cost.
 _INSERT_EVENT = insert(tables.events)
 _INSERT_OUTBOX = insert(tables.outbox)
+COPY_FROM = 1_000  # queued rows from which PostgreSQL gets them by COPY
+_COPY_EVENTS = "COPY events (type, aggregate, aggregate_id, payload, occurred_at) FROM STDIN"
+_COPY_OUTBOX = "COPY outbox (event_id, type, ordering_key, data, occurred_at) FROM STDIN"
+
+
+def copy_rows(conn: Connection, statement: str, rows: Iterable[tuple[object, ...]]) -> None:
+    """PostgreSQL ``COPY ... FROM STDIN`` of these rows on the transaction's connection
+    (psycopg 3: each row's values adapted as its parameters would be)."""
+    raw: Any = conn.connection.driver_connection
+    with raw.cursor() as cursor, cursor.copy(statement) as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+def _event_cells(row: dict[str, Any]) -> tuple[object, ...]:
+    aggregate = Aggregate(row["aggregate"]).value
+    payload = json.dumps(row["payload"])
+    return row["type"], aggregate, row["aggregate_id"], payload, row["occurred_at"]
+
+
+def _outbox_cells(row: dict[str, Any]) -> tuple[object, ...]:
+    data = json.dumps(row["data"])
+    return row["event_id"], row["type"], row["ordering_key"], data, row["occurred_at"]
 
 
 def _outbox_row(event: DomainEvent, at: datetime) -> dict[str, Any] | None:
