@@ -71,9 +71,6 @@ class SyncRow:
     safety_stock: int | None
 
 
-NO_ROW = -1  # the version of a stock row that does not exist yet
-
-
 @dataclass(frozen=True, slots=True)
 class Current:
     """A stock row as read (locked) before the sync writes it."""
@@ -365,7 +362,7 @@ def plan(
         if (on_hand, safety) == (was.on_hand, was.safety_stock):
             unchanged += 1  # same levels (a missing row reads as zeros: none is written)
             continue
-        version = now.version if now else NO_ROW
+        version = now.version if now else 0  # a new row is written at 1, as the ledger's
         previous = now.level if now else None
         changes.append(
             Change(r.row, r.node, r.sku, previous, on_hand, safety, was.reserved, version)
