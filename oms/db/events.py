@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from sqlalchemy import Connection, insert, select
@@ -49,18 +49,19 @@ class EventLog:
 
     def write(self) -> None:
         conn = self.session.connection()
-        # A large batch (a stock sync) on PostgreSQL is COPied: many times faster than INSERTs.
-        copy = len(self._queued) >= COPY_FROM and conn.dialect.name == "postgresql"
+        # A large batch (a stock sync) skips SQLAlchemy's per-row parameter handling: COPY on
+        # PostgreSQL, the driver's executemany on SQLite (values converted as the types do).
+        bulk = len(self._queued) >= BULK_FROM
         if self._queued:
             rows, self._queued = self._queued, []
-            if copy:
-                copy_rows(conn, _COPY_EVENTS, (_event_cells(r) for r in rows))
+            if bulk:
+                _bulk(conn, _EVENT_COLUMNS, "events", [_event_cells(r) for r in rows])
             else:
                 conn.execute(_INSERT_EVENT, rows)
         if self._outbox:
             rows, self._outbox = self._outbox, []
-            if copy:
-                copy_rows(conn, _COPY_OUTBOX, (_outbox_cells(r) for r in rows))
+            if bulk:
+                _bulk(conn, _OUTBOX_COLUMNS, "outbox", [_outbox_cells(r) for r in rows])
             else:
                 conn.execute(_INSERT_OUTBOX, rows)
 
@@ -97,9 +98,31 @@ class EventLog:
 # Run on the session's connection: the rows are plain inserts, the ORM's path adds only cost.
 _INSERT_EVENT = insert(tables.events)
 _INSERT_OUTBOX = insert(tables.outbox)
-COPY_FROM = 1_000  # queued rows from which PostgreSQL gets them by COPY
-_COPY_EVENTS = "COPY events (type, aggregate, aggregate_id, payload, occurred_at) FROM STDIN"
-_COPY_OUTBOX = "COPY outbox (event_id, type, ordering_key, data, occurred_at) FROM STDIN"
+BULK_FROM = 1_000  # queued rows from which they are written in bulk
+_EVENT_COLUMNS = ("type", "aggregate", "aggregate_id", "payload", "occurred_at")
+_OUTBOX_COLUMNS = ("event_id", "type", "ordering_key", "data", "occurred_at")
+
+
+def _bulk(
+    conn: Connection, columns: tuple[str, ...], table: str, rows: list[tuple[object, ...]]
+) -> None:
+    names = ", ".join(columns)
+    if conn.dialect.name == "postgresql":
+        copy_rows(conn, f"COPY {table} ({names}) FROM STDIN", rows)
+    else:
+        marks = ", ".join("?" for _ in columns)
+        times: dict[object, str] = {}  # a bulk batch shares few instants
+        cells = [
+            (*r[:-1], times.get(r[-1]) or times.setdefault(r[-1], _sqlite_time(r[-1])))
+            for r in rows
+        ]
+        conn.exec_driver_sql(f"INSERT INTO {table} ({names}) VALUES ({marks})", cells)
+
+
+def _sqlite_time(at: object) -> str:
+    """An instant as UtcDateTime stores it on SQLite (naive UTC, SQLAlchemy's text format)."""
+    assert isinstance(at, datetime)
+    return at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
 def copy_rows(conn: Connection, statement: str, rows: Iterable[tuple[object, ...]]) -> None:

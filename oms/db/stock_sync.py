@@ -17,14 +17,13 @@ from collections.abc import Iterator, Mapping, Sequence
 from itertools import groupby
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
 
 from oms.catalog.stock_sync import Catalogue, Key
 from oms.db import commit_hooks, tables
 from oms.db.events import copy_rows
 from oms.db.uow import SqlUnitOfWork
-from oms.domain.events import StockChange, StockChanged
+from oms.domain.events import StockChange, StockChanged, utcnow
 from oms.inventory.atp import StockLevel
 from oms.inventory.sync import Change, Current
 
@@ -41,14 +40,10 @@ _SOME = (
     .where(C.node_id == bindparam("n"), C.sku_id.in_(bindparam("s", expanding=True)))
     .order_by(C.sku_id)
 )
-_UPSERT_LITE = sqlite.insert(tables.inventory)
-_UPSERT_LITE = _UPSERT_LITE.on_conflict_do_update(
-    index_elements=["node_id", "sku_id"],
-    set_={
-        "on_hand": _UPSERT_LITE.excluded.on_hand,
-        "safety_stock": _UPSERT_LITE.excluded.safety_stock,
-        "version": _UPSERT_LITE.excluded.version,
-    },
+_UPSERT_LITE = (
+    "INSERT INTO inventory (node_id, sku_id, on_hand, reserved, safety_stock, version) "
+    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (node_id, sku_id) DO UPDATE SET "
+    "on_hand = excluded.on_hand, safety_stock = excluded.safety_stock, version = excluded.version"
 )
 _PG_TEMP = (
     "CREATE TEMP TABLE IF NOT EXISTS oms_sync_rows (node_id varchar(64), sku_id varchar(64), "
@@ -110,18 +105,12 @@ class SqlStockSync:
             self._events(batch, details)
 
     def _upsert_lite(self, batch: Sequence[Change]) -> None:
+        # The driver's executemany: SQLAlchemy's per-row parameter handling cost more than
+        # SQLite's work (the values are plain strings and integers).
         rows = [
-            {
-                "node_id": c.node,
-                "sku_id": c.sku,
-                "on_hand": c.on_hand,
-                "reserved": c.reserved,
-                "safety_stock": c.safety_stock,
-                "version": c.version + 1,
-            }
-            for c in batch
+            (c.node, c.sku, c.on_hand, c.reserved, c.safety_stock, c.version + 1) for c in batch
         ]
-        self.session.connection().execute(_UPSERT_LITE, rows)
+        self.session.connection().exec_driver_sql(_UPSERT_LITE, rows)
 
     def _upsert_pg(self, batch: Sequence[Change]) -> None:
         conn = self.session.connection()
@@ -137,6 +126,7 @@ class SqlStockSync:
 
     def _events(self, batch: Sequence[Change], details: Mapping[str, object]) -> None:
         log = self.uow.events
+        at = utcnow()  # one instant per batch: the rows were written together
         for c in batch:
             after = c.after
             commit_hooks.stock_level(self.session, c.node, c.sku, after.atp, c.version + 1)
@@ -155,7 +145,8 @@ class SqlStockSync:
                     safety_stock=after.safety_stock,
                     atp=after.atp,
                     details={**details, "row": c.row, "previous": previous},
-                )
+                ),
+                at,
             )
         log.write()  # this batch's history and outbox rows, in this transaction
 
