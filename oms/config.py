@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     webhook_timeout_s: float = Field(default=10.0, gt=0, le=60)
     # Webhook attempts under way at once per dispatcher (at most half of them per endpoint).
     webhook_threads: int = Field(default=8, ge=1, le=64)
+    # Largest stock sync body (POST /v1/inventory/sync): ~30 bytes a CSV row, so the default
+    # takes about 8 million rows.
+    max_sync_bytes: int = Field(default=256_000_000, ge=1_024, le=4_000_000_000)
 
 
 @lru_cache(maxsize=1)

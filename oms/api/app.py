@@ -18,6 +18,7 @@ from oms.api.routers import (
     catalog,
     events,
     health,
+    inventory,
     keys,
     orders,
     promise,
@@ -75,6 +76,7 @@ def create_app(state: AppState) -> FastAPI:
     app.include_router(reservations.router)
     app.include_router(orders.router)
     app.include_router(health.router)
+    app.include_router(inventory.router)  # before catalog: /inventory/export is no SKU
     app.include_router(catalog.router)
     app.include_router(stores.router)
     app.include_router(returns.router)
@@ -83,7 +85,9 @@ def create_app(state: AppState) -> FastAPI:
     app.include_router(events.router)
     app.include_router(webhooks.router)
     # Outside the promise lane, so that a body over the cap never reaches any route.
-    app.add_middleware(BodyLimit, max_bytes=get_settings().max_body_bytes)
+    settings = get_settings()
+    sync_cap = {inventory.SYNC_PATH: settings.max_sync_bytes}
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, larger=sync_cap)
     security_headers.install(app)
     observability.install(app, state)
     return app

@@ -1,8 +1,11 @@
 """A cap on every request body: 413 before the app reads past it (pure ASGI, so it costs a
 header lookup per request). A declared Content-Length over the cap is refused at once; a
-chunked body is counted as it arrives."""
+chunked body is counted as it arrives. A few paths (the bulk stock sync) have a larger cap of
+their own."""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 from pydantic_core import to_json
 from starlette.exceptions import HTTPException
@@ -21,9 +24,12 @@ class TooLarge(HTTPException):
 
 
 class BodyLimit:
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, max_bytes: int, larger: Mapping[str, int] | None = None
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.larger = dict(larger or {})  # path -> its own cap
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         # The promise lane reads its body under a smaller cap of its own: no second count on
@@ -31,9 +37,10 @@ class BodyLimit:
         if scope["type"] != "http" or scope["path"] == PROMISE_PATH:
             await self.app(scope, receive, send)
             return
+        cap = self.larger.get(scope["path"], self.max_bytes) if self.larger else self.max_bytes
         declared = _content_length(scope)
-        if declared is not None and declared > self.max_bytes:
-            await self._refuse(send)
+        if declared is not None and declared > cap:
+            await self._refuse(send, cap)
             return
         seen = 0
 
@@ -42,8 +49,8 @@ class BodyLimit:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
-                    raise TooLarge(self.max_bytes)
+                if seen > cap:
+                    raise TooLarge(cap)
             return message
 
         try:
@@ -51,12 +58,10 @@ class BodyLimit:
         except TooLarge:
             # Only code that reads the body outside FastAPI's handling lets it through, and
             # such code answers after reading: nothing has been sent yet.
-            await self._refuse(send)
+            await self._refuse(send, cap)
 
-    async def _refuse(self, send: Send) -> None:
-        body = to_json(
-            error_body("payload_too_large", f"the request body exceeds {self.max_bytes} bytes")
-        )
+    async def _refuse(self, send: Send, cap: int) -> None:
+        body = to_json(error_body("payload_too_large", f"the request body exceeds {cap} bytes"))
         headers = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(body))]
         await send({"type": "http.response.start", "status": 413, "headers": headers})
         await send({"type": "http.response.body", "body": body})

@@ -7,11 +7,12 @@ together: nothing is sent before commit, and nothing committed is lost."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime
+import json
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from sqlalchemy import insert, select
+from sqlalchemy import Connection, insert, select
 from sqlalchemy.orm import Session
 
 from oms.db import tables
@@ -47,12 +48,22 @@ class EventLog:
             self._outbox.append(outbound)
 
     def write(self) -> None:
+        conn = self.session.connection()
+        # A large batch (a stock sync) skips SQLAlchemy's per-row parameter handling: COPY on
+        # PostgreSQL, the driver's executemany on SQLite (values converted as the types do).
+        bulk = len(self._queued) >= BULK_FROM
         if self._queued:
             rows, self._queued = self._queued, []
-            self.session.connection().execute(_INSERT_EVENT, rows)
+            if bulk:
+                _bulk(conn, _EVENT_COLUMNS, "events", [_event_cells(r) for r in rows])
+            else:
+                conn.execute(_INSERT_EVENT, rows)
         if self._outbox:
             rows, self._outbox = self._outbox, []
-            self.session.connection().execute(_INSERT_OUTBOX, rows)
+            if bulk:
+                _bulk(conn, _OUTBOX_COLUMNS, "outbox", [_outbox_cells(r) for r in rows])
+            else:
+                conn.execute(_INSERT_OUTBOX, rows)
 
     def discard(self) -> None:
         self._queued = []
@@ -87,6 +98,51 @@ class EventLog:
 # Run on the session's connection: the rows are plain inserts, the ORM's path adds only cost.
 _INSERT_EVENT = insert(tables.events)
 _INSERT_OUTBOX = insert(tables.outbox)
+BULK_FROM = 1_000  # queued rows from which they are written in bulk
+_EVENT_COLUMNS = ("type", "aggregate", "aggregate_id", "payload", "occurred_at")
+_OUTBOX_COLUMNS = ("event_id", "type", "ordering_key", "data", "occurred_at")
+
+
+def _bulk(
+    conn: Connection, columns: tuple[str, ...], table: str, rows: list[tuple[object, ...]]
+) -> None:
+    names = ", ".join(columns)
+    if conn.dialect.name == "postgresql":
+        copy_rows(conn, f"COPY {table} ({names}) FROM STDIN", rows)
+    else:
+        marks = ", ".join("?" for _ in columns)
+        times: dict[object, str] = {}  # a bulk batch shares few instants
+        cells = [
+            (*r[:-1], times.get(r[-1]) or times.setdefault(r[-1], _sqlite_time(r[-1])))
+            for r in rows
+        ]
+        conn.exec_driver_sql(f"INSERT INTO {table} ({names}) VALUES ({marks})", cells)
+
+
+def _sqlite_time(at: object) -> str:
+    """An instant as UtcDateTime stores it on SQLite (naive UTC, SQLAlchemy's text format)."""
+    assert isinstance(at, datetime)
+    return at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def copy_rows(conn: Connection, statement: str, rows: Iterable[tuple[object, ...]]) -> None:
+    """PostgreSQL ``COPY ... FROM STDIN`` of these rows on the transaction's connection
+    (psycopg 3: each row's values adapted as its parameters would be)."""
+    raw: Any = conn.connection.driver_connection
+    with raw.cursor() as cursor, cursor.copy(statement) as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+def _event_cells(row: dict[str, Any]) -> tuple[object, ...]:
+    aggregate = Aggregate(row["aggregate"]).value
+    payload = json.dumps(row["payload"])
+    return row["type"], aggregate, row["aggregate_id"], payload, row["occurred_at"]
+
+
+def _outbox_cells(row: dict[str, Any]) -> tuple[object, ...]:
+    data = json.dumps(row["data"])
+    return row["event_id"], row["type"], row["ordering_key"], data, row["occurred_at"]
 
 
 def _outbox_row(event: DomainEvent, at: datetime) -> dict[str, Any] | None:

@@ -223,6 +223,20 @@ class ReservationResourced(ReservationEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class ReservationMoved(ReservationEvent):
+    """A stock sync set ``node``'s on_hand of ``sku`` below what was reserved there: ``units``
+    of this reservation left it, ``moved`` (``[[node, qty], ...]``) were held elsewhere and
+    ``short`` units could be held nowhere (the hold shrank by them)."""
+
+    reservation_id: str
+    node: str
+    sku: str
+    units: int
+    moved: list[list[Any]]
+    short: int
+
+
+@dataclass(frozen=True, kw_only=True)
 class ReservationExpired(ReservationEvent):
     reservation_id: str
     rows: list[list[Any]]
@@ -353,6 +367,7 @@ class StockChange(StrEnum):
     RESERVED = "StockReserved"
     RELEASED = "StockReleased"
     SHIPPED = "StockShipped"
+    SYNCED = "StockSynced"  # set by a bulk sync (POST /v1/inventory/sync)
 
 
 def stock_key(node_id: str, sku_id: str) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Protocol
 
 from oms.domain.events import LineShort, Picked, Resourced, ShortPicked
 from oms.orders.lifecycle import OrderStatus, transition
@@ -57,9 +58,25 @@ def resource_short_lines(
     (one new shipment per node, as for any order), refund what no node has, and release the
     picks of the new shipments at stores."""
     wanted = [_correct_shelf(uow, order, shipment, line) for line in lines]
+    resource_units(uow, cache, order, wanted, shipment.node_id, now)
+
+
+def resource_units(
+    uow: StoresUnitOfWork,
+    cache: NetworkCache,
+    order: Order,
+    wanted: list[Missing],
+    exclude: str,
+    now: datetime,
+    *,
+    reason: str = "short pick: no node can supply",
+) -> None:
+    """Source units that left their allocation at ``exclude`` (a short pick, a stock sync
+    below what is reserved) from the other nodes: one new shipment per node; what no node has
+    is cancelled and refunded (``reason``); the picks of new shipments at stores are released."""
     network, _ = cache.get(uow)
     cart = [(sku, missing) for _, sku, missing in wanted]
-    placed = _place(uow, cache, network, order, cart, exclude=shipment.node_id)
+    placed = place_elsewhere(uow, cache, network, order, cart, exclude=exclude)
     by_node: dict[str, list[tuple[str, int]]] = {}
     got = [0] * len(wanted)
     for j, new_node, qty in placed:
@@ -70,7 +87,7 @@ def resource_short_lines(
         _allocate(uow, dates, order, new_node, allocs)
     for (line_id, _, missing), n in zip(wanted, got, strict=True):
         if n < missing:
-            _refund_unfilled(uow, order, line_id, missing - n)
+            _refund_unfilled(uow, order, line_id, missing - n, reason)
     if order.status is OrderStatus.PICKING:
         order.status = transition(order.status, OrderStatus.ALLOCATED)
     release_picks(uow, order)
@@ -106,16 +123,27 @@ def _shrink_allocation(uow: StoresUnitOfWork, line_id: str, shipment_id: str, mi
         alloc.qty -= missing
 
 
-def _place(
+class Destination(Protocol):
+    """Where units go: an order, or a reservation (the same fields)."""
+
+    id: str
+    method: DeliveryMethod
+    pickup_node: str | None
+    dest_lat: float | None
+    dest_lon: float | None
+
+
+def place_elsewhere(
     uow: StoresUnitOfWork,
     cache: NetworkCache,
     network: Network,
-    order: Order,
+    order: Destination,
     cart: list[tuple[str, int]],
     exclude: str,
 ) -> list[tuple[int, str, int]]:
-    """Where the engine sends the cart's units now, held, as (cart line, node, qty); [] when
-    nowhere has them. Two tries: a checkout may take the stock between snapshot and hold."""
+    """Where the engine sends the cart's units now, but not at ``exclude``, held (ref: the
+    order's or reservation's id), as (cart line, node, qty); [] when nowhere has them. Two
+    tries: a checkout may take the stock between snapshot and hold."""
     store = -1
     lat, lon = order.dest_lat, order.dest_lon
     if order.method is DeliveryMethod.PICKUP and order.pickup_node is not None:
@@ -172,7 +200,9 @@ def _allocate(
     )
 
 
-def _refund_unfilled(uow: StoresUnitOfWork, order: Order, line_id: str, units: int) -> None:
+def _refund_unfilled(
+    uow: StoresUnitOfWork, order: Order, line_id: str, units: int, reason: str
+) -> None:
     line = uow.order_lines.get(line_id)
     if line.price_minor > 0:
         uow.refunds.add(
@@ -182,7 +212,7 @@ def _refund_unfilled(uow: StoresUnitOfWork, order: Order, line_id: str, units: i
                 order_line_id=line_id,
                 amount_minor=line.price_minor * units,
                 currency=order.currency,
-                reason="short pick: no node can supply",
+                reason=reason,
             )
         )
     if not uow.allocations.list_by(order_line_id=line_id):

@@ -45,6 +45,9 @@ def test_every_success_body_is_typed(api):
         ok = [r for status, r in op["responses"].items() if status.startswith("2")]
         assert ok, (method, path)
         for response in ok:
+            csv = response.get("content", {}).get("text/csv", {}).get("schema", {})
+            if csv == {"type": "string"}:  # a CSV answer (the stock export) is text
+                continue
             schema = schema_of(response)
             listed = schema.get("type") == "array" and "$ref" in schema["items"]
             typed = "$ref" in schema or listed

@@ -18,6 +18,7 @@ OWN_NODE = "the node in the path must be the key's"
 INVOLVED = "the record must involve the key's node"
 OWN_COUNTER = "in-store returns at the key's own counter only"
 STORE_TO_WEB = "a store orders pickups at its own store only"
+OWN_EXPORT = "a store exports its own node's stock only (tests/e2e/test_inventory_sync.py)"
 
 RULES: dict[tuple[str, str], str] = {
     ("GET", "/healthz"): PUBLIC,
@@ -42,6 +43,8 @@ RULES: dict[tuple[str, str], str] = {
     ("PUT", "/v1/inventory/{node_id}/{sku_id}"): NOT_FOR_STORES,
     ("POST", "/v1/inventory/{node_id}/{sku_id}/receipts"): NOT_FOR_STORES,
     ("POST", "/v1/inventory/{node_id}/{sku_id}/adjustments"): NOT_FOR_STORES,
+    ("POST", "/v1/inventory/sync"): NOT_FOR_STORES,
+    ("GET", "/v1/inventory/export"): OWN_EXPORT,
     ("POST", "/v1/reservations"): NOT_FOR_STORES,
     ("GET", "/v1/reservations/{reservation_id}"): NOT_FOR_STORES,
     ("DELETE", "/v1/reservations/{reservation_id}"): NOT_FOR_STORES,

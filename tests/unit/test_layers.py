@@ -141,6 +141,8 @@ ENGINE_CLIENTS = frozenset(
         # Services that reserve or re-promise through the ones above.
         "oms.orders.service",
         "oms.stores.short_picks",
+        "oms.catalog.below_reserved",  # a stock sync below reserved re-sources
+        "oms.catalog.stock_sync",
         "oms.returns.service",
         # The replay runs the strategies (registry, online, wave bound) and reports on the runs.
         "oms.replay",
