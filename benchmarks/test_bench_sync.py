@@ -36,6 +36,7 @@ from oms.inventory.model import Node, Sku
 
 FULL = os.environ.get("OMS_BENCH_SCALE") == "full"
 APP = "oms.bootstrap:app_from_env"
+PROBE_PER_S = 100  # promise requests a second during a sync
 SYNC_ROWS_PER_REQUEST = 1_000_000  # the retail load is sent in requests of this many rows
 
 
@@ -91,7 +92,9 @@ def post(base: str, path: str, body: bytes, headers: dict[str, str]) -> tuple[in
 
 
 class PromiseProbe(threading.Thread):
-    """Asks /v1/promise one request at a time until stopped (bounded: 600 s at most)."""
+    """Asks /v1/promise at a checkout's steady pace (``PROBE_PER_S`` a second, one at a time)
+    until stopped (bounded: 600 s at most). Paced, not back to back: a saturating loop would
+    measure a second load competing with the sync for the machine's two cores."""
 
     def __init__(self, base: str, key: str, skus: list[str]) -> None:
         super().__init__(daemon=True)
@@ -102,8 +105,10 @@ class PromiseProbe(threading.Thread):
         self.stop = threading.Event()
 
     def run(self) -> None:
-        deadline, k = time.monotonic() + 600, 0
+        started = time.monotonic()
+        deadline, k = started + 600, 0
         while not self.stop.is_set() and time.monotonic() < deadline:
+            self.stop.wait(max(0.0, started + k / PROBE_PER_S - time.monotonic()))
             cart = {"lines": [{"sku": self.skus[k % len(self.skus)], "qty": 1}],
                     "destination": {"lat": 48.85, "lon": 2.35}}  # fmt: skip
             k += 1

@@ -8,14 +8,15 @@ together: nothing is sent before commit, and nothing committed is lost."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any, Protocol
 
 from sqlalchemy import Connection, insert, select
 from sqlalchemy.orm import Session
 
 from oms.db import tables
+from oms.db.bulk_events import instant_text, write_rows
 from oms.domain.events import Aggregate, DomainEvent, EventRecord, utcnow
 from oms.integrations.catalogue import message_of
 
@@ -106,32 +107,17 @@ _OUTBOX_COLUMNS = ("event_id", "type", "ordering_key", "data", "occurred_at")
 def _bulk(
     conn: Connection, columns: tuple[str, ...], table: str, rows: list[tuple[object, ...]]
 ) -> None:
-    names = ", ".join(columns)
-    if conn.dialect.name == "postgresql":
-        copy_rows(conn, f"COPY {table} ({names}) FROM STDIN", rows)
-    else:
-        marks = ", ".join("?" for _ in columns)
-        times: dict[object, str] = {}  # a bulk batch shares few instants
-        cells = [
-            (*r[:-1], times.get(r[-1]) or times.setdefault(r[-1], _sqlite_time(r[-1])))
-            for r in rows
-        ]
-        conn.exec_driver_sql(f"INSERT INTO {table} ({names}) VALUES ({marks})", cells)
+    times: dict[object, str] = {}  # a bulk batch shares few instants
+    cells = [
+        (*map(str, r[:-1]), times.get(r[-1]) or times.setdefault(r[-1], _instant(conn, r[-1])))
+        for r in rows
+    ]
+    write_rows(conn, table, columns, cells)
 
 
-def _sqlite_time(at: object) -> str:
-    """An instant as UtcDateTime stores it on SQLite (naive UTC, SQLAlchemy's text format)."""
+def _instant(conn: Connection, at: object) -> str:
     assert isinstance(at, datetime)
-    return at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
-
-
-def copy_rows(conn: Connection, statement: str, rows: Iterable[tuple[object, ...]]) -> None:
-    """PostgreSQL ``COPY ... FROM STDIN`` of these rows on the transaction's connection
-    (psycopg 3: each row's values adapted as its parameters would be)."""
-    raw: Any = conn.connection.driver_connection
-    with raw.cursor() as cursor, cursor.copy(statement) as copy:
-        for row in rows:
-            copy.write_row(row)
+    return instant_text(conn, at)
 
 
 def _event_cells(row: dict[str, Any]) -> tuple[object, ...]:

@@ -13,17 +13,25 @@ batch by batch so memory stays bounded.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Mapping, Sequence
 from itertools import groupby
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.orm import Session
 
 from oms.catalog.stock_sync import Catalogue, Key
 from oms.db import commit_hooks, tables
-from oms.db.events import copy_rows
+from oms.db.bulk_events import (
+    HISTORY_COLUMNS,
+    OUTBOX_COLUMNS,
+    instant_text,
+    stock_sync_rows,
+    write_rows,
+)
 from oms.db.uow import SqlUnitOfWork
-from oms.domain.events import StockChange, StockChanged, utcnow
+from oms.db.write_behind import WriteBehind
+from oms.domain.events import utcnow
 from oms.inventory.atp import StockLevel
 from oms.inventory.sync import Change, Current
 
@@ -49,6 +57,7 @@ _PG_TEMP = (
     "CREATE TEMP TABLE IF NOT EXISTS oms_sync_rows (node_id varchar(64), sku_id varchar(64), "
     "on_hand integer, reserved integer, safety_stock integer, version integer) ON COMMIT DROP"
 )
+_SYNC_ROW_COLUMNS = ("node_id", "sku_id", "on_hand", "reserved", "safety_stock", "version")
 _PG_UPSERT = (
     "INSERT INTO inventory (node_id, sku_id, on_hand, reserved, safety_stock, version) "
     "SELECT node_id, sku_id, on_hand, reserved, safety_stock, version FROM oms_sync_rows "
@@ -56,6 +65,11 @@ _PG_UPSERT = (
     "ON CONFLICT (node_id, sku_id) DO UPDATE SET on_hand = excluded.on_hand, "
     "safety_stock = excluded.safety_stock, version = excluded.version"
 )
+
+
+def _stock_cells(c: Change) -> tuple[str, ...]:
+    """A changed row as text for the write (its version bumped)."""
+    return (c.node, c.sku, *map(str, (c.on_hand, c.reserved, c.safety_stock, c.version + 1)))
 
 
 class SqlStockSync:
@@ -96,59 +110,48 @@ class SqlStockSync:
         return out
 
     def write(self, changes: Sequence[Change], details: Mapping[str, object]) -> None:
-        for i in range(0, len(changes), BATCH):
-            batch = changes[i : i + BATCH]
-            if self._pg:
-                self._upsert_pg(batch)
-            else:
-                self._upsert_lite(batch)
-            self._events(batch, details)
-
-    def _upsert_lite(self, batch: Sequence[Change]) -> None:
-        # The driver's executemany: SQLAlchemy's per-row parameter handling cost more than
-        # SQLite's work (the values are plain strings and integers).
-        rows = [
-            (c.node, c.sku, c.on_hand, c.reserved, c.safety_stock, c.version + 1) for c in batch
-        ]
-        self.session.connection().exec_driver_sql(_UPSERT_LITE, rows)
-
-    def _upsert_pg(self, batch: Sequence[Change]) -> None:
+        """Batch by batch: the stock rows, then their events (after any event the transaction
+        raised before, the moves that made room: the history keeps the order things happened
+        in). Batch k is written while batch k+1 is formatted (``WriteBehind``)."""
+        self.uow.events.write()
         conn = self.session.connection()
-        conn.exec_driver_sql(_PG_TEMP)
-        conn.exec_driver_sql("TRUNCATE oms_sync_rows")
-        copy_rows(
-            conn,
-            "COPY oms_sync_rows (node_id, sku_id, on_hand, reserved, safety_stock, version) "
-            "FROM STDIN",
-            ((c.node, c.sku, c.on_hand, c.reserved, c.safety_stock, c.version + 1) for c in batch),
-        )
-        conn.exec_driver_sql(_PG_UPSERT)
+        when = instant_text(conn, utcnow())  # one instant: the rows are written together
+        with WriteBehind() as writer:
+            for i in range(0, len(changes), BATCH):
+                batch = changes[i : i + BATCH]
+                stock = [
+                    (
+                        c.node,
+                        c.sku,
+                        *map(str, (c.on_hand, c.reserved, c.safety_stock, c.version + 1)),
+                    )
+                    for c in batch
+                ]
+                rows = list(stock_sync_rows(batch, details, when))
+                history, outbox = [h for h, _ in rows], [o for _, o in rows]
+                writer.submit(functools.partial(self._write_batch, conn, stock, history, outbox))
+                for c in batch:
+                    commit_hooks.stock_level(
+                        self.session, c.node, c.sku, c.after.atp, c.version + 1
+                    )
 
-    def _events(self, batch: Sequence[Change], details: Mapping[str, object]) -> None:
-        log = self.uow.events
-        at = utcnow()  # one instant per batch: the rows were written together
-        for c in batch:
-            after = c.after
-            commit_hooks.stock_level(self.session, c.node, c.sku, after.atp, c.version + 1)
-            previous = (
-                None
-                if c.previous is None
-                else {"on_hand": c.previous.on_hand, "safety_stock": c.previous.safety_stock}
-            )
-            log.queue(
-                StockChanged(
-                    change=StockChange.SYNCED,
-                    node_id=c.node,
-                    sku_id=c.sku,
-                    on_hand=after.on_hand,
-                    reserved=after.reserved,
-                    safety_stock=after.safety_stock,
-                    atp=after.atp,
-                    details={**details, "row": c.row, "previous": previous},
-                ),
-                at,
-            )
-        log.write()  # this batch's history and outbox rows, in this transaction
+    def _write_batch(
+        self,
+        conn: Connection,
+        stock: list[tuple[str, ...]],
+        history: list[tuple[str, ...]],
+        outbox: list[tuple[str, ...]],
+    ) -> None:
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql(_PG_TEMP)
+            conn.exec_driver_sql("TRUNCATE oms_sync_rows")
+            write_rows(conn, "oms_sync_rows", _SYNC_ROW_COLUMNS, stock)
+            conn.exec_driver_sql(_PG_UPSERT)
+        else:
+            cells = [(*r[:2], *map(int, r[2:])) for r in stock]
+            conn.exec_driver_sql(_UPSERT_LITE, cells)
+        write_rows(conn, "events", HISTORY_COLUMNS, history)
+        write_rows(conn, "outbox", OUTBOX_COLUMNS, outbox)
 
 
 class SqlStockRows:
