@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from oms.db import tables
@@ -35,7 +35,7 @@ def sequence_pending(
     session_factory: Callable[[], Session],
     fan_out: FanOut | None = None,
     *,
-    limit: int = 2_000,
+    limit: int = 5_000,
 ) -> int:
     """One pass: number up to ``limit`` committed, unsequenced rows and fan them out. Returns
     how many were sequenced (0 when another pass holds the counter: it will see them)."""
@@ -45,10 +45,9 @@ def sequence_pending(
         last = _take_counter(session)
         if last is None:
             return 0
-        messages = _unsequenced(session, last, limit)
+        messages = _number(session, last, limit)
         if not messages:
             return 0
-        _number(session, messages)
         if fan_out is not None:
             fan_out(session, messages)
         session.commit()
@@ -65,46 +64,56 @@ def _take_counter(session: Session) -> int | None:
     # SKIP LOCKED: a pass already running will number these rows; do not queue behind it.
     # (SQLite has no row locks: its transactions already take the database's write lock.)
     stmt = (
-        select(_COUNTERS.value).where(_COUNTERS.name == COUNTER).with_for_update(skip_locked=True)
+        select(_COUNTERS.value)
+        .where(_COUNTERS.name == COUNTER)
+        .with_for_update(skip_locked=True)
     )
     value: int | None = session.execute(stmt).scalar_one_or_none()
     return value
 
 
-def _unsequenced(session: Session, last: int, limit: int) -> list[OutboxMessage]:
-    stmt = (
-        select(
-            _OUTBOX.id,
-            _OUTBOX.event_id,
-            _OUTBOX.type,
-            _OUTBOX.ordering_key,
-            _OUTBOX.data,
-            _OUTBOX.occurred_at,
-        )
+def _number(session: Session, last: int, limit: int) -> list[OutboxMessage]:
+    """Number the first ``limit`` unsequenced rows by id, after ``last``, in one statement;
+    the counter follows."""
+    first = (
+        select(_OUTBOX.id)
         .where(_OUTBOX.position.is_(None))
         .order_by(_OUTBOX.id)
         .limit(limit)
+        .subquery()
+    )
+    ranked = select(
+        first.c.id, (last + func.row_number().over(order_by=first.c.id)).label("position")
+    ).subquery()
+    stmt = (
+        update(tables.outbox)
+        .where(_OUTBOX.id == ranked.c.id)
+        .values(position=ranked.c.position)
+        .returning(*_MESSAGE)
     )
     rows = session.execute(stmt).all()
-    return [
-        OutboxMessage(event_id, kind, key, data, at, position=last + k)
-        for k, (_id, event_id, kind, key, data, at) in enumerate(rows, start=1)
-    ]
+    messages = sorted((OutboxMessage(*row) for row in rows), key=_position)
+    if messages:
+        top = _position(messages[-1])
+        session.execute(
+            update(tables.counters).where(_COUNTERS.name == COUNTER).values(value=top)
+        )
+    return messages
 
 
-_NUMBER = (
-    update(tables.outbox)
-    .where(_OUTBOX.event_id == bindparam("b_event_id"))
-    .values(position=bindparam("b_position"))
+def _position(message: OutboxMessage) -> int:
+    assert message.position is not None
+    return message.position
+
+
+_MESSAGE = (
+    _OUTBOX.event_id,
+    _OUTBOX.type,
+    _OUTBOX.ordering_key,
+    _OUTBOX.data,
+    _OUTBOX.occurred_at,
+    _OUTBOX.position,
 )
-
-
-def _number(session: Session, messages: Sequence[OutboxMessage]) -> None:
-    rows = [{"b_event_id": m.event_id, "b_position": m.position} for m in messages]
-    connection = session.connection()
-    connection.execute(_NUMBER, rows)
-    top = messages[-1].position
-    connection.execute(update(tables.counters).where(_COUNTERS.name == COUNTER).values(value=top))
 
 
 # ---------------------------------------------------------------- reading
@@ -142,14 +151,7 @@ def read_after(
     """Sequenced events with ``after < position <= upto`` of the given types (no families and
     no exact types: all), by position."""
     stmt = (
-        select(
-            _OUTBOX.event_id,
-            _OUTBOX.type,
-            _OUTBOX.ordering_key,
-            _OUTBOX.data,
-            _OUTBOX.occurred_at,
-            _OUTBOX.position,
-        )
+        select(*_MESSAGE)
         .where(_OUTBOX.position > after, _OUTBOX.position <= upto)
         .order_by(_OUTBOX.position)
         .limit(limit)
@@ -159,4 +161,4 @@ def read_after(
         wanted.append(_OUTBOX.type.in_(list(exact)))
     if wanted:
         stmt = stmt.where(or_(*wanted))
-    return [OutboxMessage(*row[:5], position=row[5]) for row in session.execute(stmt)]
+    return [OutboxMessage(*row) for row in session.execute(stmt)]
