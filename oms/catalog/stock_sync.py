@@ -63,6 +63,11 @@ class BulkStock(Protocol):
         """Write each change (version + 1) with its StockChanged event (``details`` added)."""
         ...
 
+    def after_commit(self, written: int) -> None:
+        """What the database needs after ``written`` rows changed (fresh planner statistics
+        after a bulk load, so checkout's stock reads keep their index)."""
+        ...
+
 
 class StockRows(Protocol):
     def export(self, node: str | None) -> Iterator[tuple[str, str, int, int, int]]:
@@ -122,6 +127,7 @@ def sync_stock(
     bulk.write(changes, {"source": source, "mode": req.mode.value})
     out.applied = len(changes)
     uow.commit()
+    bulk.after_commit(out.applied)
     return out
 
 

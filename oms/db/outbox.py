@@ -64,9 +64,7 @@ def _take_counter(session: Session) -> int | None:
     # SKIP LOCKED: a pass already running will number these rows; do not queue behind it.
     # (SQLite has no row locks: its transactions already take the database's write lock.)
     stmt = (
-        select(_COUNTERS.value)
-        .where(_COUNTERS.name == COUNTER)
-        .with_for_update(skip_locked=True)
+        select(_COUNTERS.value).where(_COUNTERS.name == COUNTER).with_for_update(skip_locked=True)
     )
     value: int | None = session.execute(stmt).scalar_one_or_none()
     return value
@@ -95,9 +93,7 @@ def _number(session: Session, last: int, limit: int) -> list[OutboxMessage]:
     messages = sorted((OutboxMessage(*row) for row in rows), key=_position)
     if messages:
         top = _position(messages[-1])
-        session.execute(
-            update(tables.counters).where(_COUNTERS.name == COUNTER).values(value=top)
-        )
+        session.execute(update(tables.counters).where(_COUNTERS.name == COUNTER).values(value=top))
     return messages
 
 

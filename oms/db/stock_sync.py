@@ -38,6 +38,7 @@ from oms.inventory.sync import Change, Current
 C = tables.inventory.c
 BATCH = 20_000  # rows written (and events queued) per round
 WHOLE_NODE = 500  # more SKUs of one node than this: read the node's rows and keep those asked
+ANALYZE_FROM = 10_000  # rows written by a sync from which PostgreSQL's statistics are renewed
 IN_LIST = 500  # SKUs per IN-list otherwise (well under SQLite's bound-parameter limit)
 EXPORT_FETCH = 10_000  # rows fetched per round trip by the export's server-side cursor
 
@@ -134,6 +135,16 @@ class SqlStockSync:
                     commit_hooks.stock_level(
                         self.session, c.node, c.sku, c.after.atp, c.version + 1
                     )
+
+    def after_commit(self, written: int) -> None:
+        """After a large sync on PostgreSQL, ANALYZE the inventory: until autovacuum gets to
+        it, a table that grew by a bulk load has no statistics, and the planner reads a cart's
+        stock with a sequential scan (75 ms at 1M rows instead of 1 ms, measured)."""
+        if written < ANALYZE_FROM or not self._pg:
+            return
+        engine = self.session.get_bind().engine
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("ANALYZE inventory")
 
     def _write_batch(
         self,

@@ -275,6 +275,14 @@ inventory = Table(
     CheckConstraint("reserved <= on_hand", name="reserved_within_on_hand"),
     CheckConstraint("safety_stock >= 0", name="safety_stock_non_negative"),
     Index("ix_inventory_sku_id", "sku_id"),
+    # The rows holding units, per node (capacity left: promise's once-a-second read).
+    Index(
+        "ix_inventory_held",
+        "node_id",
+        "reserved",
+        postgresql_where=text("reserved > 0"),
+        sqlite_where=text("reserved > 0"),
+    ),
 )
 
 pickup_slots = Table(
