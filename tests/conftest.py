@@ -1,5 +1,6 @@
 """Test-wide settings: numba's cache in ./var, hypothesis without per-example deadlines
-(kernels compile on first call; tests assert behaviour, never wall-clock time)."""
+(kernels compile on first call; tests assert behaviour, never wall-clock time); the webhook
+receiver fixture the webhook tests share."""
 
 from __future__ import annotations
 
@@ -10,7 +11,12 @@ os.environ.setdefault(
     "NUMBA_CACHE_DIR", str(Path(__file__).resolve().parents[1] / "var" / "numba-cache")
 )
 
+from collections.abc import Iterator
+
+import pytest
 from hypothesis import HealthCheck, settings
+
+from tests.webhook_receiver import Receiver
 
 settings.register_profile(
     "oms", deadline=None, suppress_health_check=[HealthCheck.too_slow], print_blob=True
@@ -23,3 +29,14 @@ settings.register_profile(
     derandomize=True,
 )
 settings.load_profile("ci" if os.environ.get("CI") else "oms")
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    """A webhook receiver on loopback that checks every signature (tests/webhook_receiver.py),
+    taken down after the test."""
+    r = Receiver().up()
+    try:
+        yield r
+    finally:
+        r.down()

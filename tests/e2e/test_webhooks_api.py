@@ -45,15 +45,6 @@ def hooks_api(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Api]:
     yield from _api(tmp_path, monkeypatch, "off")
 
 
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    r = Receiver().up()
-    try:
-        yield r
-    finally:
-        r.down()
-
-
 def ticker(api: Api) -> Dispatcher:
     store = SqlDeliveryStore(api.state.sessions, api.state.readers)
     return Dispatcher(store, HttpSender(2.0, allow_private=True))

@@ -41,15 +41,6 @@ def durable_pg() -> Iterator[DurablePgCluster]:
         drop_cluster(cluster)
 
 
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    r = Receiver().up()
-    try:
-        yield r
-    finally:
-        r.down()
-
-
 def created_orders(receiver: Receiver) -> Counter[str]:
     return Counter(
         r.body["data"]["order_id"]

@@ -8,7 +8,6 @@ import itertools
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -29,15 +28,6 @@ from tests.webhook_receiver import Receiver
 
 LOCAL = UrlPolicy(allow_private=True)
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    r = Receiver().up()
-    try:
-        yield r
-    finally:
-        r.down()
 
 
 def dispatcher(sf: sessionmaker[Session], **kw: object) -> Dispatcher:
