@@ -1,8 +1,8 @@
 """A short pick: the shelf lacked units. The store's count is corrected (the missing units were
 never there), and the sourcing engine sends them to the next-best node, with a new shipment and
 its promise (the one promise-date rule, for the order's service). Units no node can supply are
-refunded. Nothing is lost or counted twice: every missing unit is either held elsewhere or
-refunded, in the same transaction."""
+refunded; an order none of whose lines can be supplied is cancelled. Nothing is lost or counted
+twice: every missing unit is either held elsewhere or refunded, in the same transaction."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import uuid
 from datetime import datetime
 from typing import Protocol
 
-from oms.domain.events import LineShort, Picked, Resourced, ShortPicked
+from oms.domain.events import LineShort, OrderCancelled, Picked, Resourced, ShortPicked
 from oms.orders.lifecycle import OrderStatus, transition
 from oms.orders.model import (
     Allocation,
@@ -88,9 +88,24 @@ def resource_units(
     for (line_id, _, missing), n in zip(wanted, got, strict=True):
         if n < missing:
             _refund_unfilled(uow, order, line_id, missing - n, reason)
+    if _nothing_left(uow, order):
+        return
     if order.status is OrderStatus.PICKING:
         order.status = transition(order.status, OrderStatus.ALLOCATED)
     release_picks(uow, order)
+
+
+def _nothing_left(uow: StoresUnitOfWork, order: Order) -> bool:
+    """When no node could supply any line, the order is cancelled (its units were released
+    and its lines refunded on the way here): ``OrderCancelled``, so its slot is freed too."""
+    lines = uow.order_lines.list_by(order_id=order.id)
+    if any(ln.status is not OrderLineStatus.CANCELLED for ln in lines):
+        return False
+    order.status = transition(order.status, OrderStatus.CANCELLED)
+    for shipment in uow.shipments.list_by(order_id=order.id):
+        shipment.status = ShipmentStatus.CANCELLED
+    uow.emit(OrderCancelled(order_id=order.id, lines=[ln.id for ln in lines], released=[]))
+    return True
 
 
 def _correct_shelf(

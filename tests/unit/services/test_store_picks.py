@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from oms.domain.errors import ConflictError, ForbiddenError, ValidationError
-from oms.domain.events import LineShort, Resourced, ShortPicked
+from oms.domain.events import LineShort, OrderCancelled, Resourced, ShortPicked
 from oms.orders.model import OrderLineStatus, ShipmentStatus
 from oms.promise.service import NetworkCache
 from oms.stores.model import PickStatus
@@ -78,6 +78,34 @@ def test_a_short_pick_no_node_can_supply_cancels_and_refunds_the_line():
     assert (short.units, short.refund_minor) == (1, MUG_PRICE)
     assert uow.shipments.list_by(order_id=placed.id)[0].status is ShipmentStatus.CANCELLED
     assert held(uow, S1, "MUG") == (0, 0)
+
+
+def test_an_order_no_node_can_supply_at_all_is_cancelled_with_its_lines_refunded():
+    uow, cache = world(dc=0, store=2), NetworkCache()
+    placed = order(uow, cache, [("MUG", 1), ("TEA", 1)])
+    mug, tea = (ln.id for ln in placed.lines)
+    [pick] = uow.picks.list_by(order_id=placed.id)
+    done = confirm(uow, pick.id, {mug: 0, tea: 0}, store=S1)
+    assert done.order.status == "cancelled"
+    assert {ln.status for ln in done.order.lines} == {OrderLineStatus.CANCELLED.value}
+    assert sorted(r.line for r in done.order.refunds) == sorted([mug, tea])
+    assert [s.status for s in uow.shipments.list_by(order_id=placed.id)] == [
+        ShipmentStatus.CANCELLED
+    ]
+    [cancelled] = [e for e in uow.emitted if isinstance(e, OrderCancelled)]
+    assert cancelled.lines == [mug, tea] and cancelled.released == []
+    assert order_events(uow)[-1] == "OrderCancelled"
+    assert held(uow, S1, "MUG") == (1, 0) and held(uow, S1, "TEA") == (1, 0)
+
+
+def test_a_short_line_with_another_line_picked_leaves_the_order_going():
+    uow, cache = world(dc=0, store=2), NetworkCache()
+    placed = order(uow, cache, [("MUG", 1), ("TEA", 1)])
+    mug, tea = (ln.id for ln in placed.lines)
+    [pick] = uow.picks.list_by(order_id=placed.id)
+    done = confirm(uow, pick.id, {mug: 1, tea: 0}, store=S1)
+    assert done.order.status != "cancelled"
+    assert not [e for e in uow.emitted if isinstance(e, OrderCancelled)]
 
 
 def test_a_store_key_confirms_only_its_own_stores_picks():
