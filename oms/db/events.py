@@ -7,16 +7,14 @@ together: nothing is sent before commit, and nothing committed is lost."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from oms.db import tables
-from oms.db.bulk_events import instant_text, write_rows
 from oms.domain.events import Aggregate, DomainEvent, EventRecord, utcnow
 from oms.integrations.catalogue import message_of
 
@@ -49,22 +47,13 @@ class EventLog:
             self._outbox.append(outbound)
 
     def write(self) -> None:
-        conn = self.session.connection()
-        # A large batch (a stock sync) skips SQLAlchemy's per-row parameter handling: COPY on
-        # PostgreSQL, the driver's executemany on SQLite (values converted as the types do).
-        bulk = len(self._queued) >= BULK_FROM
+        # A stock sync's million rows take their own bulk path (oms.db.bulk_events).
         if self._queued:
             rows, self._queued = self._queued, []
-            if bulk:
-                _bulk(conn, _EVENT_COLUMNS, "events", [_event_cells(r) for r in rows])
-            else:
-                conn.execute(_INSERT_EVENT, rows)
+            self.session.connection().execute(_INSERT_EVENT, rows)
         if self._outbox:
             rows, self._outbox = self._outbox, []
-            if bulk:
-                _bulk(conn, _OUTBOX_COLUMNS, "outbox", [_outbox_cells(r) for r in rows])
-            else:
-                conn.execute(_INSERT_OUTBOX, rows)
+            self.session.connection().execute(_INSERT_OUTBOX, rows)
 
     def discard(self) -> None:
         self._queued = []
@@ -99,36 +88,6 @@ class EventLog:
 # Run on the session's connection: the rows are plain inserts, the ORM's path adds only cost.
 _INSERT_EVENT = insert(tables.events)
 _INSERT_OUTBOX = insert(tables.outbox)
-BULK_FROM = 1_000  # queued rows from which they are written in bulk
-_EVENT_COLUMNS = ("type", "aggregate", "aggregate_id", "payload", "occurred_at")
-_OUTBOX_COLUMNS = ("event_id", "type", "ordering_key", "data", "occurred_at")
-
-
-def _bulk(
-    conn: Connection, columns: tuple[str, ...], table: str, rows: list[tuple[object, ...]]
-) -> None:
-    times: dict[object, str] = {}  # a bulk batch shares few instants
-    cells = [
-        (*map(str, r[:-1]), times.get(r[-1]) or times.setdefault(r[-1], _instant(conn, r[-1])))
-        for r in rows
-    ]
-    write_rows(conn, table, columns, cells)
-
-
-def _instant(conn: Connection, at: object) -> str:
-    assert isinstance(at, datetime)
-    return instant_text(conn, at)
-
-
-def _event_cells(row: dict[str, Any]) -> tuple[object, ...]:
-    aggregate = Aggregate(row["aggregate"]).value
-    payload = json.dumps(row["payload"])
-    return row["type"], aggregate, row["aggregate_id"], payload, row["occurred_at"]
-
-
-def _outbox_cells(row: dict[str, Any]) -> tuple[object, ...]:
-    data = json.dumps(row["data"])
-    return row["event_id"], row["type"], row["ordering_key"], data, row["occurred_at"]
 
 
 def _outbox_row(event: DomainEvent, at: datetime) -> dict[str, Any] | None:

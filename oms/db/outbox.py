@@ -40,7 +40,7 @@ def sequence_pending(
     """One pass: number up to ``limit`` committed, unsequenced rows and fan them out. Returns
     how many were sequenced (0 when another pass holds the counter: it will see them)."""
     with session_factory() as session:
-        if not _any_pending(session):
+        if not any_pending(session):
             return 0
         last = _take_counter(session)
         if last is None:
@@ -54,8 +54,9 @@ def sequence_pending(
         return len(messages)
 
 
-def _any_pending(session: Session) -> bool:
-    """A cheap look before taking the counter (an idle dispatcher does not lock anything)."""
+def any_pending(session: Session) -> bool:
+    """Whether a committed row waits for its position: a cheap look before taking the counter
+    (an idle dispatcher locks nothing; on SQLite it may look through a read-only session)."""
     stmt = select(_OUTBOX.id).where(_OUTBOX.position.is_(None)).limit(1)
     return session.execute(stmt).first() is not None
 

@@ -27,7 +27,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from oms.db import tables
-from oms.db.outbox import sequence_pending
+from oms.db.outbox import any_pending, sequence_pending
 from oms.db.repositories.webhooks import SqlWebhookDeliveries, SqlWebhookEndpoints
 from oms.db.uow import SqlUnitOfWork, is_transient, run_transaction
 from oms.domain.bus import NO_HANDLERS
@@ -83,8 +83,9 @@ class SqlDeliveryStore:
         self.sessions, self.readers, self.jitter = sessions, readers, jitter
 
     def sequence(self, now: datetime) -> int:
-        if not self._unsequenced():
-            return 0
+        with self.readers() as session:  # no write lock while there is nothing to number
+            if not any_pending(session):
+                return 0
 
         def deliver(session: Session, messages: Sequence[OutboxMessage]) -> None:
             fan_out(_FanOutTarget(session), messages, now)
@@ -98,12 +99,6 @@ class SqlDeliveryStore:
             if passed < SEQUENCE_BATCH or time.monotonic() > until:
                 break
         return done
-
-    def _unsequenced(self) -> bool:
-        outbox = tables.outbox.c
-        with self.readers() as session:
-            stmt = select(outbox.id).where(outbox.position.is_(None)).limit(1)
-            return session.execute(stmt).first() is not None
 
     def due(self, now: datetime, limit: int) -> list[tuple[str, str]]:
         d = _D.c
