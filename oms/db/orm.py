@@ -10,6 +10,7 @@ from sqlalchemy.orm import registry
 
 from oms.access.model import ApiKey, StoreSession
 from oms.db import tables as t
+from oms.customers.model import Customer, CustomerAddress
 from oms.domain.events import EventRecord
 from oms.integrations.webhooks_model import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from oms.inventory.model import Node, Sku, StockItem
@@ -28,6 +29,8 @@ from oms.returns.records import ReturnAuthorization, ReturnLine
 from oms.stores.model import Pick, PickLine, PickupSlot
 
 MAPPED = {
+    Customer: t.customers,
+    CustomerAddress: t.customer_addresses,
     Node: t.nodes,
     Sku: t.skus,
     StockItem: t.inventory,

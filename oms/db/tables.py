@@ -299,6 +299,49 @@ pickup_slots = Table(
     CheckConstraint("ends_at > starts_at", name="ends_after_start"),
 )
 
+def contact_columns() -> list[Column[Any]]:
+    """Who and where an order or reservation is for (0009), kept as given."""
+    return [
+        ref("customer_id", "customers.id", null=True),
+        Column("email", String(254)),
+        Column("customer_name", String(200)),
+        Column("phone", String(32)),
+        Column("locale", String(8)),
+        Column("address", JsonType),
+        Column("located_by", String(32)),
+    ]
+
+
+customers = Table(
+    "customers",
+    metadata,
+    id_pk(),
+    Column("email", String(254), nullable=False, index=True),
+    Column("name", String(200)),
+    Column("phone", String(32), index=True),
+    Column("locale", String(8), nullable=False, default="en", server_default="en"),
+    Column("external_id", String(200), unique=True),
+    created_at(),
+    Column("updated_at", UtcDateTime(), nullable=False, default=utcnow, onupdate=utcnow),
+    when("erased_at"),
+)
+
+customer_addresses = Table(
+    "customer_addresses",
+    metadata,
+    id_pk(),
+    ref("customer_id", "customers.id", index=True, ondelete="CASCADE"),
+    Column("line1", String(200), nullable=False),
+    Column("line2", String(200)),
+    Column("postcode", String(16), nullable=False),
+    Column("city", String(100), nullable=False),
+    Column("country", String(2), nullable=False),
+    Column("lat", Float),
+    Column("lon", Float),
+    Column("located_by", String(32)),
+    created_at(),
+)
+
 reservations = Table(
     "reservations",
     metadata,
@@ -314,6 +357,7 @@ reservations = Table(
     Column("request_hash", String(64)),
     ref("slot_id", "pickup_slots.id", null=True),
     service(),
+    *contact_columns(),
     Index("ix_reservations_status_expires_at", "status", "expires_at"),
 )
 
@@ -352,6 +396,9 @@ orders = Table(
     counter("shipping_minor", BigInteger),
     when("expires_at"),
     service(),
+    *contact_columns(),
+    Index("ix_orders_customer_id", "customer_id"),
+    Index("ix_orders_email", "email"),
     Index("ix_orders_status_created_at", "status", "created_at"),
 )
 

@@ -61,6 +61,15 @@ class Reservation:
     request_hash: str | None = None  # sha256 of the canonical request
     slot_id: str | None = None
     service: DeliveryService = DeliveryService.STANDARD
+    # Who and where (0009): the customer, or a guest's e-mail, and the postal address as
+    # given (a snapshot). ``located_by``: how dest_lat/dest_lon were found.
+    customer_id: str | None = None
+    email: str | None = None
+    customer_name: str | None = None
+    phone: str | None = None
+    locale: str | None = None
+    address: Any = None
+    located_by: str | None = None
 
 
 @dataclass(eq=False, kw_only=True)
@@ -95,6 +104,15 @@ class Order:
     shipping_minor: int = 0
     expires_at: datetime | None = None  # end of the pickup hold
     service: DeliveryService = DeliveryService.STANDARD  # its promise follows it
+    # Who and where (0009): the customer, or a guest's e-mail, and the postal address as
+    # given (a snapshot). ``located_by``: how dest_lat/dest_lon were found.
+    customer_id: str | None = None
+    email: str | None = None
+    customer_name: str | None = None
+    phone: str | None = None
+    locale: str | None = None
+    address: Any = None
+    located_by: str | None = None
 
 
 @dataclass(eq=False, kw_only=True)

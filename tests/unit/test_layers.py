@@ -82,6 +82,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "oms.access",
             "oms.notifications",
             "oms.integrations",
+            "oms.customers",
             "oms.seed",
         ),
     ),
@@ -105,6 +106,7 @@ PACKAGES = (
     "oms.access",
     "oms.notifications",
     "oms.integrations",
+    "oms.customers",
 )
 # Rule 4.
 WEB_AND_DB = frozenset(
