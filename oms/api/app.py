@@ -16,6 +16,7 @@ from oms.api.body_limit import BodyLimit
 from oms.api.errors import install_error_handlers
 from oms.api.routers import (
     catalog,
+    customers,
     events,
     health,
     inventory,
@@ -84,6 +85,7 @@ def create_app(state: AppState) -> FastAPI:
     app.include_router(keys.router)
     app.include_router(events.router)
     app.include_router(webhooks.router)
+    app.include_router(customers.router)
     # Outside the promise lane, so that a body over the cap never reaches any route.
     settings = get_settings()
     sync_cap = {inventory.SYNC_PATH: settings.max_sync_bytes}

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from oms.api.customer_schemas import AddressIn, AddressOut, WhoIn
 from oms.api.fields import (
     Ident,
     Label,
@@ -33,7 +34,12 @@ class Destination(BaseModel):
 class PromiseIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     lines: list[LineIn] = Field(min_length=1, max_length=MAX_LINES)
-    destination: Destination
+    destination: Destination | None = Field(
+        default=None, description="where to deliver; or give the postal address"
+    )
+    address: AddressIn | None = Field(
+        default=None, description="located from the shipped data when no destination is given"
+    )
 
 
 class AllocationOut(BaseModel):
@@ -101,7 +107,7 @@ OPTION_DOC = (
 )
 
 
-class ReservationIn(BaseModel):
+class ReservationIn(WhoIn):
     model_config = ConfigDict(extra="forbid")
     lines: list[LineIn] = Field(min_length=1, max_length=MAX_LINES)
     destination: Destination | None = None
@@ -129,8 +135,8 @@ class ReservationOut(BaseModel):
     lines: list[HeldOut]
 
 
-class OrderIn(BaseModel):
-    """From a reservation, or from lines and a destination directly."""
+class OrderIn(WhoIn):
+    """From a reservation, or from lines and a destination (or address) directly."""
 
     model_config = ConfigDict(extra="forbid")
     reservation_id: Ident | None = None
@@ -221,6 +227,15 @@ class OrderOut(BaseModel):
     reservation_id: str | None
     discount_minor: int
     shipping_minor: int
+    customer_id: str | None = None
+    email: str | None = None
+    name: str | None = None
+    phone: str | None = None
+    locale: str | None = None
+    address: AddressOut | None = None
+    located_by: str | None = Field(
+        default=None, description="how the destination was found: given, postcode, city"
+    )
     promise: PromiseDates | None
     ready_at: str | None
     expires_at: str | None

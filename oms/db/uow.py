@@ -28,6 +28,7 @@ from oms.db.repositories.catalog import (
     SqlSkus,
     SqlStoreSessions,
 )
+from oms.db.repositories.customers import SqlCustomerAddresses, SqlCustomers
 from oms.db.repositories.orders import (
     SqlAllocations,
     SqlIdempotency,
@@ -186,6 +187,18 @@ class SqlUnitOfWork:
     @cached_property
     def store_sessions(self) -> SqlStoreSessions:
         return SqlStoreSessions(self.session)
+
+    @cached_property
+    def customers(self) -> SqlCustomers:
+        return SqlCustomers(self.session)
+
+    @property
+    def customer_contacts(self) -> SqlCustomers:
+        return self.customers
+
+    @cached_property
+    def customer_addresses(self) -> SqlCustomerAddresses:
+        return SqlCustomerAddresses(self.session)
 
     @cached_property
     def feed(self) -> SqlFeed:

@@ -25,6 +25,7 @@ class Aggregate(StrEnum):
     SHIPMENT = "shipment"
     PICK = "pick"
     RETURN = "return"
+    CUSTOMER = "customer"
 
 
 def utcnow() -> datetime:
@@ -404,3 +405,51 @@ class StockChanged(DomainEvent):
         levels = {"on_hand": self.on_hand, "reserved": self.reserved}
         levels |= {"safety_stock": self.safety_stock, "atp": self.atp}
         return {"node_id": self.node_id, "sku_id": self.sku_id, **self.details, **levels}
+
+
+# ------------------------------------------------------------------------ customers
+# Payloads name the person by id only: what the events log keeps of them is erasable by
+# pseudonymising the customer row and the orders' snapshots (oms/customers/gdpr.py).
+
+
+@dataclass(frozen=True, kw_only=True)
+class CustomerEvent(DomainEvent):
+    aggregate: ClassVar[Aggregate] = Aggregate.CUSTOMER
+    key: ClassVar[str] = "customer_id"
+
+    customer_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class CustomerCreated(CustomerEvent):
+    locale: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class CustomerUpdated(CustomerEvent):
+    """``fields``: the names of the fields that changed (not their values)."""
+
+    fields: list[str]
+
+
+@dataclass(frozen=True, kw_only=True)
+class CustomerAddressAdded(CustomerEvent):
+    address_id: str
+    country: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class OrderAttached(CustomerEvent):
+    """A guest order now belongs to the customer (also on the order's history)."""
+
+    order_id: str
+
+    def also_recorded_on(self) -> tuple[tuple[Aggregate, str], ...]:
+        return ((Aggregate.ORDER, self.order_id),)
+
+
+@dataclass(frozen=True, kw_only=True)
+class CustomerErased(CustomerEvent):
+    """The person's data was pseudonymised everywhere; ``orders``: the orders it touched."""
+
+    orders: list[str]

@@ -47,6 +47,11 @@ TYPES: dict[type[e.DomainEvent], str] = {
     e.NodeDisabled: "node.disabled",
     e.SkuPut: "sku.updated",
     e.StockChanged: "stock.changed",
+    e.CustomerCreated: "customer.created",
+    e.CustomerUpdated: "customer.updated",
+    e.CustomerAddressAdded: "customer.address_added",
+    e.OrderAttached: "order.customer_attached",
+    e.CustomerErased: "customer.erased",
 }
 
 # Sent by POST /v1/webhooks/{id}/test only; never in the outbox.

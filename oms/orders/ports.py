@@ -10,6 +10,7 @@ from datetime import datetime
 from enum import Enum
 from typing import Protocol, TypeVar
 
+from oms.domain.contact import Contact
 from oms.domain.events import Aggregate, EventRecord
 from oms.domain.ports import Repository, UnitOfWork
 from oms.inventory.model import Sku
@@ -154,8 +155,17 @@ class OrderViewSource(Protocol):
     def events(self) -> History: ...
 
 
+class CustomerContacts(Protocol):
+    def contact_of(self, customer_id: str) -> Contact | None:
+        """The customer's contact details, or None when there is no such (unerased) customer."""
+        ...
+
+
 class OrdersUnitOfWork(OrderViewSource, UnitOfWork, Protocol):
     """Reservations and orders: what their commands read and write."""
+
+    @property
+    def customer_contacts(self) -> CustomerContacts: ...
 
     @property
     def nodes(self) -> NodeReader: ...

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -29,6 +29,7 @@ from oms.orders import idempotency
 from oms.orders.idempotency import RequestKey, as_request_key
 from oms.orders.model import DeliveryMethod, Reservation, ReservationLine, ReservationStatus
 from oms.orders.ports import OrdersUnitOfWork
+from oms.orders.recipients import Recipient, RecipientForm, resolve
 from oms.orders.slot_booking import book_slot, free_slot
 from oms.promise.choice import DeliveryService, choose, default_service, service_problems
 from oms.promise.service import NetworkCache, check_skus, snapshot_cart
@@ -49,6 +50,8 @@ class ReserveRequest:
     ttl_seconds: int
     slot_id: str | None = None  # a pickup slot to book at the pickup store
     service: DeliveryService | None = None  # None: the method's (standard, or click_and_collect)
+    who: RecipientForm = field(default_factory=RecipientForm)  # as given
+    recipient: Recipient | None = None  # as resolved (``hold``)
 
     @property
     def chosen_service(self) -> DeliveryService:
@@ -67,6 +70,8 @@ class ReserveRequest:
             fields.append(self.slot_id)
         if self.chosen_service is not default_service(self.method):  # nor its method's service
             fields.append(["service", self.chosen_service])
+        if self.who.given():  # nor without who and where
+            fields.append(self.who.fingerprint())
         body = json.dumps(fields, sort_keys=True)
         return hashlib.sha256(body.encode()).hexdigest()
 
@@ -81,6 +86,7 @@ def reserve_request(
     option_id: str | None,
     ttl_seconds: int,
     slot_id: str | None,
+    who: RecipientForm | None = None,
 ) -> ReserveRequest:
     """A request as the API states it: the service from `service` or a promise option's
     `option_id` (not both), the method and pickup store from them when not given
@@ -95,6 +101,7 @@ def reserve_request(
         ttl_seconds=ttl_seconds,
         slot_id=slot_id,
         service=choice.service,
+        who=who or RecipientForm(),
     )
 
 
@@ -161,6 +168,8 @@ def hold(
         if made is not None:
             existing = get_reservation(uow, made, now)
             return Held(reservation=existing, lines=_shown(lines_of(uow, made)), created=False)
+    asked = req.fingerprint()  # the request as sent, before its address is located
+    req = _with_recipient(uow, req)
     _validate(uow, cache, req)
     if req.slot_id is not None:
         if req.method is not DeliveryMethod.PICKUP:
@@ -168,7 +177,7 @@ def hold(
         book_slot(uow.slots, req.slot_id, req.pickup_node)  # SlotFull (409) before any hold
     expires_at = now + timedelta(seconds=req.ttl_seconds)
     rows = _hold_plan(uow, cache, req, rid, expires_at)
-    res = _new_reservation(req, rid, scoped.key if scoped else None, now, expires_at)
+    res = _new_reservation(req, rid, scoped.key if scoped else None, now, expires_at, asked)
     uow.reservations.insert(res)
     _insert_lines(uow, rid, rows)
     return Held(reservation=res, lines=[(s, n, q) for n, s, q in rows], created=True)
@@ -178,10 +187,27 @@ def hold(
 reserve_held = committed(hold)
 
 
+def _with_recipient(uow: OrdersUnitOfWork, req: ReserveRequest) -> ReserveRequest:
+    """The request with who and where resolved (the destination located from the address
+    when a ship request gives no lat/lon)."""
+    if not req.who.given():
+        return req
+    given = (req.lat, req.lon) if req.lat is not None and req.lon is not None else None
+    ship = req.method is DeliveryMethod.SHIP
+    recipient, dest = resolve(uow.customer_contacts, req.who, given, needs_destination=ship)
+    lat, lon = dest if dest is not None else (req.lat, req.lon)
+    return replace(req, recipient=recipient, lat=lat, lon=lon)
+
+
 def _new_reservation(
-    req: ReserveRequest, rid: str, key: str | None, now: datetime, expires_at: datetime
+    req: ReserveRequest,
+    rid: str,
+    key: str | None,
+    now: datetime,
+    expires_at: datetime,
+    asked: str,
 ) -> Reservation:
-    return Reservation(
+    res = Reservation(
         id=rid,
         idempotency_key=key,
         status=ReservationStatus.ACTIVE,
@@ -191,10 +217,13 @@ def _new_reservation(
         dest_lon=req.lon,
         expires_at=expires_at,
         created_at=now,
-        request_hash=req.fingerprint(),
+        request_hash=asked,
         slot_id=req.slot_id,
         service=req.chosen_service,
     )
+    if req.recipient is not None:
+        req.recipient.write_to(res)
+    return res
 
 
 def _validate(uow: OrdersUnitOfWork, cache: NetworkCache, req: ReserveRequest) -> None:
@@ -204,7 +233,7 @@ def _validate(uow: OrdersUnitOfWork, cache: NetworkCache, req: ReserveRequest) -
     if req.method is DeliveryMethod.PICKUP and not req.pickup_node:
         problems.append("pickup_node: a pickup reservation needs a pickup_node")
     if req.method is DeliveryMethod.SHIP and (req.lat is None or req.lon is None):
-        problems.append("destination: a ship reservation needs a destination")
+        problems.append("destination: a ship reservation needs a destination or an address")
     if problems:
         raise ValidationError(problems)
     check_skus(uow, [s for s, _ in req.lines], cache)

@@ -10,7 +10,7 @@ import json
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -35,6 +35,7 @@ from oms.orders.model import (
 from oms.orders.ports import OrdersUnitOfWork
 from oms.orders.promises import order_shipment_promise
 from oms.orders.queries import get_order, order_for, require_own_store
+from oms.orders.recipients import RECIPIENT_FIELDS, RecipientForm, resolve
 from oms.orders.views import OrderView, order_view
 from oms.promise.choice import DeliveryService, choose, parse_option_id
 from oms.promise.option_dates import MinuteDates
@@ -64,6 +65,8 @@ class OrderRequest:
     # both); None keeps the reservation's. (With lines, `reserve` carries the service.)
     service: str | None = None
     option_id: str | None = None
+    # With a reservation: who, beyond what the reservation says.
+    who: RecipientForm = field(default_factory=RecipientForm)
 
     def fingerprint(self) -> str:
         """The request's hash: a replayed idempotency key with another request is refused."""
@@ -78,6 +81,8 @@ class OrderRequest:
             # An option id stands for its service (and store): the same choice, the same hash.
             chosen = parse_option_id(self.option_id) if self.option_id else None
             fields.append(["service", *(chosen or (self.service, self.option_id))])
+        if self.who.given():
+            fields.append(self.who.fingerprint())
         return hashlib.sha256(json.dumps(fields).encode()).hexdigest()
 
 
@@ -97,6 +102,7 @@ class OrderForm:
     slot_id: str | None = None
     discount_minor: int = 0
     shipping_minor: int = 0
+    who: RecipientForm = field(default_factory=RecipientForm)
 
 
 def create_order(
@@ -130,6 +136,7 @@ def order_request(form: OrderForm, store: str | None) -> OrderRequest:
             form.shipping_minor,
             service=form.service,
             option_id=form.option_id,
+            who=form.who,
         )
     reserve = res_svc.reserve_request(
         form.lines,
@@ -140,6 +147,7 @@ def order_request(form: OrderForm, store: str | None) -> OrderRequest:
         option_id=form.option_id,
         ttl_seconds=900,
         slot_id=form.slot_id,
+        who=form.who,
     )
     if reserve.pickup_node is not None:
         require_own_store(store, reserve.pickup_node)  # a pickup option names its store
@@ -163,6 +171,7 @@ def place_order(
             return get_order(uow, made), False
     reservation = _reservation_of(uow, cache, req)
     order = _new_order(oid, scoped.key if scoped else None, req, reservation)
+    _recipient(uow, req, reservation, order)
     res_svc.move_off_disabled(uow, cache, reservation)
     lines = _convert(uow, cache, reservation, order)
     lines_total = sum(ln.price_minor * ln.qty for ln in lines)
@@ -191,6 +200,21 @@ def _new_order(oid: str, key: str | None, req: OrderRequest, res: Reservation) -
         discount_minor=req.discount_minor,
         shipping_minor=req.shipping_minor,
     )
+
+
+def _recipient(uow: OrdersUnitOfWork, req: OrderRequest, res: Reservation, order: Order) -> None:
+    """Who and where, as the reservation says, with what the order request adds (checkout
+    often learns the e-mail after it reserved)."""
+    for name in RECIPIENT_FIELDS:
+        setattr(order, name, getattr(res, name))
+    if req.reservation_id is None or not req.who.given():
+        return
+    given, _ = resolve(uow.customer_contacts, req.who, None, needs_destination=False)
+    for name, value in vars(given.contact).items():
+        if value is not None:
+            setattr(order, "customer_name" if name == "name" else name, value)
+    if given.address is not None:
+        order.address = given.address
 
 
 def _reservation_of(uow: OrdersUnitOfWork, cache: NetworkCache, req: OrderRequest) -> Reservation:

@@ -100,6 +100,14 @@ class OrderView:
     refunds: list[RefundView]
     notifications: list[NotificationView]
     events: list[EventView]
+    # Who and where, as the order keeps them (a snapshot).
+    customer_id: str | None = None
+    email: str | None = None
+    name: str | None = None
+    phone: str | None = None
+    locale: str | None = None
+    address: dict[str, Any] | None = None
+    located_by: str | None = None
 
 
 def order_view(uow: OrderViewSource, order: Order) -> OrderView:
@@ -126,6 +134,13 @@ def order_view(uow: OrderViewSource, order: Order) -> OrderView:
         refunds=_refunds(uow, order),
         notifications=_notifications(uow, order),
         events=_events(uow, order),
+        customer_id=order.customer_id,
+        email=order.email,
+        name=order.customer_name,
+        phone=order.phone,
+        locale=order.locale,
+        address=order.address,
+        located_by=order.located_by,
     )
 
 

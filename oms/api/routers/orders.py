@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response, status
 
 from oms.access.model import ApiRole
+from oms.api.customer_schemas import who_form
 from oms.api.deps import IdempotencyKey, PrincipalDep, StateDep, UowDep, request_key, store_scope
 from oms.api.fields import OrderId
 from oms.api.responses import KEYED, errors
@@ -80,4 +81,5 @@ def _form(body: OrderIn) -> svc.OrderForm:
         slot_id=body.slot_id,
         discount_minor=body.discount_minor,
         shipping_minor=body.shipping_minor,
+        who=who_form(body),
     )

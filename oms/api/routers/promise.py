@@ -28,6 +28,7 @@ from oms.api.schemas import ErrorOut, PromiseIn, PromiseOut
 from oms.api.state import AppState
 from oms.domain.errors import OmsError
 from oms.promise.options import Option, PromiseResult
+from oms.promise.places import destination_of
 from oms.promise.service import promise_for
 
 PATH = "/v1/promise"
@@ -68,10 +69,13 @@ def answer(
         state.authenticate(api_key, client).require(ApiRole.CHECKOUT)
         cart = PromiseIn.model_validate_json(raw)
         lines = [(line.sku, line.qty) for line in cart.lines]
+        given = cart.destination
+        lat, lon = destination_of(
+            (given.lat, given.lon) if given else None,
+            cart.address.postal() if cart.address else None,
+        )
         with state.read_uow() as reads:
-            result = promise_for(
-                reads, state.networks, lines, cart.destination.lat, cart.destination.lon
-            )
+            result = promise_for(reads, state.networks, lines, lat, lon)
     except OmsError as exc:
         status, body = oms_error(exc)
         return status, to_json(body), _headers(exc)

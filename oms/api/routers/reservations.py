@@ -6,6 +6,7 @@ from anyio import to_thread
 from fastapi import APIRouter, Response, status
 
 from oms.access.model import ApiRole
+from oms.api.customer_schemas import who_form
 from oms.api.deps import IdempotencyKey, PrincipalDep, StateDep, UowDep, request_key
 from oms.api.fields import ReservationId
 from oms.api.responses import KEYED, errors
@@ -43,6 +44,7 @@ async def reserve(
         option_id=body.option_id,
         ttl_seconds=body.ttl_seconds,
         slot_id=body.slot_id,
+        who=who_form(body),
     )
     # The whole transaction in one trip to the write threads (a sync route with a session
     # dependency made three trips to the shared pool: open, run, close).
