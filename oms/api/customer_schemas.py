@@ -50,10 +50,12 @@ class AddressIn(BaseModel):
 
 
 class AddressOut(BaseModel):
-    line1: str
+    """As given; after an erasure only the country and the postcode's first two characters."""
+
+    line1: str | None
     line2: str | None
     postcode: str
-    city: str
+    city: str | None
     country: str
     lat: float | None = None
     lon: float | None = None
@@ -148,3 +150,15 @@ class AttachIn(BaseModel):
 
 class AttachedOut(BaseModel):
     attached: list[str]
+
+
+class ErasureOut(BaseModel):
+    object: Literal["customer_erasure"] = "customer_erasure"
+    customer_id: str
+    erased_at: str
+    orders: list[str] = Field(description="the orders whose who-and-where were pseudonymised")
+    reservations: int
+    payloads_scrubbed: int = Field(
+        description="stored events, outbox rows, webhook deliveries and notifications rewritten "
+        "by this call (0 when the customer was already erased)"
+    )

@@ -54,6 +54,7 @@ def make_engine(
             max_overflow=max_overflow,
             pool_pre_ping=True,  # a restarted server costs one retry, not a failed request
             connect_args={"application_name": "oms"},
+            hide_parameters=True,  # an error logged names no customer's e-mail, name or phone
         )
     raise NotAvailableError(f"unsupported database {u.drivername!r}: use sqlite or postgresql")
 
@@ -77,11 +78,18 @@ def _is_memory(u: URL) -> bool:
 def _sqlite_engine(u: URL, pool_size: int, max_overflow: int) -> Engine:
     if _is_memory(u):
         # One connection shared by everyone, or each connection would see its own empty database.
-        engine = create_engine(u, poolclass=StaticPool, connect_args={"check_same_thread": False})
+        engine = create_engine(
+            u,
+            poolclass=StaticPool,
+            connect_args={"check_same_thread": False},
+            hide_parameters=True,
+        )
     else:
         assert u.database is not None
         Path(u.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(u, pool_size=pool_size, max_overflow=max_overflow)
+        engine = create_engine(
+            u, pool_size=pool_size, max_overflow=max_overflow, hide_parameters=True
+        )
     event.listen(engine, "connect", _sqlite_on_connect)
     event.listen(engine, "begin", _sqlite_on_begin)
     return engine

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from oms.db.events import OWNER, EventLog
 from oms.db.ledger_adapter import SqlStockLedger
 from oms.db.outbox import SqlFeed
+from oms.db.personal_data import SqlPersonalData
 from oms.db.repositories.catalog import (
     SqlApiKeys,
     SqlNodes,
@@ -199,6 +200,10 @@ class SqlUnitOfWork:
     @cached_property
     def customer_addresses(self) -> SqlCustomerAddresses:
         return SqlCustomerAddresses(self.session)
+
+    @cached_property
+    def personal_data(self) -> SqlPersonalData:
+        return SqlPersonalData(self.session)
 
     @cached_property
     def feed(self) -> SqlFeed:

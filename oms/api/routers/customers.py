@@ -8,7 +8,7 @@ orders. Guest orders (an e-mail, no customer) can be attached later
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, status
 
@@ -23,10 +23,12 @@ from oms.api.customer_schemas import (
     CustomerList,
     CustomerOut,
     CustomerPatch,
+    ErasureOut,
 )
 from oms.api.deps import PrincipalDep, UowDep
 from oms.api.fields import Ident
 from oms.api.responses import KEYED, errors
+from oms.customers import gdpr
 from oms.customers import service as svc
 from oms.customers.model import Customer, CustomerAddress
 
@@ -97,6 +99,31 @@ def attach_orders(
     who.require(*ROLES)
     ids = body.order_ids if body else None
     return AttachedOut(attached=svc.attach_orders(uow, customer_id, ids))
+
+
+@router.get("/{customer_id}/export")
+def export_customer(customer_id: CustomerId, uow: UowDep, who: PrincipalDep) -> dict[str, Any]:
+    """Everything held about the person (GDPR access): profile, addresses, orders with their
+    lines, shipments, refunds, notifications and history, returns, reservations, and the
+    customer's events. Ops keys only."""
+    who.require(ApiRole.OPS)
+    return gdpr.export(uow, customer_id)
+
+
+@router.post("/{customer_id}/erase")
+def erase_customer(customer_id: CustomerId, uow: UowDep, who: PrincipalDep) -> ErasureOut:
+    """Pseudonymise the person everywhere (GDPR erasure), keeping what accounting and returns
+    need: ids, SKUs, quantities, amounts, dates, statuses, country and the postcode's first two
+    characters. Raises `customer.erased`. Idempotent. Ops keys only."""
+    who.require(ApiRole.OPS)
+    done = gdpr.erase(uow, customer_id)
+    return ErasureOut(
+        customer_id=done.customer_id,
+        erased_at=done.erased_at.isoformat(),
+        orders=done.orders,
+        reservations=done.reservations,
+        payloads_scrubbed=done.payloads_scrubbed,
+    )
 
 
 def customer_out(c: Customer) -> CustomerOut:
