@@ -18,6 +18,10 @@ class Customers(Repository[Customer], Protocol):
         oldest first."""
         ...
 
+    def save_unique(self, customer: Customer) -> None:
+        """Written at once; ConflictError when another customer has its external id."""
+        ...
+
     def get_for_update(self, customer_id: str) -> Customer: ...
 
 

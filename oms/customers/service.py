@@ -53,7 +53,7 @@ def create_customer(uow: CustomersUnitOfWork, form: CustomerForm) -> Customer:
         locale=form.locale or Locale.EN.value,
         external_id=form.external_id,
     )
-    uow.customers.add(customer)
+    uow.customers.save_unique(customer)
     uow.emit(CustomerCreated(customer_id=customer.id, locale=customer.locale))
     uow.commit()
     return customer
@@ -77,6 +77,7 @@ def update_customer(uow: CustomersUnitOfWork, customer_id: str, form: CustomerFo
             changed.append(f.name)
     if changed:
         customer.updated_at = utcnow()
+        uow.customers.save_unique(customer)
         uow.emit(CustomerUpdated(customer_id=customer.id, fields=changed))
     uow.commit()
     return customer

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from oms.customers.model import Customer, CustomerAddress
 from oms.domain.contact import Contact
-from oms.domain.errors import NotFoundError
+from oms.domain.errors import ConflictError, NotFoundError
 from tests.fakes.base import FakeRepository
 
 
@@ -22,6 +22,15 @@ class FakeCustomers(FakeRepository[Customer]):
             if all(v is None or getattr(c, k) == v for k, v in wanted.items())
         ]
         return sorted(found, key=lambda c: (c.created_at, c.id))
+
+    def save_unique(self, customer: Customer) -> None:
+        taken = customer.external_id is not None and any(
+            c.external_id == customer.external_id and c.id != customer.id
+            for c in self.rows.values()
+        )
+        if taken:
+            raise ConflictError(f'external_id "{customer.external_id}" is another customer\'s')
+        self.add(customer)
 
     def get_for_update(self, customer_id: str) -> Customer:
         return self.get(customer_id)

@@ -4,11 +4,12 @@ orders context reads them."""
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from oms.customers.model import Customer, CustomerAddress
 from oms.db.repositories.base import SqlRepository
 from oms.domain.contact import Contact
-from oms.domain.errors import NotFoundError
+from oms.domain.errors import ConflictError, NotFoundError
 
 
 class SqlCustomers(SqlRepository[Customer]):
@@ -27,6 +28,18 @@ class SqlCustomers(SqlRepository[Customer]):
         if external_id is not None:
             stmt = stmt.where(c.external_id == external_id)
         return list(self.session.scalars(stmt))
+
+    def save_unique(self, customer: Customer) -> None:
+        """Written at once; a ConflictError (the transaction still usable) when another
+        customer took its external id meanwhile (the unique index decides the race)."""
+        self.session.add(customer)
+        try:
+            with self.session.begin_nested():
+                self.session.flush()
+        except IntegrityError:
+            raise ConflictError(
+                f'external_id "{customer.external_id}" is another customer\'s'
+            ) from None
 
     def get_for_update(self, customer_id: str) -> Customer:
         found = self.session.get(
