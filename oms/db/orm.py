@@ -9,8 +9,8 @@ from __future__ import annotations
 from sqlalchemy.orm import registry
 
 from oms.access.model import ApiKey, StoreSession
-from oms.db import tables as t
 from oms.customers.model import Customer, CustomerAddress
+from oms.db import tables as t
 from oms.domain.events import EventRecord
 from oms.integrations.webhooks_model import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from oms.inventory.model import Node, Sku, StockItem
@@ -25,6 +25,7 @@ from oms.orders.model import (
     ReservationLine,
     Shipment,
 )
+from oms.orders.tracking import TrackingEvent
 from oms.returns.records import ReturnAuthorization, ReturnLine
 from oms.stores.model import Pick, PickLine, PickupSlot
 
@@ -54,6 +55,7 @@ MAPPED = {
     WebhookEndpoint: t.webhook_endpoints,
     WebhookDelivery: t.webhook_deliveries,
     WebhookAttempt: t.webhook_attempts,
+    TrackingEvent: t.shipment_tracking_events,
 }
 
 mapper_registry = registry(metadata=t.metadata)

@@ -404,3 +404,25 @@ class StockChanged(DomainEvent):
         levels = {"on_hand": self.on_hand, "reserved": self.reserved}
         levels |= {"safety_stock": self.safety_stock, "atp": self.atp}
         return {"node_id": self.node_id, "sku_id": self.sku_id, **self.details, **levels}
+
+
+# ------------------------------------------------------------------------ tracking
+
+
+@dataclass(frozen=True, kw_only=True)
+class ShipmentTracked(DomainEvent):
+    """A carrier integration appended an entry to a shipment's tracking history: ``status``
+    is the entry's, ``tracking_status`` the shipment's after it (the entry may be late and
+    not move it). The entries the OMS writes for its own events (Shipped, Delivered...) raise
+    no second event: their cause is published already."""
+
+    order_id: str
+    shipment: str
+    status: str
+    occurred_at: str
+    tracking_status: str | None
+    carrier_event_id: str | None
+    location: str | None
+    carrier: str | None
+    tracking_number: str | None
+    tracking_url: str | None

@@ -47,6 +47,8 @@ TYPES: dict[type[e.DomainEvent], str] = {
     e.NodeDisabled: "node.disabled",
     e.SkuPut: "sku.updated",
     e.StockChanged: "stock.changed",
+    # tracking
+    e.ShipmentTracked: "shipment.tracking_updated",
 }
 
 # Sent by POST /v1/webhooks/{id}/test only; never in the outbox.

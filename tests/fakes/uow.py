@@ -22,6 +22,7 @@ from tests.fakes.orders import (
 from tests.fakes.returns import FakeReturnLines, FakeReturns
 from tests.fakes.stock import FakeStockLedger
 from tests.fakes.stores import FakeNotifications, FakePickLines, FakePicks, FakeSlots
+from tests.fakes.tracking import FakeTrackingEvents
 from tests.fakes.webhooks import FakeWebhookAttempts, FakeWebhookDeliveries, FakeWebhookEndpoints
 
 
@@ -79,6 +80,7 @@ class FakeUnitOfWork:
         self.webhook_deliveries = FakeWebhookDeliveries()
         self.webhook_endpoints = FakeWebhookEndpoints(self.webhook_deliveries)
         self.webhook_attempts = FakeWebhookAttempts()
+        self.tracking_events = FakeTrackingEvents()
 
     def __enter__(self) -> Self:
         return self
