@@ -141,7 +141,7 @@ def order_view(uow: OrderViewSource, order: Order) -> OrderView:
         ready_at=_iso(order.ready_at),
         expires_at=_iso(order.expires_at),
         lines=_lines(uow, order),
-        shipments=_shipments(uow, shipments),
+        shipments=shipments_with_history(uow, shipments),
         picks=_picks(uow, order),
         refunds=_refunds(uow, order),
         notifications=_notifications(uow, order),
@@ -171,7 +171,7 @@ def _line(ln: OrderLine, allocations: list[AllocationView]) -> LineView:
     return LineView(ln.id, ln.sku_id, ln.qty, ln.status.value, ln.price_minor, allocations)
 
 
-def _shipments(uow: OrderViewSource, shipments: list[Shipment]) -> list[ShipmentView]:
+def shipments_with_history(uow: OrderViewSource, shipments: list[Shipment]) -> list[ShipmentView]:
     """The shipments with their tracking histories (one read for all of them)."""
     histories: dict[str, list[TrackingEvent]] = defaultdict(list)
     if shipments:

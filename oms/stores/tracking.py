@@ -38,7 +38,7 @@ from oms.orders.tracking import (
     tracking_status,
     tracking_url,
 )
-from oms.orders.views import ShipmentView, shipment_view
+from oms.orders.views import ShipmentView, TrackingEntryView, shipment_view
 from oms.stores import fulfilment
 from oms.stores.ports import StoresUnitOfWork
 
@@ -66,15 +66,21 @@ class CarrierEvent:
 
 
 @dataclass(frozen=True)
-class Recorded:
-    """Each checkpoint sent, in the order sent: its entry, and whether it was new."""
+class RecordedEvent:
+    created: bool  # False: the shipment had this carrier_event_id already
+    event: TrackingEntryView
 
-    entries: list[tuple[TrackingEvent, bool]]
+
+@dataclass(frozen=True)
+class Recorded:
+    """Each checkpoint sent, in the order sent, and the shipment with its history after."""
+
+    events: list[RecordedEvent]
     shipment: ShipmentView
 
     @property
     def created(self) -> int:
-        return sum(1 for _, new in self.entries if new)
+        return sum(1 for e in self.events if e.created)
 
 
 def shipment_tracking(
@@ -115,7 +121,8 @@ def record_carrier_events(
             entries.append((found, False))
     view = shipment_view(shipment, _history(uow, shipment))
     uow.commit()
-    return Recorded(entries, view)
+    by_id = {e.id: e for e in view.history}
+    return Recorded([RecordedEvent(new, by_id[e.id or 0]) for e, new in entries], view)
 
 
 def _check(events: Sequence[CarrierEvent], now: datetime) -> None:
