@@ -113,7 +113,7 @@ def test_a_store_key_appends_only_to_its_own_stores_shipments():
 
 def test_the_customers_lookup_needs_the_orders_own_email():
     uow, cache = world(store=0), NetworkCache()
-    placed, sid = shipped(uow, cache)
+    placed, _ = shipped(uow, cache)
     uow.orders.get(placed.id).email = "ada@example.org"
     found = look_up(uow, placed.id, "  ADA@example.org ")
     assert found is not None and found.status == "shipped" and found.on_its_way
