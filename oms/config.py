@@ -48,6 +48,10 @@ class Settings(BaseSettings):
     # Largest stock sync body (POST /v1/inventory/sync): ~30 bytes a CSV row, so the default
     # takes about 8 million rows.
     max_sync_bytes: int = Field(default=256_000_000, ge=1_024, le=4_000_000_000)
+    # The customer tracking page (/track): failed lookups a client address may make within the
+    # window before it gets 429s (counted per serving process).
+    track_failures: int = Field(default=5, ge=1, le=10_000)
+    track_window_minutes: int = Field(default=15, ge=1, le=24 * 60)
 
 
 @lru_cache(maxsize=1)

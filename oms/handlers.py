@@ -9,6 +9,8 @@ from collections.abc import Sequence
 from oms.catalog.handlers import tell_the_network_cache
 from oms.domain.bus import Handler, MessageBus
 from oms.domain.events import (
+    Collected,
+    Delivered,
     DomainEvent,
     LinesCancelled,
     NodeAdded,
@@ -20,13 +22,14 @@ from oms.domain.events import (
     PickupExpired,
     ReadyForPickup,
     ReturnReceived,
+    Shipped,
     Sourced,
 )
 from oms.notifications import handlers as notifications
 from oms.promise.service import NetworkCache
 from oms.returns import handlers as returns
 from oms.stores import handlers as stores
-from oms.stores import short_picks
+from oms.stores import short_picks, tracking
 
 # Handlers that need no more than the event and the unit of work.
 HANDLERS: dict[type[DomainEvent], Sequence[Handler]] = {
@@ -48,6 +51,16 @@ HANDLERS: dict[type[DomainEvent], Sequence[Handler]] = {
     # returns: units received sellable where they arrived go back on sale
     ReturnReceived: [returns.restock_received_units],
 }
+
+# tracking: the OMS writes its own entries of each shipment's history as its state changes
+TRACKING: dict[type[DomainEvent], Sequence[Handler]] = {
+    Shipped: [tracking.track_shipped],
+    Delivered: [tracking.track_delivered],
+    ReadyForPickup: [tracking.track_ready_for_pickup],
+    Collected: [tracking.track_collected],
+}
+for _event, _reactions in TRACKING.items():
+    HANDLERS[_event] = [*HANDLERS.get(_event, ()), *_reactions]
 
 
 def handlers(cache: NetworkCache) -> dict[type[DomainEvent], Sequence[Handler]]:

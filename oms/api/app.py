@@ -27,6 +27,8 @@ from oms.api.routers import (
     returns,
     store_pages,
     stores,
+    track,
+    tracking,
     webhooks,
 )
 from oms.api.state import AppState
@@ -86,6 +88,9 @@ def create_app(state: AppState) -> FastAPI:
     app.include_router(events.router)
     app.include_router(webhooks.router)
     app.include_router(customers.router)
+    # tracking: carriers' events, and the customer's page (no key)
+    app.include_router(tracking.router)
+    app.include_router(track.router)
     # Outside the promise lane, so that a body over the cap never reaches any route.
     settings = get_settings()
     sync_cap = {inventory.SYNC_PATH: settings.max_sync_bytes}

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -162,3 +162,19 @@ class ErasureOut(BaseModel):
         description="stored events, outbox rows, webhook deliveries and notifications rewritten "
         "by this call (0 when the customer was already erased)"
     )
+
+
+class CustomerExportOut(BaseModel):
+    """Everything held about one person (GDPR access), as stored."""
+
+    object: Literal["customer_export"] = "customer_export"
+    generated_at: str
+    customer: dict[str, Any] = Field(description="the customer row")
+    addresses: list[dict[str, Any]]
+    orders: list[dict[str, Any]] = Field(
+        description="each order as GET /v1/orders/{id} shows it: who and where, lines, "
+        "shipments and their tracking, refunds, notifications, history"
+    )
+    returns: list[dict[str, Any]]
+    reservations: list[dict[str, Any]]
+    events: list[dict[str, Any]] = Field(description="the customer's own events")

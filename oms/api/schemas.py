@@ -16,7 +16,9 @@ from oms.api.fields import (
     Longitude,
     Minor,
 )
+from oms.api.tracking_schemas import Carrier, TrackingEntryOut
 from oms.domain.limits import MAX_LINE_QTY, MAX_LINES
+from oms.orders.tracking import TrackingStatus
 
 
 class LineIn(BaseModel):
@@ -179,6 +181,10 @@ class ShipmentOut(BaseModel):
     node: str
     status: str
     tracking: str | None
+    carrier: str | None = None
+    tracking_url: str | None = None
+    tracking_status: TrackingStatus | None = None
+    history: list[TrackingEntryOut] = []
     promised_at: str | None
     shipped_at: str | None
     delivered_at: str | None
@@ -300,7 +306,12 @@ class PickConfirmIn(BaseModel):
 
 class ShipIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    tracking: Label
+    tracking: Label = Field(description="the carrier's tracking number")
+    carrier: Carrier | None = Field(
+        default=None,
+        description="the carrier (colissimo, chronopost, dhl, dpd, fedex, gls, ups...): a known "
+        "one gives the shipment its tracking link",
+    )
 
 
 # Return quantities may be out of range on purpose: the returns rules refuse them by name.

@@ -25,6 +25,7 @@ from oms.orders.model import (
     ReservationLine,
     Shipment,
 )
+from oms.orders.tracking import TrackingEvent
 from oms.returns.records import ReturnAuthorization, ReturnLine
 from oms.stores.model import Pick, PickLine, PickupSlot
 
@@ -54,6 +55,7 @@ MAPPED = {
     WebhookEndpoint: t.webhook_endpoints,
     WebhookDelivery: t.webhook_deliveries,
     WebhookAttempt: t.webhook_attempts,
+    TrackingEvent: t.shipment_tracking_events,
 }
 
 mapper_registry = registry(metadata=t.metadata)

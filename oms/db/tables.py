@@ -36,6 +36,7 @@ from oms.domain.events import Aggregate, utcnow
 from oms.integrations.webhooks_model import DeliveryStatus, EndpointStatus
 from oms.orders.lifecycle import OrderStatus
 from oms.orders.model import DeliveryMethod, OrderLineStatus, ReservationStatus, ShipmentStatus
+from oms.orders.tracking import TrackingSource, TrackingStatus
 from oms.promise.choice import DeliveryService
 from oms.stores.model import PickStatus
 
@@ -471,6 +472,8 @@ shipments = Table(
     when("promised_at"),
     when("shipped_at"),
     when("delivered_at"),
+    Column("carrier", String(64)),  # 0011
+    Column("tracking_url", String(2000)),  # 0011
     Index("ix_shipments_node_id_status", "node_id", "status"),
 )
 
@@ -536,4 +539,24 @@ pick_lines = Table(
     Column("qty", Integer, nullable=False),
     Column("picked", Integer),
     CheckConstraint("qty > 0", name="qty_positive"),
+)
+
+
+# ------------------------------------------------------------------------ tracking (0011)
+
+shipment_tracking_events = Table(
+    "shipment_tracking_events",
+    metadata,
+    Column("id", BigIntPk, primary_key=True, autoincrement=True),
+    ref("shipment_id", "shipments.id", ondelete="CASCADE"),
+    Column("status", str_enum(TrackingStatus), nullable=False),
+    Column("occurred_at", UtcDateTime(), nullable=False),
+    Column("carrier_event_id", String(200)),
+    Column("location", String(200)),
+    Column("description", String(500)),
+    Column("source", str_enum(TrackingSource), nullable=False),
+    created_at(),
+    # NULLs are distinct (SQLite and PostgreSQL): entries without a carrier id never clash.
+    UniqueConstraint("shipment_id", "carrier_event_id"),
+    Index("ix_shipment_tracking_events_shipment_id_occurred_at", "shipment_id", "occurred_at"),
 )

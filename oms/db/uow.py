@@ -42,6 +42,7 @@ from oms.db.repositories.orders import (
 )
 from oms.db.repositories.returns import SqlReturnLines, SqlReturns
 from oms.db.repositories.stores import SqlNotifications, SqlPickLines, SqlPicks, SqlSlots
+from oms.db.repositories.tracking import SqlTrackingEvents
 from oms.db.repositories.webhooks import (
     SqlWebhookAttempts,
     SqlWebhookDeliveries,
@@ -220,6 +221,10 @@ class SqlUnitOfWork:
     @cached_property
     def webhook_attempts(self) -> SqlWebhookAttempts:
         return SqlWebhookAttempts(self.session)
+
+    @cached_property
+    def tracking_events(self) -> SqlTrackingEvents:
+        return SqlTrackingEvents(self.session)
 
 
 _REPOSITORIES = [

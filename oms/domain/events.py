@@ -453,3 +453,25 @@ class CustomerErased(CustomerEvent):
     """The person's data was pseudonymised everywhere; ``orders``: the orders it touched."""
 
     orders: list[str]
+
+
+# ------------------------------------------------------------------------ tracking
+
+
+@dataclass(frozen=True, kw_only=True)
+class ShipmentTracked(DomainEvent):
+    """A carrier integration appended an entry to a shipment's tracking history: ``status``
+    is the entry's, ``tracking_status`` the shipment's after it (the entry may be late and
+    not move it). The entries the OMS writes for its own events (Shipped, Delivered...) raise
+    no second event: their cause is published already."""
+
+    order_id: str
+    shipment: str
+    status: str
+    occurred_at: str
+    tracking_status: str | None
+    carrier_event_id: str | None
+    location: str | None
+    carrier: str | None
+    tracking_number: str | None
+    tracking_url: str | None

@@ -52,6 +52,8 @@ TYPES: dict[type[e.DomainEvent], str] = {
     e.CustomerAddressAdded: "customer.address_added",
     e.OrderAttached: "order.customer_attached",
     e.CustomerErased: "customer.erased",
+    # tracking
+    e.ShipmentTracked: "shipment.tracking_updated",
 }
 
 # Sent by POST /v1/webhooks/{id}/test only; never in the outbox.

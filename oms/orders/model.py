@@ -132,11 +132,15 @@ class Shipment:
     order_id: str
     node_id: str
     status: ShipmentStatus
-    tracking: str | None = None
+    tracking: str | None = None  # the carrier's tracking number
     created_at: datetime = field(default_factory=utcnow)
     promised_at: datetime | None = None  # delivery, or ready at the store
     shipped_at: datetime | None = None
     delivered_at: datetime | None = None
+    # Tracking (0011): who carries it, and where the customer follows it (given by the
+    # carrier integration, or made from the carrier's known tracking page).
+    carrier: str | None = None
+    tracking_url: str | None = None
 
 
 @dataclass(eq=False, kw_only=True)

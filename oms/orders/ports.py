@@ -26,6 +26,7 @@ from oms.orders.model import (
     ReservationLine,
     Shipment,
 )
+from oms.orders.tracking import TrackingEvent
 from oms.promise.ports import NodeReader
 
 T = TypeVar("T")
@@ -153,6 +154,9 @@ class OrderViewSource(Protocol):
 
     @property
     def events(self) -> History: ...
+
+    @property
+    def tracking_events(self) -> Rows[TrackingEvent]: ...
 
 
 class CustomerContacts(Protocol):

@@ -4,7 +4,7 @@ picks, refunds, notifications and the event history. One read per kind of row, a
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -12,6 +12,7 @@ from oms.domain.events import Aggregate
 from oms.orders.model import Order, OrderLine, Shipment, ShipmentStatus
 from oms.orders.ports import OrderViewSource
 from oms.orders.promises import promise_view
+from oms.orders.tracking import TrackingEvent, counting, in_order, tracking_status
 
 
 @dataclass(frozen=True)
@@ -32,14 +33,33 @@ class LineView:
 
 
 @dataclass(frozen=True)
+class TrackingEntryView:
+    """One entry of a shipment's tracking history, as it happened (``counts``: whether it
+    moved the tracking status; a late entry that would step back does not)."""
+
+    id: int
+    status: str
+    occurred_at: str
+    location: str | None
+    description: str | None
+    carrier_event_id: str | None
+    source: str
+    counts: bool
+
+
+@dataclass(frozen=True)
 class ShipmentView:
     id: str
     node: str
     status: str
-    tracking: str | None
+    tracking: str | None  # the tracking number
     promised_at: str | None
     shipped_at: str | None
     delivered_at: str | None
+    carrier: str | None = None
+    tracking_url: str | None = None
+    tracking_status: str | None = None
+    history: list[TrackingEntryView] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -129,7 +149,7 @@ def order_view(uow: OrderViewSource, order: Order) -> OrderView:
         ready_at=_iso(order.ready_at),
         expires_at=_iso(order.expires_at),
         lines=_lines(uow, order),
-        shipments=[_shipment(s) for s in shipments],
+        shipments=shipments_with_history(uow, shipments),
         picks=_picks(uow, order),
         refunds=_refunds(uow, order),
         notifications=_notifications(uow, order),
@@ -166,7 +186,16 @@ def _line(ln: OrderLine, allocations: list[AllocationView]) -> LineView:
     return LineView(ln.id, ln.sku_id, ln.qty, ln.status.value, ln.price_minor, allocations)
 
 
-def _shipment(s: Shipment) -> ShipmentView:
+def shipments_with_history(uow: OrderViewSource, shipments: list[Shipment]) -> list[ShipmentView]:
+    """The shipments with their tracking histories (one read for all of them)."""
+    histories: dict[str, list[TrackingEvent]] = defaultdict(list)
+    if shipments:
+        for e in uow.tracking_events.list_by(shipment_id=[s.id for s in shipments]):
+            histories[e.shipment_id].append(e)
+    return [shipment_view(s, histories[s.id]) for s in shipments]
+
+
+def shipment_view(s: Shipment, history: list[TrackingEvent]) -> ShipmentView:
     return ShipmentView(
         id=s.id,
         node=s.node_id,
@@ -175,7 +204,34 @@ def _shipment(s: Shipment) -> ShipmentView:
         promised_at=_iso(s.promised_at),
         shipped_at=_iso(s.shipped_at),
         delivered_at=_iso(s.delivered_at),
+        carrier=s.carrier,
+        tracking_url=s.tracking_url,
+        tracking_status=_status(history),
+        history=history_view(history),
     )
+
+
+def _status(history: list[TrackingEvent]) -> str | None:
+    status = tracking_status(history)
+    return None if status is None else status.value
+
+
+def history_view(history: list[TrackingEvent]) -> list[TrackingEntryView]:
+    """The entries as they happened, each saying whether it counts."""
+    ordered = in_order(history)
+    return [
+        TrackingEntryView(
+            id=e.id or 0,
+            status=str(e.status),
+            occurred_at=e.occurred_at.isoformat(),
+            location=e.location,
+            description=e.description,
+            carrier_event_id=e.carrier_event_id,
+            source=str(e.source),
+            counts=counts,
+        )
+        for e, counts in zip(ordered, counting(ordered), strict=True)
+    ]
 
 
 def _picks(uow: OrderViewSource, order: Order) -> list[PickRef]:

@@ -112,12 +112,11 @@ def _rules_of_line(
         yield "invalid_qty", f"qty must be a whole number >= 1, got {req.qty!r}"
     if line.final_sale:
         yield "final_sale", f'sku "{line.sku}" is final sale'
-    delivered_at = order.delivered_at_of(line)
-    if line.delivered_qty <= 0 or delivered_at is None:
+    closes_at = window_closes_at(line, order, policy)
+    if closes_at is None:
         yield "not_delivered", "line is not delivered yet"
         return
     days = policy.window_for(order.channel)
-    closes_at = delivered_at + timedelta(days=days)
     if now > closes_at:
         yield "window_closed", f"return window of {days} days closed on {closes_at.date()}"
     if valid_qty and req.qty > line.returnable_qty:
@@ -126,3 +125,14 @@ def _rules_of_line(
             f"qty {req.qty} exceeds {line.returnable_qty} returnable "
             f"(delivered {line.delivered_qty}, already returned {line.returned_qty})",
         )
+
+
+def window_closes_at(
+    line: OrderLineFacts, order: OrderFacts, policy: ReturnPolicy
+) -> datetime | None:
+    """When the line's return window closes: its delivery plus the channel's window; None
+    while nothing of it is delivered."""
+    delivered_at = order.delivered_at_of(line)
+    if line.delivered_qty <= 0 or delivered_at is None:
+        return None
+    return delivered_at + timedelta(days=policy.window_for(order.channel))

@@ -104,3 +104,7 @@ class ReturnPolicy:
 
     def charges_restocking_fee(self, reason: Reason) -> bool:
         return self.restocking_fee_bps > 0 and not is_seller_fault(reason)
+
+
+# The policy the service applies (a retailer changes it here).
+POLICY = ReturnPolicy()

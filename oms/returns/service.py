@@ -34,14 +34,13 @@ from oms.returns.facts import (
 )
 from oms.returns.lifecycle import ReturnStatus, status_after_approval, transition
 from oms.returns.model import ApprovedReturn, ReturnNode, ReturnRequest
-from oms.returns.policy import Method, Reason, ReturnPolicy
+from oms.returns.policy import POLICY, Method, Reason
 from oms.returns.ports import ReturnsUnitOfWork
 from oms.returns.records import ReturnAuthorization, ReturnLine
 from oms.returns.refunds import Refund, ReturnedLine, refund_for
 from oms.returns.routing import RoutedLine, route_return
 from oms.returns.views import ReturnView, return_view
 
-POLICY = ReturnPolicy()
 DONE = (ReturnStatus.REFUNDED, ReturnStatus.EXCHANGED, ReturnStatus.CLOSED)
 
 Exchange = Sequence[tuple[str, int]]  # replacement lines asked for: (sku, qty)

@@ -25,6 +25,7 @@ from oms.orders.model import (
     ShipmentStatus,
 )
 from oms.orders.queries import get_order, order_nodes, require_own_store, require_store_sees
+from oms.orders.tracking import tracking_url
 from oms.orders.views import OrderView, order_view
 from oms.promise import pickup_expires_at
 from oms.promise.nodes import node_info
@@ -49,8 +50,10 @@ def ship(
     *,
     store: str | None = None,
     now: datetime | None = None,
+    carrier: str | None = None,
 ) -> OrderView:
-    """The shipment leaves its node (``store``: the caller's, which must be that node)."""
+    """The shipment leaves its node (``store``: the caller's, which must be that node) with its
+    tracking number, and ``carrier`` when known (its tracking page follows from it)."""
     now = now or datetime.now(UTC)
     shipment = uow.shipments.get(shipment_id)
     require_own_store(store, shipment.node_id)
@@ -64,6 +67,8 @@ def ship(
     lines = live_lines(uow, order)  # read once: the rows' SKUs, and the lines shipped
     uow.stock.commit_shipment(shipment_rows(uow, shipment), ref=order.id)
     shipment.status, shipment.tracking, shipment.shipped_at = ShipmentStatus.SHIPPED, tracking, now
+    if carrier is not None:
+        shipment.carrier, shipment.tracking_url = carrier, tracking_url(carrier, tracking)
     uow.emit(Shipped(order_id=order.id, shipment=shipment.id, tracking=tracking))
     live = _live_shipments(uow, order)
     if order.method is DeliveryMethod.SHIP and all(
@@ -76,11 +81,16 @@ def ship(
 
 def deliver(uow: StoresUnitOfWork, shipment_id: str, now: datetime | None = None) -> OrderView:
     """At the customer's door; for a pickup order's transfer, at the store (received there)."""
-    now = now or datetime.now(UTC)
     shipment = uow.shipments.get(shipment_id)
     order = get_order(uow, shipment.order_id)
+    mark_delivered(uow, order, shipment, now or datetime.now(UTC))
+    return _committed_view(uow, order)
+
+
+def mark_delivered(uow: StoresUnitOfWork, order: Order, shipment: Shipment, now: datetime) -> None:
+    """``deliver`` without the commit: a carrier's ``delivered`` tracking event comes this way."""
     if shipment.status is not ShipmentStatus.SHIPPED:
-        raise ConflictError(f'shipment "{shipment_id}" is {shipment.status.value}, not shipped')
+        raise ConflictError(f'shipment "{shipment.id}" is {shipment.status.value}, not shipped')
     shipment.status, shipment.delivered_at = ShipmentStatus.DELIVERED, now
     uow.emit(Delivered(order_id=order.id, shipment=shipment.id))
     if order.method is DeliveryMethod.PICKUP and order.pickup_node is not None:
@@ -90,7 +100,6 @@ def deliver(uow: StoresUnitOfWork, shipment_id: str, now: datetime | None = None
         s.status is ShipmentStatus.DELIVERED for s in _live_shipments(uow, order)
     ):
         order.status = transition(order.status, OrderStatus.DELIVERED)
-    return _committed_view(uow, order)
 
 
 def _received_at_store(uow: StoresUnitOfWork, order: Order, store: str, shipment: Shipment) -> None:

@@ -23,6 +23,7 @@ from tests.fakes.orders import (
 from tests.fakes.returns import FakeReturnLines, FakeReturns
 from tests.fakes.stock import FakeStockLedger
 from tests.fakes.stores import FakeNotifications, FakePickLines, FakePicks, FakeSlots
+from tests.fakes.tracking import FakeTrackingEvents
 from tests.fakes.webhooks import FakeWebhookAttempts, FakeWebhookDeliveries, FakeWebhookEndpoints
 
 
@@ -83,6 +84,7 @@ class FakeUnitOfWork:
         self.customers = FakeCustomers()
         self.customer_addresses = FakeCustomerAddresses()
         self.customer_contacts = self.customers
+        self.tracking_events = FakeTrackingEvents()
 
     def __enter__(self) -> Self:
         return self

@@ -8,7 +8,7 @@ orders. Guest orders (an e-mail, no customer) can be attached later
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
@@ -19,6 +19,7 @@ from oms.api.customer_schemas import (
     AttachedOut,
     AttachIn,
     CustomerAddressOut,
+    CustomerExportOut,
     CustomerIn,
     CustomerList,
     CustomerOut,
@@ -102,12 +103,12 @@ def attach_orders(
 
 
 @router.get("/{customer_id}/export")
-def export_customer(customer_id: CustomerId, uow: UowDep, who: PrincipalDep) -> dict[str, Any]:
+def export_customer(customer_id: CustomerId, uow: UowDep, who: PrincipalDep) -> CustomerExportOut:
     """Everything held about the person (GDPR access): profile, addresses, orders with their
     lines, shipments, refunds, notifications and history, returns, reservations, and the
     customer's events. Ops keys only."""
     who.require(ApiRole.OPS)
-    return gdpr.export(uow, customer_id)
+    return CustomerExportOut.model_validate(gdpr.export(uow, customer_id))
 
 
 @router.post("/{customer_id}/erase")

@@ -60,7 +60,11 @@ def confirm_pick(
 @router.post("/shipments/{shipment_id}/ship")
 def ship(shipment_id: ShipmentId, body: ShipIn, uow: UowDep, who: PrincipalDep) -> OrderOut:
     who.require(STORE)
-    return order_out(fulfilment.ship(uow, shipment_id, body.tracking, store=store_scope(who)))
+    return order_out(
+        fulfilment.ship(
+            uow, shipment_id, body.tracking, store=store_scope(who), carrier=body.carrier
+        )
+    )
 
 
 @router.post("/shipments/{shipment_id}/deliver")
