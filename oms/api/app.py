@@ -16,10 +16,12 @@ from oms.api.body_limit import BodyLimit
 from oms.api.errors import install_error_handlers
 from oms.api.routers import (
     catalog,
+    customer_orders,
     events,
     health,
     inventory,
     keys,
+    order_search,
     orders,
     promise,
     reservations,
@@ -84,6 +86,9 @@ def create_app(state: AppState) -> FastAPI:
     app.include_router(keys.router)
     app.include_router(events.router)
     app.include_router(webhooks.router)
+    # Order search: GET /v1/orders and a customer's orders (GET "" never meets "/{order_id}").
+    app.include_router(order_search.router)
+    app.include_router(customer_orders.router)
     # Outside the promise lane, so that a body over the cap never reaches any route.
     settings = get_settings()
     sync_cap = {inventory.SYNC_PATH: settings.max_sync_bytes}

@@ -28,6 +28,7 @@ from oms.db.repositories.catalog import (
     SqlSkus,
     SqlStoreSessions,
 )
+from oms.db.repositories.order_search import SqlOrderSearch
 from oms.db.repositories.orders import (
     SqlAllocations,
     SqlIdempotency,
@@ -202,6 +203,10 @@ class SqlUnitOfWork:
     @cached_property
     def webhook_attempts(self) -> SqlWebhookAttempts:
         return SqlWebhookAttempts(self.session)
+
+    @cached_property
+    def order_search(self) -> SqlOrderSearch:
+        return SqlOrderSearch(self.session)
 
 
 _REPOSITORIES = [
