@@ -9,6 +9,7 @@ from oms.domain.bus import MessageBus
 from oms.domain.events import Aggregate, DomainEvent, EventRecord
 from oms.handlers import message_bus
 from tests.fakes.catalog import FakeApiKeys, FakeNodes, FakeSkus, FakeStoreSessions
+from tests.fakes.order_search import FakeOrderSearch, Rows
 from tests.fakes.orders import (
     FakeAllocations,
     FakeIdempotency,
@@ -79,6 +80,13 @@ class FakeUnitOfWork:
         self.webhook_deliveries = FakeWebhookDeliveries()
         self.webhook_endpoints = FakeWebhookEndpoints(self.webhook_deliveries)
         self.webhook_attempts = FakeWebhookAttempts()
+        rows = Rows(
+            orders=lambda: self.orders.rows.values(),
+            lines=lambda: self.order_lines.rows.values(),
+            allocations=lambda: self.allocations.rows.values(),
+            returns=lambda: self.returns.rows.values(),
+        )
+        self.order_search = FakeOrderSearch(rows)  # customers: self.order_search.rows.customers
 
     def __enter__(self) -> Self:
         return self
