@@ -23,7 +23,10 @@ def search_params(
         list[str] | None, Query(description=f"{', '.join(search.CHANNELS)}; {_LIST}")
     ] = None,
     method: Annotated[list[str] | None, Query(description=f"ship, pickup; {_LIST}")] = None,
-    customer_id: Annotated[str | None, Query(description="the customer's id")] = None,
+    # Named apart from the path's {customer_id} of GET /v1/customers/{customer_id}/orders.
+    customer: Annotated[
+        str | None, Query(alias="customer_id", description="the customer's id")
+    ] = None,
     email: Annotated[str | None, Query(description="the order's e-mail (any case)")] = None,
     node: Annotated[str | None, Query(description="orders with units allocated at it")] = None,
     sku: Annotated[str | None, Query(description="orders with a line of it")] = None,
@@ -47,7 +50,7 @@ def search_params(
         status=status or (),
         channel=channel or (),
         method=method or (),
-        customer_id=customer_id,
+        customer_id=customer,
         email=email,
         node=node,
         sku=sku,

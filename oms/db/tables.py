@@ -404,6 +404,7 @@ orders = Table(
     Index("ix_orders_customer_id", "customer_id", "created_at", "id"),
     Index("ix_orders_email", "email", "created_at", "id"),
     Index("ix_orders_phone", "phone", "created_at", "id"),
+    Index("ix_orders_pickup_node", "pickup_node", "created_at", "id"),
     # An order id prefix (LIKE 'O-3F%') whatever the database's collation.
     Index("ix_orders_id_pattern", "id", postgresql_ops={"id": "text_pattern_ops"}),
 )

@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
+from oms.db.repositories import order_search
 from oms.db.uow import SqlUnitOfWork
 from oms.handlers import message_bus
 from oms.orders.search import (
@@ -88,9 +89,17 @@ def walk(read: Reader, filters: OrderFilters, limit: int) -> list[list[str]]:
     raise AssertionError("the pages never ended")
 
 
+@pytest.mark.parametrize("shape", ["few", "many"])
 def test_each_filter_pages_through_exactly_what_the_plain_search_finds(
-    session_factory: sessionmaker[Session], stocked: World
+    shape: str,
+    session_factory: sessionmaker[Session],
+    stocked: World,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    """Both shapes of the node, SKU and store conditions (oms/db/repositories/order_search.py):
+    the world's nodes and SKUs are on few rows; FEW = 0 makes them many."""
+    if shape == "many":
+        monkeypatch.setattr(order_search, "FEW", 0)
     for case, (params, store) in CASES.items():
         filters, _ = parse(params, store)
         expected = [s.id for s in stocked.search().page(filters, None, 10_000)]

@@ -18,7 +18,7 @@ down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-_PAGED = ("customer_id", "email", "phone")
+_PAGED = ("customer_id", "email", "phone", "pickup_node")
 
 
 def upgrade() -> None:
