@@ -16,7 +16,7 @@ import binascii
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Literal, Protocol
 
 from oms.domain.errors import NotFoundError, ValidationError
@@ -262,7 +262,11 @@ def _instant(name: str, value: str | None, problems: list[str]) -> datetime | No
     if parsed.tzinfo is None:
         problems.append(f"{name}: give a UTC offset (e.g. 2026-12-01T00:00:00Z)")
         return None
-    return parsed
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00+01:00 is before the first instant
+        problems.append(f"{name}: out of range")
+        return None
 
 
 # ------------------------------------------------------------------ cursor
@@ -286,4 +290,7 @@ def decode_cursor(text: str) -> Cursor | None:
         return None
     if created_at.tzinfo is None or not order_id or _NOT_PRINTABLE.search(order_id):
         return None
-    return Cursor(created_at, order_id)
+    try:
+        return Cursor(created_at.astimezone(UTC), order_id)
+    except OverflowError:
+        return None

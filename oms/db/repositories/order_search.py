@@ -5,10 +5,10 @@ Why it is fast at a million orders on PostgreSQL (benchmarks/test_bench_order_se
 page reads ``orders`` backwards along (created_at, id) (``ix_orders_created_at``), the cursor a
 row comparison the index seeks to, and stops after ``limit`` rows. A selective filter has its
 own (column, created_at, id) index (customer, e-mail, phone), so its rows come in page order
-too; the node and SKU filters are EXISTS probes, which the planner runs either row by row along
-the page order (a node or SKU on many orders) or from ``ix_allocations_node_id`` /
-``ix_order_lines_sku_id`` and a top-N sort (one on few orders). An order id prefix is a LIKE
-the ``text_pattern_ops`` index answers whatever the database's collation.
+too. The node, SKU and store conditions take the shape their size calls for (see FEW below):
+the orders of a node or SKU on few rows, read from ``ix_allocations_node_id`` /
+``ix_order_lines_sku_id`` and sorted; else an EXISTS probe per order along the page order. An
+order id prefix is a LIKE the ``text_pattern_ops`` index answers whatever the collation.
 """
 
 from __future__ import annotations
@@ -165,12 +165,12 @@ def conditions_of(f: OrderFilters, is_few: IsFew) -> list[ColumnElement[bool]]:
 
 
 # Node, SKU and store conditions take one of two shapes, by how many rows name the node or
-# SKU (counted up to FEW, an index-only read). Few: the set of their orders, computed first
-# (a materialised CTE: FEW rows cost a few ms), then the page picked from it. Many: a probe
-# per order along the page order, which meets a match within a few hundred orders. The
-# planner, left to choose, probed along the page order for a store on 0.5% of the orders
-# (10,000 probes, 100+ ms); the two shapes cross over near sqrt(page x orders) rows, about
-# 4,600 at a million orders.
+# SKU (counted up to FEW, an index-only read). Few (n rows): the set of their orders, computed
+# first (a materialised CTE), then the page sorted out of it: about n lookups. Many: a probe
+# per order along the page order, until the page is full: about page / share lookups. The two
+# cross near sqrt(page x orders) rows, about 4,600 at a million orders. Left to choose, the
+# planner probed 10,000 orders for a store on 0.5% of them (100+ ms), or sorted all 8,000
+# orders of a popular SKU it estimated at 600.
 FEW = 4_000
 
 
@@ -178,12 +178,11 @@ def allocated_at(node: str, is_few: IsFew) -> ColumnElement[bool]:
     """Some line of the order has units allocated at ``node``."""
     if is_few(select(_A.node_id).where(_A.node_id == node)):
         return _O.id.in_(_materialised(_orders_allocated_at(node)))
-    at_node = (
+    return _probe(
         select(_L.order_id)
         .select_from(tables.allocations.join(tables.order_lines, _L.id == _A.order_line_id))
         .where(_A.node_id == node, _L.order_id == _O.id)
     )
-    return at_node.exists()
 
 
 def with_sku(sku: str, is_few: IsFew) -> ColumnElement[bool]:
@@ -191,19 +190,23 @@ def with_sku(sku: str, is_few: IsFew) -> ColumnElement[bool]:
     lines = select(_L.order_id).where(_L.sku_id == sku)
     if is_few(lines):
         return _O.id.in_(_materialised(lines))
-    return lines.where(_L.order_id == _O.id).exists()
+    return _probe(lines.where(_L.order_id == _O.id))
 
 
 def involving(store: str, is_few: IsFew) -> ColumnElement[bool]:
     """Units allocated at ``store``, or it is the pickup store."""
     picked_up = select(_PICKUP.id).where(_PICKUP.pickup_node == store)
-    supplied = _orders_allocated_at(store)
     if is_few(select(_A.node_id).where(_A.node_id == store)) and is_few(picked_up):
-        return _O.id.in_(_materialised(supplied.union(picked_up)))
-    # Under OR, PostgreSQL hashes the subquery once (a store's allocations, each line looked
-    # up by key) and probes it along the page order; as EXISTS over a join it hashed every
-    # order line instead (2M at a million orders: 0.7 s).
-    return or_(_O.pickup_node == store, _O.id.in_(supplied))
+        return _O.id.in_(_materialised(_orders_allocated_at(store).union(picked_up)))
+    return or_(_O.pickup_node == store, allocated_at(store, lambda _: False))
+
+
+def _probe(correlated: Select[Any]) -> ColumnElement[bool]:
+    """EXISTS, run order by order along the page order. OFFSET 0 keeps PostgreSQL from
+    turning it into a join or a hashed set: its statistics can be far off for one SKU or
+    node (a SKU on 8,000 orders estimated at 600 was joined to all of them, 125 ms), and
+    under OR it hashed every allocation at a store (10,000 lookups) to find 21 orders."""
+    return correlated.offset(0).exists()
 
 
 def _orders_allocated_at(node: str) -> Select[Any]:

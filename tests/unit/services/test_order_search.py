@@ -46,6 +46,8 @@ def test_every_bad_parameter_is_named_at_once() -> None:
     assert named == ["status", "channel", "method", "email", "created_after", "created_before",
                      "limit", "cursor"]  # fmt: skip
     assert "'lost'" in found[0] and "ready_for_pickup" in found[0]
+    early = problems(SearchParams(created_after="0001-01-01T00:00:00+01:00"))
+    assert early == ["created_after: out of range"]
 
 
 def test_lists_take_repeats_and_commas_and_the_email_any_case() -> None:
