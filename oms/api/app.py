@@ -16,11 +16,13 @@ from oms.api.body_limit import BodyLimit
 from oms.api.errors import install_error_handlers
 from oms.api.routers import (
     catalog,
+    customer_orders,
     customers,
     events,
     health,
     inventory,
     keys,
+    order_search,
     orders,
     promise,
     reservations,
@@ -91,6 +93,9 @@ def create_app(state: AppState) -> FastAPI:
     # tracking: carriers' events, and the customer's page (no key)
     app.include_router(tracking.router)
     app.include_router(track.router)
+    # Order search: GET /v1/orders and a customer's orders (GET "" never meets "/{order_id}").
+    app.include_router(order_search.router)
+    app.include_router(customer_orders.router)
     # Outside the promise lane, so that a body over the cap never reaches any route.
     settings = get_settings()
     sync_cap = {inventory.SYNC_PATH: settings.max_sync_bytes}

@@ -399,9 +399,15 @@ orders = Table(
     when("expires_at"),
     service(),
     *contact_columns(),
-    Index("ix_orders_customer_id", "customer_id"),
-    Index("ix_orders_email", "email"),
     Index("ix_orders_status_created_at", "status", "created_at"),
+    # Order search (0010), newest first: each index yields its rows in page order.
+    Index("ix_orders_created_at", "created_at", "id"),
+    Index("ix_orders_customer_id", "customer_id", "created_at", "id"),
+    Index("ix_orders_email", "email", "created_at", "id"),
+    Index("ix_orders_phone", "phone", "created_at", "id"),
+    Index("ix_orders_pickup_node", "pickup_node", "created_at", "id"),
+    # An order id prefix (LIKE 'O-3F%') whatever the database's collation.
+    Index("ix_orders_id_pattern", "id", postgresql_ops={"id": "text_pattern_ops"}),
 )
 
 reservation_lines = Table(
@@ -439,6 +445,8 @@ order_lines = Table(
     Column("status", str_enum(OrderLineStatus), nullable=False),
     UniqueConstraint("order_id", "line_no"),
     CheckConstraint("qty > 0", name="qty_positive"),
+    # Order search by SKU (0010): the orders with a line of a SKU.
+    Index("ix_order_lines_sku_id", "sku_id", "order_id"),
 )
 
 returns = Table(
@@ -486,6 +494,8 @@ allocations = Table(
     Column("qty", Integer, nullable=False),
     ref("shipment_id", "shipments.id", null=True, index=True),
     CheckConstraint("qty > 0", name="qty_positive"),
+    # Order search by node (0010): the orders with units at a node.
+    Index("ix_allocations_node_id", "node_id", "order_line_id"),
 )
 
 picks = Table(

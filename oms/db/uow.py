@@ -30,6 +30,7 @@ from oms.db.repositories.catalog import (
     SqlStoreSessions,
 )
 from oms.db.repositories.customers import SqlCustomerAddresses, SqlCustomers
+from oms.db.repositories.order_search import SqlOrderSearch
 from oms.db.repositories.orders import (
     SqlAllocations,
     SqlIdempotency,
@@ -225,6 +226,10 @@ class SqlUnitOfWork:
     @cached_property
     def tracking_events(self) -> SqlTrackingEvents:
         return SqlTrackingEvents(self.session)
+
+    @cached_property
+    def order_search(self) -> SqlOrderSearch:
+        return SqlOrderSearch(self.session)
 
 
 _REPOSITORIES = [

@@ -19,6 +19,7 @@ INVOLVED = "the record must involve the key's node"
 OWN_COUNTER = "in-store returns at the key's own counter only"
 STORE_TO_WEB = "a store orders pickups at its own store only"
 OWN_EXPORT = "a store exports its own node's stock only (tests/e2e/test_inventory_sync.py)"
+LISTS_INVOLVED = "a store lists only what involves its node (tests/e2e/test_order_search_api.py)"
 
 RULES: dict[tuple[str, str], str] = {
     ("GET", "/healthz"): PUBLIC,
@@ -66,6 +67,8 @@ RULES: dict[tuple[str, str], str] = {
     ("GET", "/v1/keys"): NOT_FOR_STORES,
     ("POST", "/v1/keys"): NOT_FOR_STORES,
     ("DELETE", "/v1/keys/{key_id}"): NOT_FOR_STORES,
+    ("GET", "/v1/orders"): LISTS_INVOLVED,
+    ("GET", "/v1/customers/{customer_id}/orders"): LISTS_INVOLVED,
 }
 
 

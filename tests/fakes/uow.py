@@ -10,6 +10,7 @@ from oms.domain.events import Aggregate, DomainEvent, EventRecord
 from oms.handlers import message_bus
 from tests.fakes.catalog import FakeApiKeys, FakeNodes, FakeSkus, FakeStoreSessions
 from tests.fakes.customers import FakeCustomerAddresses, FakeCustomers
+from tests.fakes.order_search import FakeOrderSearch, Rows
 from tests.fakes.orders import (
     FakeAllocations,
     FakeIdempotency,
@@ -85,6 +86,14 @@ class FakeUnitOfWork:
         self.customer_addresses = FakeCustomerAddresses()
         self.customer_contacts = self.customers
         self.tracking_events = FakeTrackingEvents()
+        rows = Rows(
+            orders=lambda: self.orders.rows.values(),
+            lines=lambda: self.order_lines.rows.values(),
+            allocations=lambda: self.allocations.rows.values(),
+            returns=lambda: self.returns.rows.values(),
+            customers=self.customers.rows,
+        )
+        self.order_search = FakeOrderSearch(rows)
 
     def __enter__(self) -> Self:
         return self
