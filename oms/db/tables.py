@@ -299,6 +299,7 @@ pickup_slots = Table(
     CheckConstraint("ends_at > starts_at", name="ends_after_start"),
 )
 
+
 def contact_columns() -> list[Column[Any]]:
     """Who and where an order or reservation is for (0009), kept as given."""
     return [
