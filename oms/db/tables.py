@@ -367,7 +367,7 @@ store_sessions = Table(
     metadata,
     id_pk(),
     ref("key_id", "api_keys.id", index=True, ondelete="CASCADE"),
-    ref("node_id", "nodes.id"),
+    ref("node_id", "nodes.id", null=True),  # null: an ops key's session (0013)
     Column("csrf_token", String(64), nullable=False),
     created_at(),
     Column("expires_at", UtcDateTime(), nullable=False),
@@ -536,4 +536,14 @@ pick_lines = Table(
     Column("qty", Integer, nullable=False),
     Column("picked", Integer),
     CheckConstraint("qty > 0", name="qty_positive"),
+)
+
+# What promises found available, per hour (oms.promise.outcomes): each process adds its tally
+# every few seconds, so checkout writes nothing per request. The availability KPI reads it.
+promise_tallies = Table(
+    "promise_tallies",
+    metadata,
+    Column("hour", UtcDateTime(), primary_key=True),
+    counter("lines", BigInteger),
+    counter("available", BigInteger),
 )

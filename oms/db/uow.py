@@ -28,6 +28,7 @@ from oms.db.repositories.catalog import (
     SqlSkus,
     SqlStoreSessions,
 )
+from oms.db.repositories.kpis import SqlKpiFacts
 from oms.db.repositories.orders import (
     SqlAllocations,
     SqlIdempotency,
@@ -198,6 +199,10 @@ class SqlUnitOfWork:
     @cached_property
     def webhook_deliveries(self) -> SqlWebhookDeliveries:
         return SqlWebhookDeliveries(self.session)
+
+    @cached_property
+    def kpis(self) -> SqlKpiFacts:
+        return SqlKpiFacts(self.session)
 
     @cached_property
     def webhook_attempts(self) -> SqlWebhookAttempts:

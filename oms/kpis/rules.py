@@ -50,9 +50,9 @@ def omnichannel_share(crosses: B, sourced: B) -> Rate:
     return rate(crosses, sourced)
 
 
-def availability_rate(available: B) -> Rate:
+def availability_rate(available_lines: int, lines: int) -> Rate:
     """Order lines whose whole quantity was available when promised / order lines."""
-    return rate(available)
+    return Rate(available_lines, lines)
 
 
 NO_DATE = -1  # an order with no promise or no actual date yet

@@ -230,7 +230,8 @@ def availability_rate(f: Facts) -> Value:
     """Order lines whose quantity was in stock (system count, nodes that were up) when the order
     arrived / order lines (`oms.kpis.rules.availability_rate` over
     `fulfilment.available_lines`)."""
-    return rules.availability_rate(available_lines(f.day, f.run)).value
+    available = available_lines(f.day, f.run)
+    return rules.availability_rate(int(available.sum()), len(available)).value
 
 
 @kpi("stock_accuracy", "Stock accuracy", "share")
