@@ -9,6 +9,7 @@ from oms.domain.bus import MessageBus
 from oms.domain.events import Aggregate, DomainEvent, EventRecord
 from oms.handlers import message_bus
 from tests.fakes.catalog import FakeApiKeys, FakeNodes, FakeSkus, FakeStoreSessions
+from tests.fakes.kpis import FakeKpiFacts
 from tests.fakes.orders import (
     FakeAllocations,
     FakeIdempotency,
@@ -78,6 +79,7 @@ class FakeUnitOfWork:
         self.store_sessions = FakeStoreSessions()
         self.webhook_deliveries = FakeWebhookDeliveries()
         self.webhook_endpoints = FakeWebhookEndpoints(self.webhook_deliveries)
+        self.kpis = FakeKpiFacts()
         self.webhook_attempts = FakeWebhookAttempts()
 
     def __enter__(self) -> Self:
