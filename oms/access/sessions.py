@@ -108,7 +108,8 @@ def open_session(
     """A new session for a key of ``role`` (a store key: bound to its store), not committed.
     Expired sessions of everyone are cleared on the way (indexed)."""
     if who.role is not role or (role is ApiRole.STORE and not who.node_id):
-        raise UnauthorizedError(_ONLY.format(wanted=role.value, role=who.role.value))
+        article = "an" if role is ApiRole.OPS else "a"
+        raise UnauthorizedError(_ONLY.format(a=article, wanted=role.value, role=who.role.value))
     now = now or utcnow()
     uow.store_sessions.remove_expired(now)
     token = new_token()
@@ -125,7 +126,7 @@ def open_session(
 
 
 _ONLY = (
-    "only a {wanted} key signs in to the {wanted} pages, and this is a {role} key; "
+    "only {a} {wanted} key signs in to the {wanted} pages, and this is a {role} key; "
     "scripts may send any key in the X-API-Key header instead"
 )
 

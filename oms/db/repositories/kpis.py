@@ -108,7 +108,7 @@ class SqlKpiFacts:
 
     def _store_zones(self) -> dict[str, str]:
         n = tables.nodes.c
-        return dict(self.session.execute(select(n.id, n.timezone)).tuples().all())
+        return {node: zone for node, zone in self.session.execute(select(n.id, n.timezone))}
 
     def returns(self, start: datetime, end: datetime) -> list[ReturnFact]:
         r = tables.returns.c
