@@ -65,3 +65,14 @@ def test_percentiles_interpolate_between_ranks():
     got = rules.percentiles(np.array([1.0, 2.0, 3.0, 10.0]))
     assert got.count == 4 and got.p50 == 2.5 and got.p90 == pytest.approx(7.9)
     assert rules.percentiles(np.array([])) == rules.Percentiles(0, None, None)
+
+
+def test_the_readme_states_each_live_kpis_definition():
+    from pathlib import Path
+
+    from oms.kpis.service import DEFINITIONS
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = readme.split("## Live KPIs", 1)[1].split("\n## ", 1)[0]
+    for key, text in DEFINITIONS.items():
+        assert f"- `{key}`: {text}" in section, key
