@@ -34,7 +34,7 @@ class StoreSession:
 
     id: str  # sha256 hex of the token
     key_id: str
-    node_id: str
+    node_id: str | None  # None: an ops key's session
     csrf_token: str
     expires_at: datetime
     created_at: datetime = field(default_factory=utcnow)

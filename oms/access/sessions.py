@@ -1,7 +1,9 @@
-"""Store page sessions: a store associate signs in once with a store key and the browser keeps a
-random token; the stored session's id is the token's SHA-256, so nothing stored could be
-presented by a browser. A session is bound to its key's store, lasts the minutes it was opened
-for (not extended by use), and is refused once it expires or its key is revoked or expires.
+"""Page sessions: a store associate signs in once with a store key (the store pages), an
+operator with an ops key (the ops pages, ``role=ApiRole.OPS``), and the browser keeps a random
+token; the stored session's id is the token's SHA-256, so nothing stored could be presented by
+a browser. A store session is bound to its key's store (an ops session to none), lasts the
+minutes it was opened for (not extended by use), and is refused once it expires or its key is
+revoked or expires, and wherever a key of another role is expected.
 
 The cookie, CSRF and Origin rules of the pages are HTTP's: ``oms/api/store_sessions.py``.
 """
@@ -29,13 +31,14 @@ class SignedIn:
 
     id: str  # sha256 hex of the cookie's token
     key_id: str
-    node_id: str
+    node_id: str | None  # None: an ops session
     csrf_token: str
     expires_at: datetime
+    role: ApiRole = ApiRole.STORE
 
     @property
     def principal(self) -> Principal:
-        return Principal(ApiRole.STORE, self.node_id, self.key_id)
+        return Principal(self.role, self.node_id, self.key_id)
 
 
 class SessionRefused(UnauthorizedError):
@@ -73,12 +76,13 @@ def sign_in(
     *,
     previous_token: str | None = None,
     now: datetime | None = None,
+    role: ApiRole = ApiRole.STORE,
 ) -> OpenedSession:
-    """A new session for a store key, committed; the browser's previous session (its token,
-    if it sent one) ends with it."""
+    """A new session for a key of ``role``, committed; the browser's previous session (its
+    token, if it sent one) ends with it."""
     if previous_token:
         end_session(uow, session_id(previous_token))
-    opened = open_session(uow, who, minutes, now)
+    opened = open_session(uow, who, minutes, now, role=role)
     uow.commit()
     return opened
 
@@ -94,19 +98,25 @@ def sign_out(uow: SessionsUnitOfWork, sid: str) -> bool:
 
 
 def open_session(
-    uow: SessionReads, who: Principal, minutes: int, now: datetime | None = None
+    uow: SessionReads,
+    who: Principal,
+    minutes: int,
+    now: datetime | None = None,
+    *,
+    role: ApiRole = ApiRole.STORE,
 ) -> OpenedSession:
-    """A new session for a store key, not committed. Expired sessions of everyone are cleared
-    on the way (indexed)."""
-    if who.role is not ApiRole.STORE or not who.node_id:
-        raise UnauthorizedError(_ONLY_STORE_KEYS.format(role=who.role.value))
+    """A new session for a key of ``role`` (a store key: bound to its store), not committed.
+    Expired sessions of everyone are cleared on the way (indexed)."""
+    if who.role is not role or (role is ApiRole.STORE and not who.node_id):
+        article = "an" if role is ApiRole.OPS else "a"
+        raise UnauthorizedError(_ONLY.format(a=article, wanted=role.value, role=who.role.value))
     now = now or utcnow()
     uow.store_sessions.remove_expired(now)
     token = new_token()
     row = StoreSession(
         id=session_id(token),
         key_id=who.key_id,
-        node_id=who.node_id,
+        node_id=who.node_id if role is ApiRole.STORE else None,
         csrf_token=new_token(),
         created_at=now,
         expires_at=now + timedelta(minutes=minutes),
@@ -115,8 +125,8 @@ def open_session(
     return OpenedSession(token, row)
 
 
-_ONLY_STORE_KEYS = (
-    "only a store key signs in to the store pages, and this is a {role} key; "
+_ONLY = (
+    "only {a} {wanted} key signs in to the {wanted} pages, and this is a {role} key; "
     "scripts may send any key in the X-API-Key header instead"
 )
 
@@ -134,11 +144,17 @@ def find_session(uow: SessionReads, token: str) -> StoreSession | None:
     return uow.store_sessions.find(session_id(token))
 
 
-def check_session(uow: SessionReads, token: str | None, now: datetime | None = None) -> SignedIn:
-    """The session a token names, if it and its key are still valid (one indexed read);
-    SessionRefused otherwise."""
+def check_session(
+    uow: SessionReads,
+    token: str | None,
+    now: datetime | None = None,
+    *,
+    role: ApiRole = ApiRole.STORE,
+) -> SignedIn:
+    """The session a token names, if it and its key (of ``role``) are still valid (one indexed
+    read); SessionRefused otherwise."""
     if not token:
-        raise SessionRefused("sign in with your store key")
+        raise SessionRefused(f"sign in with your {role.value} key")
     sid = session_id(token)
     row = uow.store_sessions.find_with_key(sid)
     key = None if row is None else uow.api_keys.find(row.key_id)
@@ -152,6 +168,6 @@ def check_session(uow: SessionReads, token: str | None, now: datetime | None = N
         raise SessionRefused("the key of this session has been revoked: sign in again", sid)
     if key.expires_at is not None and key.expires_at <= now:
         raise SessionRefused("the key of this session has expired: sign in again", sid)
-    if key.role is not ApiRole.STORE:  # a session is only ever opened for a store key
-        raise SessionRefused("this session is not a store's: sign in again", sid)
-    return SignedIn(sid, row.key_id, row.node_id, row.csrf_token, row.expires_at)
+    if key.role is not role:  # a store session on an ops page, or the other way round
+        raise SessionRefused(f"this session is not for the {role.value} pages: sign in again")
+    return SignedIn(sid, row.key_id, row.node_id, row.csrf_token, row.expires_at, role)

@@ -14,6 +14,7 @@ from oms import __version__
 from oms.api import observability, security_headers
 from oms.api.body_limit import BodyLimit
 from oms.api.errors import install_error_handlers
+from oms.api.promise_tallies import write_tallies_forever
 from oms.api.routers import (
     catalog,
     customer_orders,
@@ -22,6 +23,8 @@ from oms.api.routers import (
     health,
     inventory,
     keys,
+    kpis,
+    ops_pages,
     order_search,
     orders,
     promise,
@@ -61,9 +64,14 @@ def create_app(state: AppState) -> FastAPI:
         )
         if get_settings().dispatcher:
             dispatcher.start()
+        tallies = threading.Thread(
+            target=write_tallies_forever, args=(state, stop), name="oms-tallies", daemon=True
+        )
+        tallies.start()
         yield
         stop.set()
         sweeper.join(timeout=5)
+        tallies.join(timeout=5)
         if dispatcher.is_alive():  # its sends in flight finish first (within their timeout)
             dispatcher.join(timeout=get_settings().webhook_timeout_s + 5)
         state.engine.dispose()
@@ -96,6 +104,8 @@ def create_app(state: AppState) -> FastAPI:
     # Order search: GET /v1/orders and a customer's orders (GET "" never meets "/{order_id}").
     app.include_router(order_search.router)
     app.include_router(customer_orders.router)
+    app.include_router(kpis.router)
+    app.include_router(ops_pages.router)
     # Outside the promise lane, so that a body over the cap never reaches any route.
     settings = get_settings()
     sync_cap = {inventory.SYNC_PATH: settings.max_sync_bytes}

@@ -10,6 +10,10 @@ expired session, or one whose key has since been revoked or has expired, is refu
 sign-in page) and its row deleted when seen; signing in again (or out) also deletes the browser's
 previous session, and each sign-in clears every expired row.
 
+Ops keys sign in the same way to the ops pages (``POST /ops/login``, ``oms/api/routers/
+ops_pages.py``): a session row with no store, the cookie ``oms_ops_session`` with ``Path=/ops``,
+the same CSRF and Origin checks.
+
 Cookie. ``oms_store_session`` holds only the token: ``HttpOnly``, ``SameSite=Strict``,
 ``Path=/stores``, ``Max-Age`` and ``Expires`` the session's lifetime, and ``Secure`` as
 ``OMS_COOKIE_SECURE`` says: ``always``, ``never``, or ``auto`` (the default), which marks it
@@ -37,7 +41,7 @@ from __future__ import annotations
 
 import ipaddress
 import secrets
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from starlette.datastructures import URL, Headers
 from starlette.responses import Response
@@ -63,6 +67,7 @@ __all__ = [
     "check_origin",
     "clear_cookie",
     "cookie_is_secure",
+    "form_fields",
     "new_token",
     "session_id",
     "set_cookie",
@@ -70,6 +75,9 @@ __all__ = [
 
 COOKIE = "oms_store_session"
 COOKIE_PATH = "/stores"
+# The ops pages' session (an ops key's): the same rules, its own cookie, sent only under /ops.
+OPS_COOKIE = "oms_ops_session"
+OPS_COOKIE_PATH = "/ops"
 CSRF_FIELD = "csrf_token"
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
@@ -99,24 +107,32 @@ def cookie_is_secure(setting: str, scheme: str, client: str | None) -> bool:
     return not (scheme == "http" and is_loopback(client))
 
 
-def set_cookie(response: Response, token: str, *, secure: bool, minutes: int) -> None:
+def set_cookie(
+    response: Response,
+    token: str,
+    *,
+    secure: bool,
+    minutes: int,
+    name: str = COOKIE,
+    path: str = COOKIE_PATH,
+) -> None:
     seconds = minutes * 60
     response.set_cookie(
-        COOKIE,
+        name,
         token,
         max_age=seconds,
         expires=seconds,
-        path=COOKIE_PATH,
+        path=path,
         secure=secure,
         httponly=True,
         samesite="strict",
     )
 
 
-def clear_cookie(response: Response, *, secure: bool) -> None:
-    response.delete_cookie(
-        COOKIE, path=COOKIE_PATH, secure=secure, httponly=True, samesite="strict"
-    )
+def clear_cookie(
+    response: Response, *, secure: bool, name: str = COOKIE, path: str = COOKIE_PATH
+) -> None:
+    response.delete_cookie(name, path=path, secure=secure, httponly=True, samesite="strict")
 
 
 # --- the checks of a POST ----------------------------------------------------------------------
@@ -158,3 +174,9 @@ def check_csrf(expected: str, sent: str | None) -> None:
             "this form has no valid CSRF token (it was not sent from this session's page): "
             "reload the page and send it again"
         )
+
+
+def form_fields(body: bytes) -> dict[str, str]:
+    """An urlencoded form (first value of each field): no multipart dependency needed."""
+    parsed = parse_qs(body.decode("utf-8", errors="replace"), keep_blank_values=True)
+    return {k: v[0] for k, v in parsed.items()}

@@ -368,7 +368,7 @@ store_sessions = Table(
     metadata,
     id_pk(),
     ref("key_id", "api_keys.id", index=True, ondelete="CASCADE"),
-    ref("node_id", "nodes.id"),
+    ref("node_id", "nodes.id", null=True),  # null: an ops key's session (0013)
     Column("csrf_token", String(64), nullable=False),
     created_at(),
     Column("expires_at", UtcDateTime(), nullable=False),
@@ -569,4 +569,14 @@ shipment_tracking_events = Table(
     # NULLs are distinct (SQLite and PostgreSQL): entries without a carrier id never clash.
     UniqueConstraint("shipment_id", "carrier_event_id"),
     Index("ix_shipment_tracking_events_shipment_id_occurred_at", "shipment_id", "occurred_at"),
+)
+
+# What promises found available, per hour (oms.promise.outcomes): each process adds its tally
+# every few seconds, so checkout writes nothing per request. The availability KPI reads it.
+promise_tallies = Table(
+    "promise_tallies",
+    metadata,
+    Column("hour", UtcDateTime(), primary_key=True),
+    counter("lines", BigInteger),
+    counter("available", BigInteger),
 )

@@ -30,6 +30,7 @@ from oms.db.repositories.catalog import (
     SqlStoreSessions,
 )
 from oms.db.repositories.customers import SqlCustomerAddresses, SqlCustomers
+from oms.db.repositories.kpis import SqlKpiFacts
 from oms.db.repositories.order_search import SqlOrderSearch
 from oms.db.repositories.orders import (
     SqlAllocations,
@@ -218,6 +219,10 @@ class SqlUnitOfWork:
     @cached_property
     def webhook_deliveries(self) -> SqlWebhookDeliveries:
         return SqlWebhookDeliveries(self.session)
+
+    @cached_property
+    def kpis(self) -> SqlKpiFacts:
+        return SqlKpiFacts(self.session)
 
     @cached_property
     def webhook_attempts(self) -> SqlWebhookAttempts:

@@ -16,6 +16,7 @@ from oms.inventory.errors import UnknownSku
 from oms.promise.nodes import node_info
 from oms.promise.option_dates import OptionDates
 from oms.promise.options import Cart, PromiseResult, promise
+from oms.promise.outcomes import PromiseOutcomes
 from oms.promise.ports import NetworkSource, StockLevels
 from oms.promise.stock_cache import NO_ROW, StockCache
 from oms.sourcing.contract import Settings
@@ -44,6 +45,8 @@ class NetworkCache:
         self._skus: frozenset[str] = frozenset()
         self._capacity: tuple[float, np.ndarray | None] = (-math.inf, None)
         self.stock = StockCache(refresh_s)
+        # What promises found available, per hour (the availability KPI's facts).
+        self.outcomes = PromiseOutcomes()
 
     def changed(self, levels: StockLevels, nodes: bool) -> None:
         """A commit in this process wrote these stock rows and/or changed the nodes."""
@@ -198,12 +201,15 @@ def promise_for(
     now: datetime | None = None,
 ) -> PromiseResult:
     snap = snapshot_cart(source, cache, lines, lat, lon, cached_stock=True)
-    return promise(
+    now = now or datetime.now(UTC)
+    result = promise(
         snap.network,
         snap.sourcer,
         snap.stock,
         snap.capacity,
         snap.cart,
-        now or datetime.now(UTC),
+        now,
         cache.dates(snap.network),
     )
+    cache.outcomes.record(now, len(lines), len(result.shortfalls))
+    return result

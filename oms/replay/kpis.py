@@ -15,10 +15,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from oms.domain.geo import haversine_km
+from oms.kpis import rules
 from oms.replay.bound import Bound
 from oms.replay.day import Day
 from oms.replay.fulfilment import available_lines, returned_units, short_picks
-from oms.replay.ontime import NO_DATE, actual_dates
+from oms.replay.ontime import actual_dates
 from oms.replay.simulate import StrategyRun
 from oms.returns import kpis as returns_kpis
 from oms.returns.policy import Channel, Method, return_channel
@@ -207,10 +208,10 @@ def pickup_share(f: Facts) -> Value:
 @kpi("on_time_rate", "On-time promise rate", "share")
 def on_time_rate(f: Facts) -> Value:
     """Sourced orders whose last shipment arrives (or is ready in store) no later than the date
-    promised at arrival / sourced orders (`ontime.py` says how both dates are worked out)."""
+    promised at arrival / sourced orders (`oms.kpis.rules.on_time_rate`, every sourced order
+    due; `ontime.py` says how both dates are worked out)."""
     actual = actual_dates(f.day, f.run.allocations, f.run.release_s)
-    ok = f.sourced & (f.promised != NO_DATE) & (actual <= f.promised)
-    return ratio(int(ok.sum()), int(f.sourced.sum()))
+    return rules.on_time_rate(f.sourced, f.promised, actual).value
 
 
 @kpi("processing_minutes", "Order processing time (min)", "number")
@@ -227,31 +228,35 @@ def processing_minutes(f: Facts) -> Value:
 @kpi("availability_rate", "Availability rate", "share")
 def availability_rate(f: Facts) -> Value:
     """Order lines whose quantity was in stock (system count, nodes that were up) when the order
-    arrived / order lines (`fulfilment.available_lines`)."""
+    arrived / order lines (`oms.kpis.rules.availability_rate` over
+    `fulfilment.available_lines`)."""
     available = available_lines(f.day, f.run)
-    return ratio(int(available.sum()), len(available))
+    return rules.availability_rate(int(available.sum()), len(available)).value
 
 
 @kpi("stock_accuracy", "Stock accuracy", "share")
 def stock_accuracy(f: Facts) -> Value:
     """Stock records (node, SKU) held at the start whose system count equals the shelf / stock
-    records held at the start. N/A without an `inventory_accuracy` model."""
+    records held at the start (`oms.kpis.rules.stock_accuracy`; the shelf is the system count
+    less its phantom units). N/A without an `inventory_accuracy` model."""
     if f.day.phantom is None:
         return None
-    held = f.day.problem.stock > 0
-    return ratio(int(np.sum(held & (f.day.phantom == 0))), int(held.sum()))
+    system = f.day.problem.stock.astype(np.int64).ravel()
+    shelf = system - f.day.phantom.astype(np.int64).ravel()
+    return rules.stock_accuracy(system, shelf).value
 
 
 @kpi("order_error_rate", "Order error rate", "share")
 def order_error_rate(f: Facts) -> Value:
-    """Sourced orders with a short pick (a unit the system allocated was not on the shelf) /
-    sourced orders (`fulfilment.short_picks`). N/A without an `inventory_accuracy` model."""
+    """Sourced orders with an error / sourced orders (`oms.kpis.rules.order_error_rate`); the
+    replay's only error is a short pick (a unit the system allocated was not on the shelf,
+    `fulfilment.short_picks`). N/A without an `inventory_accuracy` model."""
     short = short_picks(f.day, f.run)
     if short is None:
         return None
-    wrong = np.zeros(len(f.sourced), dtype=np.bool_)
-    wrong[f.run.allocations.order[short > 0]] = True
-    return ratio(int(wrong.sum()), int(f.sourced.sum()))
+    short_orders = np.zeros(len(f.sourced), dtype=np.bool_)
+    short_orders[f.run.allocations.order[short > 0]] = True
+    return rules.order_error_rate(f.sourced, short_orders).value
 
 
 @kpi("return_rate", "Return rate", "share")
@@ -266,27 +271,37 @@ def return_rate(f: Facts) -> Value:
 
 @kpi("cross_channel_return_rate", "Cross-channel return rate", "share")
 def cross_channel_return_rate(f: Facts) -> Value:
-    """Returned units that come back through another channel than they were bought in / returned
-    units. Every replayed order is bought on the web, so by the returns rule
-    (`oms.returns.policy.return_channel`) a return dropped off in a store is cross-channel and a
-    mailed one is not. N/A without a returns model or without returns."""
+    """Returns that come back through another channel than they were bought in / returns
+    (`oms.kpis.rules.cross_channel_return_rate`), each returned line a return. Every replayed
+    order is bought on the web, so by the returns rule (`oms.returns.policy.return_channel`) a
+    return dropped off in a store is cross-channel and a mailed one is not. N/A without a
+    returns model or without returns."""
     returned = returned_units(f.day, f.filled)
     if returned is None:
         return None
     units, in_store = returned
     crosses = {m: return_channel(m) is not Channel.WEB for m in Method}
     cross = np.where(in_store, crosses[Method.IN_STORE], crosses[Method.MAIL])
-    return ratio(int(units[cross].sum()), int(units.sum()))
+    return rules.cross_channel_return_rate(cross[units > 0]).value
 
 
 @kpi("omnichannel_order_share", "Omnichannel order share", "share")
 def omnichannel_order_share(f: Facts) -> Value:
-    """Sourced orders that involve a store (a pickup order, or a unit shipped from a store) /
-    sourced orders."""
-    store_orders = np.zeros(len(f.sourced), dtype=np.bool_)
-    store_orders[f.run.allocations.order[f.from_store()]] = True
-    omni = f.sourced & (store_orders | f.day.problem.orders.is_pickup)
-    return ratio(int(omni.sum()), int(f.sourced.sum()))
+    """Sourced orders that cross channels / sourced orders (`oms.kpis.rules.crosses_channels`):
+    every replayed order is bought on the web, so one crosses when it is collected in a store,
+    a store ships any of its units, or (with a returns model) any of its lines comes back to a
+    store."""
+    o = f.day.problem.orders
+    supplied = np.zeros(len(f.sourced), dtype=np.bool_)
+    supplied[f.run.allocations.order[f.from_store()]] = True
+    returned_in_store = np.zeros(len(f.sourced), dtype=np.bool_)
+    returned = returned_units(f.day, f.filled)
+    if returned is not None:
+        units, in_store = returned
+        returned_in_store[o.line_order[(units > 0) & in_store]] = True
+    bought_in_store = np.zeros(len(f.sourced), dtype=np.bool_)
+    crosses = rules.crosses_channels(bought_in_store, o.is_pickup, supplied, returned_in_store)
+    return rules.omnichannel_share(crosses, f.sourced).value
 
 
 # ---------------------------------------------------------------- the bound

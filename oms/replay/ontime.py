@@ -20,6 +20,7 @@ import numpy as np
 
 from oms.domain.calendar import NodeCalendar
 from oms.domain.geo import haversine_km
+from oms.kpis.rules import NO_DATE
 from oms.promise.carriers import EXPRESS, STANDARD
 from oms.promise.choice import DeliveryService
 from oms.promise.rule import PromiseDates
@@ -27,7 +28,6 @@ from oms.replay.day import Day
 from oms.replay.scenario_types import Outage, Recovery
 from oms.sourcing.contract import F64, I64, Allocations, B
 
-NO_DATE = -1
 CHUNK = 65_536  # orders per block of the order-to-node distance matrix
 # Distances in one band of every carrier get the same transit from each: the rule's answer
 # depends on a distance only through its band.

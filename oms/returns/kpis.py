@@ -15,6 +15,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+import numpy as np
+
+from oms.kpis import rules
 from oms.returns.policy import Channel, Method, return_channel
 
 
@@ -54,9 +57,9 @@ def return_rate(units_returned: int, units_delivered: int) -> float:
 
 
 def cross_channel_return_rate(returns: Sequence[ReturnRecord]) -> float:
-    if not returns:
-        return 0.0
-    return sum(r.cross_channel for r in returns) / len(returns)
+    """`oms.kpis.rules.cross_channel_return_rate` (0.0 when there is no return)."""
+    cross = np.array([r.cross_channel for r in returns], dtype=np.bool_)
+    return rules.cross_channel_return_rate(cross).value or 0.0
 
 
 def durations(pairs: Iterable[tuple[datetime | None, datetime | None]]) -> Durations:

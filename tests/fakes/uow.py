@@ -10,6 +10,7 @@ from oms.domain.events import Aggregate, DomainEvent, EventRecord
 from oms.handlers import message_bus
 from tests.fakes.catalog import FakeApiKeys, FakeNodes, FakeSkus, FakeStoreSessions
 from tests.fakes.customers import FakeCustomerAddresses, FakeCustomers
+from tests.fakes.kpis import FakeKpiFacts
 from tests.fakes.order_search import FakeOrderSearch, Rows
 from tests.fakes.orders import (
     FakeAllocations,
@@ -81,6 +82,7 @@ class FakeUnitOfWork:
         self.store_sessions = FakeStoreSessions()
         self.webhook_deliveries = FakeWebhookDeliveries()
         self.webhook_endpoints = FakeWebhookEndpoints(self.webhook_deliveries)
+        self.kpis = FakeKpiFacts()
         self.webhook_attempts = FakeWebhookAttempts()
         self.customers = FakeCustomers()
         self.customer_addresses = FakeCustomerAddresses()

@@ -83,6 +83,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "oms.notifications",
             "oms.integrations",
             "oms.customers",
+            "oms.kpis",
             "oms.seed",
         ),
     ),

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import parse_qs, quote
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
@@ -101,6 +101,7 @@ def _sign_in(request: Request, state: AppState, key: str) -> Response:
         if isinstance(exc, RateLimitedError):
             page.headers.update(exc.headers)
         return page
+    assert row.node_id is not None  # a store key's session is bound to its store
     done = RedirectResponse(f"/stores/{quote(row.node_id)}/picklist", status_code=303)
     sessions.set_cookie(done, token, secure=_secure(request), minutes=minutes)
     return done
@@ -231,10 +232,7 @@ def _render(
     )
 
 
-def _form(body: bytes) -> dict[str, str]:
-    """An urlencoded form (first value of each field): no multipart dependency needed."""
-    parsed = parse_qs(body.decode("utf-8", errors="replace"), keep_blank_values=True)
-    return {k: v[0] for k, v in parsed.items()}
+_form = sessions.form_fields
 
 
 def _counts(form: dict[str, str]) -> dict[str, int]:
