@@ -48,6 +48,19 @@ class Settings(BaseSettings):
     # Largest stock sync body (POST /v1/inventory/sync): ~30 bytes a CSV row, so the default
     # takes about 8 million rows.
     max_sync_bytes: int = Field(default=256_000_000, ge=1_024, le=4_000_000_000)
+    # Customer notifications (oms.notifications): the SMTP server that sends them,
+    # smtp://user:password@host:port, smtps://... (implicit TLS) or smtp+starttls://...; unset,
+    # nothing is sent (they stay pending, and are still published as outbox events).
+    smtp_url: str | None = None
+    smtp_from: str = "OMS <no-reply@oms.invalid>"
+    smtp_timeout_s: float = Field(default=10.0, gt=0, le=120)
+    # The language of a customer with none on the order or their account: en or fr.
+    default_locale: Literal["en", "fr"] = "en"
+    # A ready pickup's customer is reminded this many hours before its hold ends.
+    pickup_reminder_hours: float = Field(default=24.0, ge=0, le=24 * 30)
+    # A directory of templates that win over the packaged ones, file by file
+    # (<locale>/<kind>.subject.txt, .txt, .html).
+    notification_templates: str | None = None
 
 
 @lru_cache(maxsize=1)

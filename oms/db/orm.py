@@ -9,8 +9,8 @@ from __future__ import annotations
 from sqlalchemy.orm import registry
 
 from oms.access.model import ApiKey, StoreSession
-from oms.db import tables as t
 from oms.customers.model import Customer, CustomerAddress
+from oms.db import tables as t
 from oms.domain.events import EventRecord
 from oms.integrations.webhooks_model import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from oms.inventory.model import Node, Sku, StockItem

@@ -28,6 +28,7 @@ from oms.db.repositories.catalog import (
     SqlSkus,
     SqlStoreSessions,
 )
+from oms.db.repositories.notifications import SqlCustomers, SqlPickupReminders
 from oms.db.repositories.orders import (
     SqlAllocations,
     SqlIdempotency,
@@ -202,6 +203,15 @@ class SqlUnitOfWork:
     @cached_property
     def webhook_attempts(self) -> SqlWebhookAttempts:
         return SqlWebhookAttempts(self.session)
+
+    # notifications: the customer's language, and the ready pickups due a reminder
+    @cached_property
+    def customers(self) -> SqlCustomers:
+        return SqlCustomers(self.session)
+
+    @cached_property
+    def pickup_reminders(self) -> SqlPickupReminders:
+        return SqlPickupReminders(self.session)
 
 
 _REPOSITORIES = [

@@ -47,6 +47,9 @@ TYPES: dict[type[e.DomainEvent], str] = {
     e.NodeDisabled: "node.disabled",
     e.SkuPut: "sku.updated",
     e.StockChanged: "stock.changed",
+    # customer notifications (oms.notifications)
+    e.PickupReminded: "order.pickup_reminded",
+    e.NotificationQueued: "customer.notification_queued",
 }
 
 # Sent by POST /v1/webhooks/{id}/test only; never in the outbox.

@@ -9,6 +9,7 @@ from oms.domain.bus import MessageBus
 from oms.domain.events import Aggregate, DomainEvent, EventRecord
 from oms.handlers import message_bus
 from tests.fakes.catalog import FakeApiKeys, FakeNodes, FakeSkus, FakeStoreSessions
+from tests.fakes.notifications import FakeCustomers, FakePickupReminders
 from tests.fakes.orders import (
     FakeAllocations,
     FakeIdempotency,
@@ -79,6 +80,9 @@ class FakeUnitOfWork:
         self.webhook_deliveries = FakeWebhookDeliveries()
         self.webhook_endpoints = FakeWebhookEndpoints(self.webhook_deliveries)
         self.webhook_attempts = FakeWebhookAttempts()
+        # notifications: the customer's language, the ready pickups due a reminder
+        self.customers = FakeCustomers()
+        self.pickup_reminders = FakePickupReminders(self.orders)
 
     def __enter__(self) -> Self:
         return self
