@@ -121,7 +121,8 @@ class MailSender(Protocol):
 
 def message_id(key: str, sender: str) -> str:
     """The same for every attempt of a notification: ``<ntf_...@the sender's domain>``."""
-    domain = parseaddr(sender)[1].rpartition("@")[2] or "oms.invalid"
+    _, at, domain = parseaddr(sender)[1].rpartition("@")
+    domain = domain if at and domain else "oms.invalid"
     return f"<{key}@{domain}>"
 
 
