@@ -25,8 +25,8 @@ from oms.orders.service import cancel
 from oms.promise.service import NetworkCache
 from oms.returns.records import ReturnLine
 from oms.stores.fulfilment import collect_order, deliver, ship
-from oms.stores.pickup_codes import PickupCodeMismatch
 from oms.stores.picks import confirm
+from oms.stores.pickup_codes import PickupCodeMismatch
 from tests.fakes import FakeUnitOfWork
 from tests.unit.services.orders_world import DC, MUG_PRICE, S1, TEA_PRICE, order, pickup_order
 from tests.unit.services.orders_world import world as orders_world
