@@ -54,10 +54,11 @@ def email_message(mail: Mail, sender: str) -> EmailMessage:
     message["Subject"] = mail.subject
     message["Date"] = formatdate(usegmt=True)
     message["Message-ID"] = mail.message_id
-    message["Content-Language"] = mail.locale
     message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies, please
     message.set_content(mail.text)
     message.add_alternative(mail.html, subtype="html")
+    # After the body: making it multipart moves every Content-* header into the first part.
+    message["Content-Language"] = mail.locale
     return message
 
 
