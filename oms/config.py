@@ -9,15 +9,18 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from oms.notifications.smtp import parse_smtp_url
 
 DEFAULT_DATABASE_URL = "sqlite:///./var/oms.db"
 
 
 class Settings(BaseSettings):
     # extra="ignore": other OMS_* variables belong to other parts of the service.
-    model_config = SettingsConfigDict(env_prefix="OMS_", extra="ignore")
+    # hide_input_in_errors: a refused OMS_SMTP_URL must not print its password.
+    model_config = SettingsConfigDict(env_prefix="OMS_", extra="ignore", hide_input_in_errors=True)
 
     database_url: str = DEFAULT_DATABASE_URL
     # Threads that run reservation and order transactions. A few keep the database busy; more
@@ -61,6 +64,14 @@ class Settings(BaseSettings):
     # A directory of templates that win over the packaged ones, file by file
     # (<locale>/<kind>.subject.txt, .txt, .html).
     notification_templates: str | None = None
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp_url_is_usable(cls, url: str | None) -> str | None:
+        # Refused at start, not in the dispatcher's thread (where webhooks would stop too).
+        if url:
+            parse_smtp_url(url)
+        return url or None
 
 
 @lru_cache(maxsize=1)

@@ -157,3 +157,18 @@ def test_without_an_smtp_server_nothing_is_claimed_but_pickups_are_still_reminde
     quiet.tick(T0 + timedelta(seconds=1))  # within the half minute: no second pass
     quiet.tick(T0 + timedelta(seconds=31))
     assert store.reminders == [T0, T0 + timedelta(seconds=31)]
+
+
+def test_a_malformed_smtp_url_stops_the_service_at_start_without_showing_its_password(
+    monkeypatch,
+):
+    from pydantic import ValidationError
+
+    from oms.config import Settings
+
+    monkeypatch.setenv("OMS_SMTP_URL", "http://user:s3cret@mail.example")
+    with pytest.raises(ValidationError) as refused:
+        Settings()
+    assert "OMS_SMTP_URL" in str(refused.value) and "s3cret" not in str(refused.value)
+    monkeypatch.setenv("OMS_SMTP_URL", "")
+    assert Settings().smtp_url is None
