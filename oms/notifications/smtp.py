@@ -8,6 +8,7 @@ Error details name the SMTP reply, never the recipient: they are logged and kept
 
 from __future__ import annotations
 
+import re
 import smtplib
 import ssl
 from collections.abc import Sequence
@@ -117,5 +118,10 @@ def _reply(exc: BaseException) -> str:
     if isinstance(exc, smtplib.SMTPResponseException):
         said = exc.smtp_error
         message = said.decode(errors="replace") if isinstance(said, bytes) else str(said)
-        return f"{exc.smtp_code} {message}"[:300]
-    return f"{type(exc).__name__}: {exc}"[:300]
+        return _no_address(f"{exc.smtp_code} {message}")[:300]
+    return _no_address(f"{type(exc).__name__}: {exc}")[:300]
+
+
+def _no_address(said: str) -> str:
+    """A server's reply often quotes the recipient: not in our logs or rows."""
+    return re.sub(r"<?[^\s<>@]+@[^\s<>]+>?", "<address>", said)

@@ -172,3 +172,12 @@ def test_a_malformed_smtp_url_stops_the_service_at_start_without_showing_its_pas
     assert "OMS_SMTP_URL" in str(refused.value) and "s3cret" not in str(refused.value)
     monkeypatch.setenv("OMS_SMTP_URL", "")
     assert Settings().smtp_url is None
+
+
+def test_an_smtp_reply_quoting_the_recipient_is_kept_without_the_address():
+    import smtplib
+
+    from oms.notifications.smtp import _reply
+
+    said = smtplib.SMTPDataError(554, b"5.7.1 <zoe@example.fr>: message refused")
+    assert _reply(said) == "554 5.7.1 <address>: message refused"
