@@ -39,7 +39,7 @@ def open_state(
         sessions,
         # Reads (promise) skip SQLite's write lock, so they never queue behind reservations.
         make_session_factory(read_only(engine)),
-        message_bus(networks),
+        message_bus(networks, settings.default_locale),
         networks=networks,
         writers=CapacityLimiter(write_threads or settings.write_threads),
     )

@@ -442,13 +442,16 @@ def serve(
 @app.command()
 def worker() -> None:
     """Run the webhook dispatcher alone (for `oms serve --no-dispatcher` deployments): it
-    sequences the outbox and sends due webhooks until SIGTERM or SIGINT, then lets the sends in
-    flight finish and exits 0. Several may run on PostgreSQL (each delivery is claimed by one)."""
+    sequences the outbox, sends due webhooks and customer e-mails and reminds pickups until
+    SIGTERM or SIGINT, then lets the sends in flight finish and exits 0. Several may run on
+    PostgreSQL (each delivery and e-mail is claimed by one)."""
     import threading
 
+    from oms.api.state import mailer
     from oms.config import get_settings
     from oms.db.engine import make_engine, make_session_factory, migrate, read_only
     from oms.db.webhook_dispatch import sql_dispatcher
+    from oms.handlers import message_bus
 
     settings = get_settings()
     url = settings.database_url
@@ -457,14 +460,17 @@ def worker() -> None:
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
+    sessions, readers = make_session_factory(engine), make_session_factory(read_only(engine))
+    bus = message_bus(default_locale=settings.default_locale)
     dispatcher = sql_dispatcher(
-        make_session_factory(engine),
-        make_session_factory(read_only(engine)),
+        sessions,
+        readers,
         timeout_s=settings.webhook_timeout_s,
         allow_private=settings.webhooks_allow_private,
         threads=settings.webhook_threads,
+        chores=[mailer(sessions, readers, bus)],
     )
-    typer.echo(f"oms worker: dispatching webhooks from {url}", err=True)
+    typer.echo(f"oms worker: dispatching webhooks and notifications from {url}", err=True)
     try:
         dispatcher.run(stop, drain_s=settings.webhook_timeout_s + 1)
     finally:

@@ -9,15 +9,18 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from oms.notifications.smtp import parse_smtp_url
 
 DEFAULT_DATABASE_URL = "sqlite:///./var/oms.db"
 
 
 class Settings(BaseSettings):
     # extra="ignore": other OMS_* variables belong to other parts of the service.
-    model_config = SettingsConfigDict(env_prefix="OMS_", extra="ignore")
+    # hide_input_in_errors: a refused OMS_SMTP_URL must not print its password.
+    model_config = SettingsConfigDict(env_prefix="OMS_", extra="ignore", hide_input_in_errors=True)
 
     database_url: str = DEFAULT_DATABASE_URL
     # Threads that run reservation and order transactions. A few keep the database busy; more
@@ -52,6 +55,27 @@ class Settings(BaseSettings):
     # window before it gets 429s (counted per serving process).
     track_failures: int = Field(default=5, ge=1, le=10_000)
     track_window_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    # Customer notifications (oms.notifications): the SMTP server that sends them,
+    # smtp://user:password@host:port, smtps://... (implicit TLS) or smtp+starttls://...; unset,
+    # nothing is sent (they stay pending, and are still published as outbox events).
+    smtp_url: str | None = None
+    smtp_from: str = "OMS <no-reply@oms.invalid>"
+    smtp_timeout_s: float = Field(default=10.0, gt=0, le=120)
+    # The language of a customer with none on the order or their account: en or fr.
+    default_locale: Literal["en", "fr"] = "en"
+    # A ready pickup's customer is reminded this many hours before its hold ends.
+    pickup_reminder_hours: float = Field(default=24.0, ge=0, le=24 * 30)
+    # A directory of templates that win over the packaged ones, file by file
+    # (<locale>/<kind>.subject.txt, .txt, .html).
+    notification_templates: str | None = None
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp_url_is_usable(cls, url: str | None) -> str | None:
+        # Refused at start, not in the dispatcher's thread (where webhooks would stop too).
+        if url:
+            parse_smtp_url(url)
+        return url or None
 
 
 @lru_cache(maxsize=1)

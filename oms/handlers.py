@@ -19,7 +19,6 @@ from oms.domain.events import (
     NodeUpdated,
     OrderCancelled,
     Picked,
-    PickupExpired,
     ReadyForPickup,
     ReturnReceived,
     Shipped,
@@ -45,9 +44,6 @@ HANDLERS: dict[type[DomainEvent], Sequence[Handler]] = {
         stores.free_pickup_slot_of_cancelled_order,
     ],
     LinesCancelled: [stores.withdraw_cancelled_lines_from_picks],
-    # notifications: what the customer is owed a message about
-    ReadyForPickup: [notifications.tell_ready_for_pickup],
-    PickupExpired: [notifications.tell_pickup_expired],
     # returns: units received sellable where they arrived go back on sale
     ReturnReceived: [returns.restock_received_units],
 }
@@ -63,14 +59,21 @@ for _event, _reactions in TRACKING.items():
     HANDLERS[_event] = [*HANDLERS.get(_event, ()), *_reactions]
 
 
-def handlers(cache: NetworkCache) -> dict[type[DomainEvent], Sequence[Handler]]:
+def handlers(
+    cache: NetworkCache, default_locale: str = "en"
+) -> dict[type[DomainEvent], Sequence[Handler]]:
     """Every registration, with the dependencies injected (cosmicpython's bootstrap): the
-    re-sourcing of a short pick runs the sourcer over the app's network cache."""
+    re-sourcing of a short pick runs the sourcer over the app's network cache; the customer's
+    messages are in their language, else ``default_locale`` (OMS_DEFAULT_LOCALE)."""
     resource = functools.partial(short_picks.resource_what_a_pick_missed, cache=cache)
-    return {**HANDLERS, Picked: [resource]}
+    found: dict[type[DomainEvent], Sequence[Handler]] = {**HANDLERS, Picked: [resource]}
+    # notifications: what the customer is owed a message about, after the context's own work
+    for kind, tell in notifications.tellers(default_locale).items():
+        found[kind] = [*found.get(kind, ()), tell]
+    return found
 
 
-def message_bus(cache: NetworkCache | None = None) -> MessageBus:
+def message_bus(cache: NetworkCache | None = None, default_locale: str = "en") -> MessageBus:
     """The bus of every handler; ``cache``: the app's network cache (a fresh one otherwise,
     for a command-line run or a test)."""
-    return MessageBus(handlers(cache or NetworkCache()))
+    return MessageBus(handlers(cache or NetworkCache(), default_locale))

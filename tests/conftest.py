@@ -16,6 +16,7 @@ from collections.abc import Iterator
 import pytest
 from hypothesis import HealthCheck, settings
 
+from tests.smtp_server import SmtpServer
 from tests.webhook_receiver import Receiver
 
 settings.register_profile(
@@ -40,3 +41,14 @@ def receiver() -> Iterator[Receiver]:
         yield r
     finally:
         r.down()
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SmtpServer]:
+    """A real SMTP server on loopback that keeps what it receives (tests/smtp_server.py),
+    taken down after the test."""
+    server = SmtpServer().up()
+    try:
+        yield server
+    finally:
+        server.down()

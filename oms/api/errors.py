@@ -40,6 +40,7 @@ STATUS_BY_CODE: dict[str, int] = {
     "invalid_quantity": 422,
     "not_available": 503,
     "not_ready": 503,
+    "pickup_code_mismatch": 422,  # POST /v1/orders/{id}/collect: not the order's code
 }
 
 

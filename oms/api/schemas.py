@@ -16,6 +16,7 @@ from oms.api.fields import (
     Longitude,
     Minor,
 )
+from oms.api.notification_schemas import NotificationStateOut
 from oms.api.tracking_schemas import Carrier, TrackingEntryOut
 from oms.domain.limits import MAX_LINE_QTY, MAX_LINES
 from oms.orders.tracking import TrackingStatus
@@ -204,7 +205,7 @@ class RefundOut(BaseModel):
     reason: str
 
 
-class NotificationOut(BaseModel):
+class NotificationOut(NotificationStateOut):
     kind: str
     channel: str
     at: str

@@ -9,6 +9,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from anyio import CapacityLimiter
 from sqlalchemy import Engine
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from oms.api.auth import KeyCache, Principal
 from oms.db.uow import SqlUnitOfWork
 from oms.domain.bus import NO_HANDLERS, MessageBus
+from oms.notifications.mailer import Mailer
 from oms.promise.service import NetworkCache
 
 log = logging.getLogger("oms.api")
@@ -102,7 +104,8 @@ class AppState:
                 log.exception("reservation sweep failed")
 
     def dispatch_forever(self, stop: threading.Event) -> None:
-        """The webhook dispatcher, until ``stop`` is set (then its sends in flight finish)."""
+        """The webhook dispatcher and the mailer, until ``stop`` is set (then their sends in
+        flight finish)."""
         from oms.config import get_settings
         from oms.db.webhook_dispatch import sql_dispatcher
 
@@ -113,6 +116,7 @@ class AppState:
             timeout_s=settings.webhook_timeout_s,
             allow_private=settings.webhooks_allow_private,
             threads=settings.webhook_threads,
+            chores=[mailer(self.sessions, self.readers, self.bus)],
         )
         dispatcher.run(stop, drain_s=settings.webhook_timeout_s + 1)
 
@@ -135,3 +139,24 @@ class AppState:
         gc.collect()
         gc.freeze()
         self.warm.set()
+
+
+def mailer(
+    sessions: sessionmaker[Session], readers: sessionmaker[Session], bus: MessageBus
+) -> Mailer:
+    """The mailer of customer notifications as the settings say (OMS_SMTP_URL...): it rides
+    on the dispatcher's tick, in ``oms serve`` and ``oms worker`` alike."""
+    from oms.config import get_settings
+    from oms.db.notification_dispatch import sql_mailer
+
+    settings = get_settings()
+    return sql_mailer(
+        sessions,
+        readers,
+        bus,
+        smtp_url=settings.smtp_url,
+        from_address=settings.smtp_from,
+        timeout_s=settings.smtp_timeout_s,
+        templates=settings.notification_templates,
+        remind_within=timedelta(hours=settings.pickup_reminder_hours),
+    )

@@ -54,6 +54,8 @@ class SqlPersonalData:
             (t.webhook_deliveries, "payload", t.webhook_deliveries.c.ordering_key.in_(keys)),
             (t.webhook_attempts, "error", t.webhook_attempts.c.delivery_id.in_(deliveries)),
             (t.notifications, "payload", t.notifications.c.order_id.in_(scope.order_ids)),
+            (t.notifications, "recipient", t.notifications.c.order_id.in_(scope.order_ids)),
+            (t.notifications, "last_error", t.notifications.c.order_id.in_(scope.order_ids)),
         ]
         return sum(
             self._scrub_column(table, column, where, needles, replacement)

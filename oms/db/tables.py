@@ -34,6 +34,7 @@ from oms.access.model import ApiRole
 from oms.db.types import BigIntPk, JsonType, UtcDateTime, str_enum
 from oms.domain.events import Aggregate, utcnow
 from oms.integrations.webhooks_model import DeliveryStatus, EndpointStatus
+from oms.notifications.model import NotificationStatus
 from oms.orders.lifecycle import OrderStatus
 from oms.orders.model import DeliveryMethod, OrderLineStatus, ReservationStatus, ShipmentStatus
 from oms.orders.tracking import TrackingSource, TrackingStatus
@@ -399,6 +400,10 @@ orders = Table(
     when("expires_at"),
     service(),
     *contact_columns(),
+    # The code the customer shows at the store to collect (0012), and when they were reminded
+    # that the pickup hold ends.
+    Column("pickup_code", String(6)),
+    when("reminded_at"),
     Index("ix_orders_status_created_at", "status", "created_at"),
     # Order search (0010), newest first: each index yields its rows in page order.
     Index("ix_orders_created_at", "created_at", "id"),
@@ -431,6 +436,30 @@ notifications = Table(
     Column("channel", String(32), nullable=False),
     created_at(),
     Column("payload", JsonType, nullable=False),
+    # Sending (0012): to whom, in which language, and where it stands (oms.notifications).
+    Column("key", String(40), nullable=False, unique=True),
+    Column("recipient", String(254)),
+    Column("locale", String(8), nullable=False, default="en", server_default="en"),
+    Column(
+        "status",
+        str_enum(NotificationStatus),
+        nullable=False,
+        default=NotificationStatus.PENDING,
+        server_default="pending",
+    ),
+    counter("attempts"),
+    when("next_attempt_at"),
+    when("lease_until"),
+    Column("lease_token", String(40)),
+    Column("last_error", String(500)),
+    when("sent_at"),
+    # The mailer's scan: pending notifications by when they are due.
+    Index(
+        "ix_notifications_due",
+        "next_attempt_at",
+        postgresql_where=text("status = 'pending'"),
+        sqlite_where=text("status = 'pending'"),
+    ),
 )
 
 order_lines = Table(

@@ -31,6 +31,7 @@ from oms.db.repositories.catalog import (
 )
 from oms.db.repositories.customers import SqlCustomerAddresses, SqlCustomers
 from oms.db.repositories.kpis import SqlKpiFacts
+from oms.db.repositories.notifications import SqlPickupReminders
 from oms.db.repositories.order_search import SqlOrderSearch
 from oms.db.repositories.orders import (
     SqlAllocations,
@@ -235,6 +236,10 @@ class SqlUnitOfWork:
     @cached_property
     def order_search(self) -> SqlOrderSearch:
         return SqlOrderSearch(self.session)
+
+    @cached_property
+    def pickup_reminders(self) -> SqlPickupReminders:
+        return SqlPickupReminders(self.session)
 
 
 _REPOSITORIES = [

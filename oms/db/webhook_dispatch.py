@@ -32,7 +32,7 @@ from oms.db.repositories.webhooks import SqlWebhookDeliveries, SqlWebhookEndpoin
 from oms.db.uow import SqlUnitOfWork, is_transient, run_transaction
 from oms.domain.bus import NO_HANDLERS
 from oms.integrations.catalogue import OutboxMessage
-from oms.integrations.dispatcher import Dispatcher
+from oms.integrations.dispatcher import Chore, Dispatcher
 from oms.integrations.webhooks import fan_out, record_attempt
 from oms.integrations.webhooks_http import HttpSender
 from oms.integrations.webhooks_model import Claim, DeliveryStatus, EndpointStatus, SendResult
@@ -153,10 +153,12 @@ def sql_dispatcher(
     timeout_s: float = 10.0,
     allow_private: bool = False,
     threads: int = 8,
+    chores: Sequence[Chore] = (),
 ) -> Dispatcher:
-    """The dispatcher a serving process (or ``oms worker``) runs."""
+    """The dispatcher a serving process (or ``oms worker``) runs; ``chores`` ride on its tick
+    (the mailer)."""
     sender = HttpSender(timeout_s, allow_private=allow_private, connections=threads)
     # A lease outlives the longest send: a lookup, then connect + write, then the answer.
     lease = timedelta(seconds=2 * timeout_s + RESOLVE_TIMEOUT_S + 5)
     store = SqlDeliveryStore(sessions, readers)
-    return Dispatcher(store, sender, threads=threads, lease=lease)
+    return Dispatcher(store, sender, threads=threads, lease=lease, chores=chores)

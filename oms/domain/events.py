@@ -475,3 +475,32 @@ class ShipmentTracked(DomainEvent):
     carrier: str | None
     tracking_number: str | None
     tracking_url: str | None
+
+
+# ------------------------------------------------------------------------ notifications
+
+
+@dataclass(frozen=True, kw_only=True)
+class PickupReminded(DomainEvent):
+    """The pickup hold of a ready order ends soon: its customer is reminded, once."""
+
+    order_id: str
+    store: str
+    expires_at: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class NotificationQueued(DomainEvent):
+    """A message owed to the customer, recorded with the change that calls for it: the OMS
+    sends it by e-mail (``status`` pending), or cannot (``skipped``: no recipient); a retailer
+    may send it through its own CRM instead. ``notification`` is its stable id (the e-mail's
+    Message-ID), ``data`` what its templates are rendered from."""
+
+    order_id: str
+    notification: str
+    kind: str
+    channel: str
+    recipient: str | None
+    locale: str
+    status: str
+    data: dict[str, Any]

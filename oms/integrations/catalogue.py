@@ -54,6 +54,9 @@ TYPES: dict[type[e.DomainEvent], str] = {
     e.CustomerErased: "customer.erased",
     # tracking
     e.ShipmentTracked: "shipment.tracking_updated",
+    # customer notifications (oms.notifications)
+    e.PickupReminded: "order.pickup_reminded",
+    e.NotificationQueued: "customer.notification_queued",
 }
 
 # Sent by POST /v1/webhooks/{id}/test only; never in the outbox.

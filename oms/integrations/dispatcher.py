@@ -9,6 +9,10 @@ deliveries in flight leaves their leases to run out, and another dispatcher (or 
 restarted) sends them again: delivery is at least once, and receivers drop duplicates by
 ``webhook-id``.
 
+Other work that leaves the system after commit rides on the same tick (``chores``: the mailer
+of customer notifications), each after the outbox is sequenced, its failure logged and never
+in the way of the webhooks.
+
 Time comes from ``clock`` (or ``tick(now=...)``), so tests run the retry schedule in virtual
 time. The database side is ``oms.db.webhook_dispatch``; the HTTP side
 ``oms.integrations.webhooks_http``.
@@ -22,6 +26,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from oms.domain.events import utcnow
 from oms.integrations.webhooks_model import Claim
@@ -36,6 +41,14 @@ SCAN = 500  # due deliveries looked at per tick
 Clock = Callable[[], datetime]
 
 
+class Chore(Protocol):
+    """Work done on every tick besides the webhooks (it must not block the tick for long)."""
+
+    def tick(self, now: datetime | None = None) -> int: ...
+
+    def close(self, drain_s: float = 30.0) -> None: ...
+
+
 class Dispatcher:
     """``run(stop)`` ticks until ``stop`` is set, then lets the sends in flight finish."""
 
@@ -48,8 +61,10 @@ class Dispatcher:
         threads: int = 8,
         per_endpoint: int = 4,
         lease: timedelta = timedelta(seconds=40),
+        chores: Sequence[Chore] = (),
     ) -> None:
         self.store, self.sender, self.clock = store, sender, clock
+        self.chores = tuple(chores)
         self.threads, self.per_endpoint, self.lease = threads, per_endpoint, lease
         self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="oms-webhook")
         self._lock = threading.Lock()
@@ -62,6 +77,7 @@ class Dispatcher:
         (results recorded at ``now`` too: a test's virtual time)."""
         at = now or self.clock()
         self.store.sequence(at)
+        self._chores(now)
         with self._lock:
             busy = Counter(self._in_flight)
         free = self.threads - sum(busy.values())
@@ -74,6 +90,13 @@ class Dispatcher:
         if wait_for_sends:
             wait(started)
         return len(claims)
+
+    def _chores(self, now: datetime | None) -> None:
+        for chore in self.chores:
+            try:
+                chore.tick(now)
+            except Exception:
+                log.exception("dispatcher chore %s failed", type(chore).__name__)
 
     def _start(self, claim: Claim, now: datetime | None) -> Future[None]:
         with self._lock:
@@ -119,6 +142,8 @@ class Dispatcher:
             pending = list(self._futures)
         wait(pending, timeout=drain_s)
         self._pool.shutdown(wait=False, cancel_futures=True)
+        for chore in self.chores:
+            chore.close(drain_s)
 
 
 def pick(

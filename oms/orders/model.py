@@ -113,6 +113,10 @@ class Order:
     locale: str | None = None
     address: Any = None
     located_by: str | None = None
+    # A ready pickup's code, checked at handover (0012), and when the customer was reminded
+    # that its hold ends.
+    pickup_code: str | None = None
+    reminded_at: datetime | None = None
 
 
 @dataclass(eq=False, kw_only=True)

@@ -83,6 +83,8 @@ class NotificationView:
     kind: str
     channel: str
     at: str
+    status: str  # pending, sent, failed, skipped (oms.notifications)
+    sent_at: str | None
 
 
 @dataclass(frozen=True)
@@ -246,7 +248,10 @@ def _refunds(uow: OrderViewSource, order: Order) -> list[RefundView]:
 
 def _notifications(uow: OrderViewSource, order: Order) -> list[NotificationView]:
     found = uow.notifications.list_by(order_id=order.id, order_by="id")
-    return [NotificationView(n.kind, n.channel, n.created_at.isoformat()) for n in found]
+    return [
+        NotificationView(n.kind, n.channel, n.created_at.isoformat(), n.status, _iso(n.sent_at))
+        for n in found
+    ]
 
 
 def _events(uow: OrderViewSource, order: Order) -> list[EventView]:

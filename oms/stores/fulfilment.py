@@ -3,8 +3,8 @@
 Stock follows the units: a shipment that leaves a node commits its held units there (on_hand and
 reserved both fall); a transfer that reaches the pickup store is received and held there, so a
 ready pickup order always holds its units at the store: collecting commits them, expiry gives
-them back to ATP. The customer's messages are the notifications context's (its handlers of
-ReadyForPickup and PickupExpired)."""
+them back to ATP. A ready order gets a pickup code, which the store checks at handover. The
+customer's messages are the notifications context's (its handlers of these events)."""
 
 from __future__ import annotations
 
@@ -30,6 +30,7 @@ from oms.orders.views import OrderView, order_view
 from oms.promise import pickup_expires_at
 from oms.promise.nodes import node_info
 from oms.stores.model import PickStatus
+from oms.stores.pickup_codes import check_pickup_code, new_pickup_code
 from oms.stores.ports import StoresUnitOfWork
 from oms.stores.shipments import live_lines, shipment_rows
 
@@ -131,6 +132,7 @@ def _maybe_ready(uow: StoresUnitOfWork, order: Order, now: datetime) -> None:
     store = uow.nodes.get(order.pickup_node)
     order.ready_at = now
     order.expires_at = pickup_expires_at(node_info(store).calendar, now)
+    order.pickup_code = new_pickup_code()  # in the customer's message, checked at handover
     uow.emit(
         ReadyForPickup(
             order_id=order.id,
@@ -142,14 +144,22 @@ def _maybe_ready(uow: StoresUnitOfWork, order: Order, now: datetime) -> None:
 
 
 def collect_order(
-    uow: StoresUnitOfWork, order_id: str, store: str | None, now: datetime | None = None
+    uow: StoresUnitOfWork,
+    order_id: str,
+    store: str | None,
+    now: datetime | None = None,
+    *,
+    pickup_code: str | None = None,
 ) -> OrderView:
     """The customer collects a ready pickup order at the store that holds it (``store``: the
-    caller's, which must be the order's pickup store)."""
+    caller's, which must be the order's pickup store). ``pickup_code``: the code the customer
+    shows, checked when given (a wrong one collects nothing)."""
     order = get_order(uow, order_id)
     require_store_sees(store, order_nodes(uow, order), f'order "{order_id}"')
     if store is not None and order.pickup_node is not None and order.pickup_node != store:
         raise ForbiddenError(f'order "{order_id}" is collected at {order.pickup_node}')
+    if order.status is OrderStatus.READY_FOR_PICKUP:  # otherwise collecting is refused anyway
+        check_pickup_code(order_id, order.pickup_code, pickup_code)
     _collect(uow, order, now or datetime.now(UTC))
     return _committed_view(uow, order)
 

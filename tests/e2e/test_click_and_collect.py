@@ -24,7 +24,7 @@ def test_a_pickup_in_stock_at_the_store_is_picked_there_then_ready_then_collecte
     assert st.confirm(pick, st.s1).status_code == 200
     ready = st.get(order["id"])
     assert ready["status"] == "ready_for_pickup" and ready["expires_at"] > ready["ready_at"]
-    assert [n["kind"] for n in ready["notifications"]] == ["ready_for_pickup"]
+    assert [n["kind"] for n in ready["notifications"]] == ["order_confirmed", "ready_for_pickup"]
     on_hand = st.stock("MUG")["ST-PARIS-1"]["on_hand"]
     r = api.client.post(f"/v1/orders/{order['id']}/collect", headers=st.s1)
     assert r.status_code == 200, r.text
@@ -68,7 +68,8 @@ def test_an_uncollected_pickup_expires_gives_the_units_back_and_is_refunded(api)
     view = st.get(order["id"])
     assert view["status"] == "expired" and view["lines"][0]["status"] == "cancelled"
     assert [r["amount_minor"] for r in view["refunds"]] == [2 * 1299]
-    assert [n["kind"] for n in view["notifications"]] == ["ready_for_pickup", "pickup_expired"]
+    kinds = [n["kind"] for n in view["notifications"]]
+    assert kinds == ["order_confirmed", "ready_for_pickup", "pickup_expired"]
     assert st.stock("MUG")["ST-PARIS-1"]["reserved"] == 0  # back to ATP
     r = api.client.post(f"/v1/orders/{order['id']}/collect", headers=st.s1)
     assert r.status_code == 409 and r.json()["error"] == "illegal_transition"

@@ -23,7 +23,7 @@ def test_an_order_from_a_reservation_keeps_its_units_and_shows_lines_shipments_h
     assert sum(a["qty"] for a in line["allocations"]) == 2
     assert {s["node"] for s in body["shipments"]} == {a["node"] for a in line["allocations"]}
     assert all(s["id"] and s["status"] == "created" for s in body["shipments"])
-    assert [e["type"] for e in body["events"]] == ["OrderCreated", "Sourced"]
+    assert [e["type"] for e in body["events"]] == ["OrderCreated", "Sourced", "NotificationQueued"]
     assert available(api) == 9
     got = api.client.get(f"/v1/reservations/{rid}", headers=api.checkout).json()
     assert got["status"] == "converted"

@@ -11,6 +11,7 @@ from oms.handlers import message_bus
 from tests.fakes.catalog import FakeApiKeys, FakeNodes, FakeSkus, FakeStoreSessions
 from tests.fakes.customers import FakeCustomerAddresses, FakeCustomers
 from tests.fakes.kpis import FakeKpiFacts
+from tests.fakes.notifications import FakePickupReminders
 from tests.fakes.order_search import FakeOrderSearch, Rows
 from tests.fakes.orders import (
     FakeAllocations,
@@ -96,6 +97,7 @@ class FakeUnitOfWork:
             customers=self.customers.rows,
         )
         self.order_search = FakeOrderSearch(rows)
+        self.pickup_reminders = FakePickupReminders(self.orders)
 
     def __enter__(self) -> Self:
         return self

@@ -22,6 +22,7 @@ from oms.config import get_settings
 from oms.db import tables
 from tests.e2e.conftest import Api
 from tests.e2e.test_promise_api import network
+from tests.smtp_server import SmtpServer
 from tests.webhook_receiver import Receiver
 
 EMAIL = "zyx.gdpr.7f3a@example.org"
@@ -45,8 +46,9 @@ ADDRESS = {"line1": LINE1, "postcode": "26000", "city": "Valence", "country": "F
 
 
 @pytest.fixture
-def app(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Api]:
+def app(db_url: str, monkeypatch: pytest.MonkeyPatch, smtp_server: SmtpServer) -> Iterator[Api]:
     monkeypatch.setenv("OMS_WEBHOOKS_ALLOW_PRIVATE", "true")
+    monkeypatch.setenv("OMS_SMTP_URL", smtp_server.url)
     get_settings.cache_clear()
     state = open_state(db_url)
     with state.unit_of_work() as uow:
@@ -59,7 +61,9 @@ def app(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Api]:
         get_settings.cache_clear()
 
 
-def _write_the_person_everywhere(api: Api, receiver: Receiver) -> tuple[str, list[str]]:
+def _write_the_person_everywhere(
+    api: Api, receiver: Receiver, smtp_server: SmtpServer
+) -> tuple[str, list[str]]:
     c, ops, checkout = api.client, api.ops, api.checkout
     hook = c.post("/v1/webhooks", json={"url": receiver.url(), "events": ["*"]}, headers=ops)
     receiver.secrets["/hook"] = hook.json()["secret"]
@@ -82,7 +86,14 @@ def _write_the_person_everywhere(api: Api, receiver: Receiver) -> tuple[str, lis
     held = {"lines": lines, "email": EMAIL, "name": NAME, "address": ADDRESS}
     assert c.post("/v1/reservations", json=held, headers=checkout).status_code == 201
     c.post(f"/v1/orders/{guest['id']}/cancel", headers=checkout)
+    track = c.post(
+        "/track",
+        data={"order": mine["id"], "email": EMAIL},
+        headers={"Origin": str(c.base_url)},
+    )
+    assert track.status_code == 200 and NAME not in track.text
     c.get(f"/v1/customers?email={EMAIL}", headers=ops)
+    c.get(f"/v1/orders?q={EMAIL}", headers=ops)
     c.get(f"/v1/customers?phone={PHONE}", headers=ops)
     exported = c.get(f"/v1/customers/{cid}/export", headers=ops)
     assert exported.status_code == 200
@@ -90,6 +101,7 @@ def _write_the_person_everywhere(api: Api, receiver: Receiver) -> tuple[str, lis
     assert EMAIL in text and NAME in text and LINE1 in text
     assert {o["id"] for o in exported.json()["orders"]} == {mine["id"], guest["id"]}
     _wait_for(lambda: len(receiver.delivered()) >= 8)
+    _wait_for(lambda: len(smtp_server.received()) >= 3)  # two confirmations, a cancellation
     return cid, [mine["id"], guest["id"]]
 
 
@@ -114,17 +126,18 @@ def _every_stored_value(api: Api) -> list[tuple[str, str]]:
 def test_an_erased_person_is_in_no_table_and_no_log_line_and_the_books_still_add_up(
     app: Api,
     receiver: Receiver,
+    smtp_server: SmtpServer,
     capfd: pytest.CaptureFixture[str],
     caplog: pytest.LogCaptureFixture,
 ):
-    cid, order_ids = _write_the_person_everywhere(app, receiver)
+    cid, order_ids = _write_the_person_everywhere(app, receiver, smtp_server)
     before = {o: app.client.get(f"/v1/orders/{o}", headers=app.ops).json() for o in order_ids}
     stored = _every_stored_value(app)
     assert any(EMAIL in v for _, v in stored)  # the scan below can see them
 
     r = app.client.post(f"/v1/customers/{cid}/erase", headers=app.ops)
     assert r.status_code == 200, r.text
-    assert sorted(r.json()["orders"]) == sorted(order_ids)
+    assert sorted(r.json()["orders"]) == sorted(order_ids) and r.json()["payloads_scrubbed"] > 0
 
     left = [(t, n) for t, v in _every_stored_value(app) for n in NEEDLES if n.lower() in v.lower()]
     assert left == []

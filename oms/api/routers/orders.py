@@ -8,6 +8,7 @@ from oms.access.model import ApiRole
 from oms.api.customer_schemas import who_form
 from oms.api.deps import IdempotencyKey, PrincipalDep, StateDep, UowDep, request_key, store_scope
 from oms.api.fields import OrderId
+from oms.api.notification_schemas import CollectIn
 from oms.api.responses import KEYED, errors
 from oms.api.schemas import CancelIn, OrderIn, OrderOut
 from oms.orders import service as svc
@@ -57,10 +58,15 @@ def cancel(
     return order_out(svc.cancel(uow, order_id, body.lines if body else None))
 
 
-@router.post("/{order_id}/collect")
-def collect(order_id: OrderId, uow: UowDep, who: PrincipalDep) -> OrderOut:
+@router.post("/{order_id}/collect", responses=errors(422))
+def collect(
+    order_id: OrderId, uow: UowDep, who: PrincipalDep, body: CollectIn | None = None
+) -> OrderOut:
+    """The customer collects a ready pickup at the store's counter; with the `pickup_code`
+    from their e-mail, a wrong code is a 422 `pickup_code_mismatch` and nothing is collected."""
     who.require(ApiRole.STORE)
-    return order_out(fulfilment.collect_order(uow, order_id, store_scope(who)))
+    code = body.pickup_code if body else None
+    return order_out(fulfilment.collect_order(uow, order_id, store_scope(who), pickup_code=code))
 
 
 def order_out(view: OrderView) -> OrderOut:

@@ -91,5 +91,8 @@ def held(uow: FakeUnitOfWork, node: str, sku: str) -> tuple[int, int]:
 
 
 def order_events(uow: FakeUnitOfWork) -> list[str]:
-    """The names of the events raised on orders (not the ledger's), in order."""
-    return [e.name for e in uow.emitted if e.aggregate == "order"]
+    """The names of the events raised on orders (not the ledger's, nor the customer messages
+    they queue: tests/unit/services/test_notifications.py has those), in order."""
+    return [
+        e.name for e in uow.emitted if e.aggregate == "order" and e.name != "NotificationQueued"
+    ]

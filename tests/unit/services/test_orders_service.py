@@ -63,7 +63,7 @@ def test_an_order_from_lines_is_reserved_and_converted_in_one_transaction():
     assert created and [ln.sku for ln in view.lines] == ["MUG", "TEA"]
     assert [s.node for s in view.shipments] == [DC] and view.picks == []  # no pick at a DC
     assert view.promise is not None and "delivery_date" in view.promise
-    assert [e.type for e in view.events] == ["OrderCreated", "Sourced"]
+    assert [e.type for e in view.events] == ["OrderCreated", "Sourced", "NotificationQueued"]
     [sourced] = [e for e in uow.emitted if isinstance(e, Sourced)]
     assert sourced.allocations == [["MUG", DC, 1], ["TEA", DC, 2]]
     assert uow.committed == 1

@@ -118,7 +118,9 @@ def asked(
 
 
 def history(uow: FakeUnitOfWork, aggregate: str, key: str) -> list[tuple[str, Any]]:
-    return [(e.type, e.payload) for e in uow.events.history(aggregate, key)]
+    """The history's events, but the customer messages queued on the order's."""
+    found = uow.events.history(aggregate, key)
+    return [(e.type, e.payload) for e in found if e.type != "NotificationQueued"]
 
 
 def raised(uow: FakeUnitOfWork, kind: type) -> list[Any]:
