@@ -105,14 +105,14 @@ def test_the_language_is_the_orders_else_the_customers_else_the_default(
         uow.customers.add(Customer(id="cus_1", email="a@example.com", locale=customer_locale))
         customer_id = "cus_1"
     contact(uow, placed.id, email="a@example.com", locale=order_locale, customer_id=customer_id)
-    uow.emit(Delivered(order_id=placed.id, shipment="S-1"))
+    uow.emit(Delivered(order_id=placed.id, shipment=_shipment_of(uow, placed.id)))
     assert [n.locale for n in notes(uow, placed.id, "delivered")] == [expected]
 
 
 def test_an_order_without_an_email_is_recorded_skipped_and_still_published():
     uow, cache = world(), NetworkCache()
     placed = order(uow, cache, [("MUG", 1)])
-    uow.emit(Delivered(order_id=placed.id, shipment="S-1"))
+    uow.emit(Delivered(order_id=placed.id, shipment=_shipment_of(uow, placed.id)))
     [note] = notes(uow, placed.id, "delivered")
     assert (note.status, note.last_error, note.recipient) == ("skipped", "no_recipient", None)
     assert note.next_attempt_at is None
@@ -250,3 +250,8 @@ def test_an_expired_or_collected_pickup_is_not_reminded():
     assert remind_pickups(uow, late.expires_at + timedelta(minutes=1), WITHIN) == 0
     assert uow.notifications.list_by(kind="pickup_reminder") == []
     assert collected.reminded_at is None and late.reminded_at is None
+
+
+def _shipment_of(uow, order_id: str) -> str:
+    [shipment] = uow.shipments.list_by(order_id=order_id)
+    return shipment.id
