@@ -48,7 +48,22 @@ class ShipmentStatus(StrEnum):
 
 
 @dataclass(eq=False, kw_only=True)
-class Reservation:
+class WhoAndWhere:
+    """Who a reservation or order is for and where it goes (0009): the customer, or a guest's
+    e-mail, and the postal address as given (a snapshot). ``located_by``: how dest_lat and
+    dest_lon were found (oms.orders.recipients)."""
+
+    customer_id: str | None = None
+    email: str | None = None
+    customer_name: str | None = None
+    phone: str | None = None
+    locale: str | None = None
+    address: Any = None
+    located_by: str | None = None
+
+
+@dataclass(eq=False, kw_only=True)
+class Reservation(WhoAndWhere):
     id: str  # a UUID
     status: ReservationStatus
     method: DeliveryMethod
@@ -61,15 +76,6 @@ class Reservation:
     request_hash: str | None = None  # sha256 of the canonical request
     slot_id: str | None = None
     service: DeliveryService = DeliveryService.STANDARD
-    # Who and where (0009): the customer, or a guest's e-mail, and the postal address as
-    # given (a snapshot). ``located_by``: how dest_lat/dest_lon were found.
-    customer_id: str | None = None
-    email: str | None = None
-    customer_name: str | None = None
-    phone: str | None = None
-    locale: str | None = None
-    address: Any = None
-    located_by: str | None = None
 
 
 @dataclass(eq=False, kw_only=True)
@@ -82,7 +88,7 @@ class ReservationLine:
 
 
 @dataclass(eq=False, kw_only=True)
-class Order:
+class Order(WhoAndWhere):
     id: str
     status: OrderStatus
     channel: str
@@ -104,15 +110,6 @@ class Order:
     shipping_minor: int = 0
     expires_at: datetime | None = None  # end of the pickup hold
     service: DeliveryService = DeliveryService.STANDARD  # its promise follows it
-    # Who and where (0009): the customer, or a guest's e-mail, and the postal address as
-    # given (a snapshot). ``located_by``: how dest_lat/dest_lon were found.
-    customer_id: str | None = None
-    email: str | None = None
-    customer_name: str | None = None
-    phone: str | None = None
-    locale: str | None = None
-    address: Any = None
-    located_by: str | None = None
     # A ready pickup's code, checked at handover (0012), and when the customer was reminded
     # that its hold ends.
     pickup_code: str | None = None

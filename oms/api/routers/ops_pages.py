@@ -11,16 +11,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
 from oms.access import sessions as access_sessions
 from oms.access.model import ApiRole
+from oms.api import pages
 from oms.api import store_sessions as sessions
 from oms.api.auth import Principal, RateLimitedError
 from oms.api.deps import StateDep, client_host
@@ -33,7 +32,6 @@ from oms.kpis.rules import Rate
 from oms.kpis.service import DEFINITIONS, Kpi, LiveKpis, kpis_asked
 
 router = APIRouter(prefix="/ops", tags=["ops pages"], include_in_schema=False)
-TEMPLATES = Jinja2Templates(directory=Path(__file__).resolve().parents[1] / "templates")
 COOKIE = {"name": sessions.OPS_COOKIE, "path": sessions.OPS_COOKIE_PATH}
 DEFAULT_DAYS = 14
 
@@ -50,17 +48,8 @@ class Card:
     chart: Markup
 
 
-def _page(
-    request: Request, name: str, context: dict[str, object], status: int = 200
-) -> HTMLResponse:
-    page = TEMPLATES.TemplateResponse(request, name, context, status_code=status)
-    page.headers["Cache-Control"] = "no-store"  # pages carry the session's CSRF token
-    return page
-
-
-def _secure(request: Request) -> bool:
-    client = request.client.host if request.client else None
-    return sessions.cookie_is_secure(get_settings().cookie_secure, request.url.scheme, client)
+_page = pages.no_store
+_secure = pages.secure_cookies
 
 
 def _login_page(request: Request, exc: OmsError) -> HTMLResponse:

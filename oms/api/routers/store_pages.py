@@ -10,16 +10,15 @@ no CSRF token then. Database work runs in the thread pool, never on the event lo
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from fastapi.templating import Jinja2Templates
 
 from oms.access import sessions as access_sessions
 from oms.access.model import ApiRole
+from oms.api import pages
 from oms.api import store_sessions as sessions
 from oms.api.auth import Principal, RateLimitedError
 from oms.api.deps import StateDep, client_host
@@ -30,7 +29,6 @@ from oms.domain.errors import OmsError, UnauthorizedError, ValidationError
 from oms.stores import picks
 
 router = APIRouter(prefix="/stores", tags=["store pages"], include_in_schema=False)
-TEMPLATES = Jinja2Templates(directory=Path(__file__).resolve().parents[1] / "templates")
 
 
 @dataclass(frozen=True)
@@ -46,14 +44,10 @@ class Visitor:
 
 
 def _page(request: Request, name: str, status: int = 200, **context: object) -> HTMLResponse:
-    page = TEMPLATES.TemplateResponse(request, name, context, status_code=status)
-    page.headers["Cache-Control"] = "no-store"  # pages carry the session's CSRF token
-    return page
+    return pages.no_store(request, name, context, status)
 
 
-def _secure(request: Request) -> bool:
-    client = request.client.host if request.client else None
-    return sessions.cookie_is_secure(get_settings().cookie_secure, request.url.scheme, client)
+_secure = pages.secure_cookies
 
 
 def _refused(request: Request, exc: OmsError) -> HTMLResponse:

@@ -17,15 +17,14 @@ from __future__ import annotations
 import math
 import threading
 from datetime import UTC, datetime
-from pathlib import Path
 from time import monotonic
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
-from fastapi.templating import Jinja2Templates
 
+from oms.api import pages
 from oms.api.auth import FailureThrottle, address_of
 from oms.api.deps import client_host, state_of
 from oms.api.state import AppState
@@ -37,7 +36,6 @@ from oms.orders.tracking import TrackingStatus
 from oms.stores.customer_tracking import CustomerTracking, look_up
 
 router = APIRouter(tags=["tracking page"], include_in_schema=False)
-TEMPLATES = Jinja2Templates(directory=Path(__file__).resolve().parents[1] / "templates")
 EMAIL_LENGTH = 254
 NOT_FOUND = (
     "We could not find an order with this number and e-mail address. Check both and try again."
@@ -72,7 +70,7 @@ def _when(at: datetime | str) -> str:
     return instant.astimezone(UTC).strftime("%d %b %Y, %H:%M UTC")
 
 
-TEMPLATES.env.filters["when"] = _when
+pages.TEMPLATES.env.filters["when"] = _when
 
 
 def throttle_of(request: Request) -> FailureThrottle:
@@ -90,9 +88,7 @@ def throttle_of(request: Request) -> FailureThrottle:
 
 def _page(request: Request, status: int = 200, **context: object) -> HTMLResponse:
     context = {"order_status": ORDER_STATUS, "tracking_status": TRACKING_STATUS, **context}
-    page = TEMPLATES.TemplateResponse(request, "track.html", context, status_code=status)
-    page.headers["Cache-Control"] = "no-store"  # an order's details: never kept by a cache
-    return page
+    return pages.no_store(request, "track.html", context, status)
 
 
 @router.get("/track", response_class=HTMLResponse)
