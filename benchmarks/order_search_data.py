@@ -8,7 +8,7 @@ shaped like a retailer's: 4 DCs and 96 stores, 2,000 SKUs, 100,000 customers.
   phone.
 - 1 to 3 lines each (about 2M); two orders in three buy among the first 200 SKUs; one
   allocation a line, at the pickup store for most pickups, else at a DC (80%) or a store;
-  3% of orders have a return.
+  3% of orders have a return; order_nodes as the services write it (about 1.3M rows).
 
 Indexes are dropped during the load and created again from their own definitions, and foreign
 key triggers are off (the data is consistent by construction): what the migration declared is
@@ -27,7 +27,7 @@ SKUS = 2_000
 CUSTOMERS = 100_000
 START = "2025-12-01 00:00:00+00"
 YEAR_S = 365 * 24 * 3600
-TABLES = ("orders", "order_lines", "allocations", "returns")
+TABLES = ("orders", "order_lines", "allocations", "order_nodes", "returns")
 
 # h(g): a bijection of 0..2^48-1 (an odd multiplier), so that ids are unique and scattered.
 _HASH = "((g::bigint * 2654435761) % 281474976710656)"
@@ -101,6 +101,19 @@ STEPS = {
                l.qty
         FROM order_lines l JOIN orders o ON o.id = l.order_id,
              LATERAL (SELECT abs(hashtext(l.id)) % 100 AS r) x""",
+    # What the services write with each order (oms/orders/involved.py): the allocations'
+    # nodes, and the pickup store.
+    "order_nodes": """
+        INSERT INTO order_nodes (order_id, node_id, created_at, supplies)
+        SELECT order_id, node_id, created_at, bool_or(supplies)
+        FROM (SELECT l.order_id, a.node_id, o.created_at, true AS supplies
+              FROM allocations a
+              JOIN order_lines l ON l.id = a.order_line_id
+              JOIN orders o ON o.id = l.order_id
+              UNION ALL
+              SELECT o.id, o.pickup_node, o.created_at, false
+              FROM orders o WHERE o.pickup_node IS NOT NULL) x
+        GROUP BY order_id, node_id, created_at""",
     "returns": """
         INSERT INTO returns (id, order_id, status, method, reason, destination,
                              purchase_channel, cross_channel, created_at)

@@ -1,7 +1,8 @@
 """Orders to search: a small network and a few hundred orders of every channel, status and
-method, with lines, allocations, returns, customers, guest e-mails and phones, and orders that
-share a creation instant (the id breaks the tie). Written straight to a database, or kept in
-memory for the plain Python search (tests/fakes/order_search.py) they are checked against."""
+method, with lines, allocations (and the nodes they involve, as the services record them),
+returns, customers, guest e-mails and phones, and orders that share a creation instant (the id
+breaks the tie). Written straight to a database, or kept in memory for the plain Python search
+(tests/fakes/order_search.py) they are checked against."""
 
 from __future__ import annotations
 
@@ -17,8 +18,9 @@ from oms.customers.model import Customer
 from oms.db.uow import SqlUnitOfWork
 from oms.handlers import message_bus
 from oms.inventory.model import Node, Sku
+from oms.orders.involved import new_order_nodes
 from oms.orders.lifecycle import OrderStatus
-from oms.orders.model import Allocation, DeliveryMethod, Order, OrderLine
+from oms.orders.model import Allocation, DeliveryMethod, Order, OrderLine, OrderNode
 from oms.orders.search import CHANNELS
 from oms.returns.records import ReturnAuthorization
 from tests.fakes.order_search import FakeOrderSearch, Rows
@@ -36,6 +38,7 @@ class World:
     orders: list[Order] = field(default_factory=list)
     lines: list[OrderLine] = field(default_factory=list)
     allocations: list[Allocation] = field(default_factory=list)
+    order_nodes: list[OrderNode] = field(default_factory=list)  # as the service writes them
     returns: list[ReturnAuthorization] = field(default_factory=list)
 
     def search(self) -> FakeOrderSearch:
@@ -43,7 +46,7 @@ class World:
             Rows(
                 orders=lambda: self.orders,
                 lines=lambda: self.lines,
-                allocations=lambda: self.allocations,
+                order_nodes=lambda: self.order_nodes,
                 returns=lambda: self.returns,
                 customers=set(CUSTOMERS),
             )
@@ -60,6 +63,7 @@ def world(seed: int, count: int, first: int = 0, start: datetime = START) -> Wor
             at += timedelta(minutes=rnd.randint(1, 30), microseconds=rnd.randint(0, 999_999))
         order = _order(rnd, k, at)
         made.orders.append(order)
+        supplying: set[str] = set()
         for n in range(rnd.randint(1, 3)):
             line = OrderLine(id=f"{order.id}-{n + 1}", order_id=order.id, line_no=n + 1,
                              sku_id=rnd.choice(SKUS), qty=rnd.randint(1, 4),
@@ -68,6 +72,8 @@ def world(seed: int, count: int, first: int = 0, start: datetime = START) -> Wor
             made.lines.append(line)
             for node in rnd.sample(_sources(order), rnd.choice((0, 1, 1, 1, 2))):
                 made.allocations.append(Allocation(order_line_id=line.id, node_id=node, qty=1))
+                supplying.add(node)
+        made.order_nodes += new_order_nodes(order, supplying)
         if rnd.random() < 0.15:
             made.returns += [_return(order, n, rnd) for n in range(rnd.randint(1, 2))]
     return made
@@ -122,12 +128,15 @@ def network(session_factory: Callable[[], Session]) -> None:
         uow.commit()
 
 
-def write(session_factory: Callable[[], Session], made: World) -> None:
-    """The orders and what hangs off them, in one transaction."""
+def write(session_factory: Callable[[], Session], made: World, *, nodes: bool = True) -> None:
+    """The orders and what hangs off them, in one transaction (``nodes``: with order_nodes,
+    as the services write them; without, as before migration 0014)."""
     with SqlUnitOfWork(session_factory, message_bus()) as uow:
         uow.orders.add_all_now(_copies(made.orders))
         uow.order_lines.add_all_now(_copies(made.lines))
         uow.allocations.add_all_now(_copies(made.allocations))
+        if nodes:
+            uow.order_nodes.add_all_now(_copies(made.order_nodes))
         uow.returns.add_all_now(_copies(made.returns))
         uow.commit()
 

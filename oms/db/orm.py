@@ -20,6 +20,7 @@ from oms.orders.model import (
     IdempotencyRecord,
     Order,
     OrderLine,
+    OrderNode,
     Refund,
     Reservation,
     ReservationLine,
@@ -56,6 +57,7 @@ MAPPED = {
     WebhookDelivery: t.webhook_deliveries,
     WebhookAttempt: t.webhook_attempts,
     TrackingEvent: t.shipment_tracking_events,
+    OrderNode: t.order_nodes,
 }
 
 mapper_registry = registry(metadata=t.metadata)

@@ -609,3 +609,20 @@ promise_tallies = Table(
     counter("lines", BigInteger),
     counter("available", BigInteger),
 )
+
+
+# ---------------------------------------------------------------- order search (0014)
+
+# The nodes each order involves (oms.orders.model.OrderNode), written with what involves them:
+# a node's orders in page order, instead of ~10,000 lookups allocations -> lines -> orders.
+# The key leads with the order (a page's summaries, re-sourcing's "already there?").
+order_nodes = Table(
+    "order_nodes",
+    metadata,
+    ref("order_id", "orders.id", primary_key=True, ondelete="CASCADE"),
+    ref("node_id", "nodes.id", primary_key=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("supplies", Boolean, nullable=False),
+    # `supplies` last: the node filter reads it from the index, in page order still.
+    Index("ix_order_nodes_node_id", "node_id", "created_at", "order_id", "supplies"),
+)

@@ -37,6 +37,7 @@ from oms.db.repositories.orders import (
     SqlAllocations,
     SqlIdempotency,
     SqlOrderLines,
+    SqlOrderNodes,
     SqlOrders,
     SqlRefunds,
     SqlReservationLines,
@@ -232,6 +233,10 @@ class SqlUnitOfWork:
     @cached_property
     def tracking_events(self) -> SqlTrackingEvents:
         return SqlTrackingEvents(self.session)
+
+    @cached_property
+    def order_nodes(self) -> SqlOrderNodes:
+        return SqlOrderNodes(self.session)
 
     @cached_property
     def order_search(self) -> SqlOrderSearch:

@@ -156,6 +156,19 @@ class Allocation:
 
 
 @dataclass(eq=False, kw_only=True)
+class OrderNode:
+    """A node an order involves, kept for order search (a read model, 0014): it supplied units
+    of the order (``supplies``: an allocation was there), or it is the pickup store, or both.
+    Never removed: a store that short-picked still involves the order for its staff, as its
+    shipment, kept, does for the order's own page."""
+
+    order_id: str
+    node_id: str
+    created_at: datetime  # the order's: a node's orders come in page order
+    supplies: bool = False
+
+
+@dataclass(eq=False, kw_only=True)
 class Refund:
     """Money owed back to the customer, in minor units, and why."""
 

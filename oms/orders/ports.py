@@ -21,6 +21,7 @@ from oms.orders.model import (
     IdempotencyRecord,
     Order,
     OrderLine,
+    OrderNode,
     Refund,
     Reservation,
     ReservationLine,
@@ -200,3 +201,8 @@ class OrdersUnitOfWork(OrderViewSource, UnitOfWork, Protocol):
 
     @property
     def shipments(self) -> AddsMany[Shipment]: ...
+
+    @property
+    def order_nodes(self) -> Repository[OrderNode]:
+        """The nodes each order involves (order search's read model, oms/orders/involved.py)."""
+        ...

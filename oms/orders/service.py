@@ -19,6 +19,7 @@ from oms.domain.events import LinesCancelled, OrderCancelled, OrderCreated, Sour
 from oms.orders import idempotency
 from oms.orders import reservations as res_svc
 from oms.orders.idempotency import RequestKey, as_request_key
+from oms.orders.involved import new_order_nodes
 from oms.orders.lifecycle import OrderStatus, transition
 from oms.orders.model import (
     Allocation,
@@ -264,6 +265,8 @@ def _convert(
     for line in lines:
         for row in by_sku[line.sku_id]:
             uow.allocations.add(_allocation(line, row, shipments[row.node_id]))
+    for node in new_order_nodes(order, shipments):  # what order search reads
+        uow.order_nodes.add(node)
     res.status = ReservationStatus.CONVERTED
     _sourced(uow, order, res, held, shipments.values())
     return lines

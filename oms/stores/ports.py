@@ -13,7 +13,7 @@ from oms.domain.ports import Repository, UnitOfWork
 from oms.inventory.model import Node
 from oms.inventory.ports import StockLedger
 from oms.notifications.model import Notification
-from oms.orders.model import Allocation, Order, OrderLine, Refund, Shipment
+from oms.orders.model import Allocation, Order, OrderLine, OrderNode, Refund, Shipment
 from oms.orders.ports import History, OrderViewSource
 from oms.stores.model import Pick, PickLine, PickupSlot
 
@@ -76,6 +76,9 @@ class StoresUnitOfWork(OrderViewSource, UnitOfWork, Protocol):
 
     @property
     def allocations(self) -> Allocations: ...
+
+    @property
+    def order_nodes(self) -> Repository[OrderNode]: ...
 
     @property
     def shipments(self) -> Shipments: ...

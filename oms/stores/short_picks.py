@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Protocol
 
 from oms.domain.events import LineShort, OrderCancelled, Picked, Resourced, ShortPicked
+from oms.orders.involved import involve
 from oms.orders.lifecycle import OrderStatus, transition
 from oms.orders.model import (
     Allocation,
@@ -203,6 +204,7 @@ def _allocate(
         uow.allocations.add(
             Allocation(order_line_id=line_id, node_id=node_id, qty=qty, shipment_id=shipment.id)
         )
+    involve(uow, order, [node_id])  # order search finds it at its new node too
     promised = shipment.promised_at.isoformat() if shipment.promised_at else None
     uow.emit(
         Resourced(

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.e2e.stores_fixture import Stores
+from tests.e2e.stores_fixture import Stores, build
 from tests.e2e.test_returns_api import delivered_order, returns_network, rma
 
 
@@ -181,3 +181,25 @@ def test_the_openapi_document_lists_the_search_parameters_and_errors(api):
                      "created_after", "created_before", "q", "limit", "cursor"}  # fmt: skip
     assert {"401", "403", "422"} <= set(search["responses"])
     assert {"404", "422"} <= set(paths["/v1/customers/{customer_id}/orders"]["get"]["responses"])
+
+
+def test_an_order_resourced_after_a_short_pick_is_found_at_its_new_store_and_still_at_the_old(
+    api,
+):
+    st = build(api, dc_stock=0)
+    order = st.order([("MUG", 3)])
+    line = order["lines"][0]["id"]
+    r = api.client.put("/v1/inventory/ST-PARIS-2/MUG", json={"on_hand": 3}, headers=api.ops)
+    assert r.status_code == 200, r.text
+    [pick] = st.picks("ST-PARIS-1", st.s1)
+    r = st.confirm(pick, st.s1, short={line: 0})  # nothing on the shelf
+    assert r.status_code == 200, r.text
+    assert [a["node"] for a in st.get(order["id"])["lines"][0]["allocations"]] == ["ST-PARIS-2"]
+    assert ids(api, api.ops, node="ST-PARIS-2") == [order["id"]]
+    assert ids(api, st.s2) == [order["id"]]
+    # The store that short-picked keeps the order in its list, as it keeps its page (the
+    # shipment stays): both say a node once involved stays involved.
+    assert ids(api, st.s1) == ids(api, api.ops, node="ST-PARIS-1") == [order["id"]]
+    assert api.client.get(f"/v1/orders/{order['id']}", headers=st.s1).status_code == 200
+    [summary] = listed(api, st.s2)["data"]
+    assert summary["nodes"] == ["ST-PARIS-1", "ST-PARIS-2"]

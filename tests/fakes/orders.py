@@ -12,6 +12,7 @@ from oms.orders.model import (
     IdempotencyRecord,
     Order,
     OrderLine,
+    OrderNode,
     Refund,
     Reservation,
     ReservationLine,
@@ -89,3 +90,8 @@ class FakeOrderLines(FakeRepository[OrderLine]):
 
 class FakeAllocations(FakeRepository[Allocation]):
     entity = Allocation
+
+
+class FakeOrderNodes(FakeRepository[OrderNode]):
+    entity = OrderNode
+    key = ("order_id", "node_id")

@@ -17,6 +17,7 @@ from tests.fakes.orders import (
     FakeAllocations,
     FakeIdempotency,
     FakeOrderLines,
+    FakeOrderNodes,
     FakeOrders,
     FakeRefunds,
     FakeReservationLines,
@@ -77,6 +78,7 @@ class FakeUnitOfWork:
         self.reservation_lines = FakeReservationLines()
         self.order_lines = FakeOrderLines()
         self.allocations = FakeAllocations()
+        self.order_nodes = FakeOrderNodes()
         self.pick_lines = FakePickLines()
         self.return_lines = FakeReturnLines()
         self.api_keys = FakeApiKeys()
@@ -92,7 +94,7 @@ class FakeUnitOfWork:
         rows = Rows(
             orders=lambda: self.orders.rows.values(),
             lines=lambda: self.order_lines.rows.values(),
-            allocations=lambda: self.allocations.rows.values(),
+            order_nodes=lambda: self.order_nodes.rows.values(),
             returns=lambda: self.returns.rows.values(),
             customers=self.customers.rows,
         )

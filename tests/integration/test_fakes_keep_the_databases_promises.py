@@ -59,6 +59,11 @@ def day(open_uow: Callable[[], Any], cache: NetworkCache) -> dict[str, Any]:
                 for o in names
                 for s in uow.shipments.list_by(order_id=o)
             ),
+            "involved": sorted(
+                (names[n.order_id], n.node_id, n.supplies)
+                for o in names
+                for n in uow.order_nodes.list_by(order_id=o)
+            ),
         }
 
 
@@ -93,6 +98,10 @@ def test_a_day_on_the_fake_unit_of_work_tells_the_same_story_as_on_the_database(
     assert in_memory["orders"] == stored["orders"] == {"shipped": "cancelled",
                                                       "pickup": "allocated"}  # fmt: skip
     assert in_memory["shipments"] == stored["shipments"]
+    # What order search reads: every node that ever shipped (supplied) each order, short-picked
+    # or not, and the pickup store, which supplied it here.
+    assert in_memory["involved"] == stored["involved"]
+    assert {(o, n, True) for o, n, _ in stored["shipments"]} == set(stored["involved"])
     assert in_memory["stock"] == stored["stock"]
     assert in_memory["events"] == stored["events"]
     assert ("ShortPicked", "order") in stored["events"] and ("Resourced", "order") in stored[

@@ -5,10 +5,11 @@ Why it is fast at a million orders on PostgreSQL (benchmarks/test_bench_order_se
 page reads ``orders`` backwards along (created_at, id) (``ix_orders_created_at``), the cursor a
 row comparison the index seeks to, and stops after ``limit`` rows. A selective filter has its
 own (column, created_at, id) index (customer, e-mail, phone), so its rows come in page order
-too. The node, SKU and store conditions take the shape their size calls for (see FEW below):
-the orders of a node or SKU on few rows, read from ``ix_allocations_node_id`` /
-``ix_order_lines_sku_id`` and sorted; else an EXISTS probe per order along the page order. An
-order id prefix is a LIKE the ``text_pattern_ops`` index answers whatever the collation.
+too. A node or a store key reads its ``order_nodes`` rows (the nodes each order involves, kept
+by the services) backwards along (node_id, created_at, order_id), each joined to its order by
+key: a page is about a page of lookups over the node's share of the orders. A SKU takes the
+shape its size calls for (see FEW below). An order id prefix is a LIKE the
+``text_pattern_ops`` index answers whatever the collation.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    CompoundSelect,
+    FromClause,
     Select,
     and_,
     func,
@@ -39,9 +40,9 @@ from oms.orders.search import Cursor, OrderFilters, OrderSummary, QueryTerm, Ret
 
 _O = tables.orders.c
 _L = tables.order_lines.c
-_A = tables.allocations.c
 _R = tables.returns.c
-_PICKUP = tables.orders.alias("pickup_orders").c
+_N = tables.order_nodes.c
+_OTHER = tables.order_nodes.alias("other_nodes").c
 _SUMMARY = (
     _O.id,
     _O.status,
@@ -78,7 +79,7 @@ class SqlOrderSearch:
         return [_summary(r, totals.get(r.id, (0, 0, 0)), nodes[r.id], returns[r.id]) for r in rows]
 
     def statement(self, filters: OrderFilters, after: Cursor | None, limit: int) -> Select[Any]:
-        """The page's query (the shape of a node, SKU or store condition depends on the data)."""
+        """The page's query (the shape of a SKU condition depends on the data)."""
         return matching(filters, after, limit, self.is_few)
 
     def is_few(self, rows: Select[Any]) -> bool:
@@ -97,12 +98,7 @@ class SqlOrderSearch:
         }
 
     def _nodes(self, ids: Sequence[str]) -> dict[str, set[str]]:
-        stmt = (
-            select(_L.order_id, _A.node_id)
-            .distinct()
-            .select_from(tables.allocations.join(tables.order_lines, _L.id == _A.order_line_id))
-            .where(_L.order_id.in_(ids))
-        )
+        stmt = select(_N.order_id, _N.node_id).where(_N.order_id.in_(ids))
         found: dict[str, set[str]] = defaultdict(set)
         for order_id, node_id in self.session.execute(stmt):
             found[order_id].add(node_id)
@@ -124,22 +120,32 @@ IsFew = Callable[[Select[Any]], bool]
 
 
 def matching(filters: OrderFilters, after: Cursor | None, limit: int, is_few: IsFew) -> Select[Any]:
-    """The page's orders: every condition, after the cursor, newest first."""
+    """The page's orders: every condition, after the cursor, newest first. With a node or a
+    store, the page is read from that node's ``order_nodes`` rows, in page order."""
     conditions = conditions_of(filters, is_few)
+    at_node = node_conditions(filters)
+    source: FromClause = tables.orders
+    created, order_id = _O.created_at, _O.id
+    if at_node:
+        source = tables.order_nodes.join(tables.orders, _O.id == _N.order_id)
+        created, order_id = _N.created_at, _N.order_id  # the order's, from the node's index
+        conditions += at_node
     if after is not None:
         conditions.append(
-            row(_O.created_at, _O.id)
+            row(created, order_id)
             < row(literal(after.created_at, UtcDateTime()), literal(after.order_id))
         )
     return (
         select(*_SUMMARY)
+        .select_from(source)
         .where(*conditions)
-        .order_by(_O.created_at.desc(), _O.id.desc())
+        .order_by(created.desc(), order_id.desc())
         .limit(limit)
     )
 
 
 def conditions_of(f: OrderFilters, is_few: IsFew) -> list[ColumnElement[bool]]:
+    """The conditions on the order itself (the node and the store: ``node_conditions``)."""
     found: list[ColumnElement[bool]] = []
     if f.statuses:
         found.append(_O.status.in_([OrderStatus(s) for s in f.statuses]))
@@ -153,36 +159,36 @@ def conditions_of(f: OrderFilters, is_few: IsFew) -> list[ColumnElement[bool]]:
         found.append(_O.created_at >= f.created_after)
     if f.created_before is not None:
         found.append(_O.created_at < f.created_before)
-    if f.node is not None:
-        found.append(allocated_at(f.node, is_few))
     if f.sku is not None:
         found.append(with_sku(f.sku, is_few))
     if f.q is not None:
         found.append(answers(f.q))
-    if f.store is not None:
-        found.append(involving(f.store, is_few))
     return found
 
 
-# Node, SKU and store conditions take one of two shapes, by how many rows name the node or
-# SKU (counted up to FEW, an index-only read). Few (n rows): the set of their orders, computed
-# first (a materialised CTE), then the page sorted out of it: about n lookups. Many: a probe
-# per order along the page order, until the page is full: about page / share lookups. The two
-# cross near sqrt(page x orders) rows, about 4,600 at a million orders. Left to choose, the
-# planner probed 10,000 orders for a store on 0.5% of them (100+ ms), or sorted all 8,000
-# orders of a popular SKU it estimated at 600.
+def node_conditions(f: OrderFilters) -> list[ColumnElement[bool]]:
+    """The ``order_nodes`` rows that drive the page: the store's (it involves the order), else
+    the node's (it supplied units of the order); a node other than the store is looked up by
+    key, order by order."""
+    if f.store is None and f.node is None:
+        return []
+    if f.store is None or f.store == f.node:
+        return [_N.node_id == (f.node or f.store), _N.supplies]
+    found = [_N.node_id == f.store]
+    if f.node is not None:
+        found.append(_probe(select(_OTHER.node_id).where(
+            _OTHER.order_id == _O.id, _OTHER.node_id == f.node, _OTHER.supplies
+        )))  # fmt: skip
+    return found
+
+
+# The SKU condition takes one of two shapes, by how many lines are of the SKU (counted up to
+# FEW, an index-only read). Few (n rows): the set of their orders, computed first (a
+# materialised CTE), then the page sorted out of it: about n lookups. Many: a probe per order
+# along the page order, until the page is full: about page / share lookups. The two cross near
+# sqrt(page x orders) rows, about 4,600 at a million orders. Left to choose, the planner sorted
+# all 8,000 orders of a popular SKU it estimated at 600.
 FEW = 4_000
-
-
-def allocated_at(node: str, is_few: IsFew) -> ColumnElement[bool]:
-    """Some line of the order has units allocated at ``node``."""
-    if is_few(select(_A.node_id).where(_A.node_id == node)):
-        return _O.id.in_(_materialised(_orders_allocated_at(node)))
-    return _probe(
-        select(_L.order_id)
-        .select_from(tables.allocations.join(tables.order_lines, _L.id == _A.order_line_id))
-        .where(_A.node_id == node, _L.order_id == _O.id)
-    )
 
 
 def with_sku(sku: str, is_few: IsFew) -> ColumnElement[bool]:
@@ -193,30 +199,14 @@ def with_sku(sku: str, is_few: IsFew) -> ColumnElement[bool]:
     return _probe(lines.where(_L.order_id == _O.id))
 
 
-def involving(store: str, is_few: IsFew) -> ColumnElement[bool]:
-    """Units allocated at ``store``, or it is the pickup store."""
-    picked_up = select(_PICKUP.id).where(_PICKUP.pickup_node == store)
-    if is_few(select(_A.node_id).where(_A.node_id == store)) and is_few(picked_up):
-        return _O.id.in_(_materialised(_orders_allocated_at(store).union(picked_up)))
-    return or_(_O.pickup_node == store, allocated_at(store, lambda _: False))
-
-
 def _probe(correlated: Select[Any]) -> ColumnElement[bool]:
     """EXISTS, run order by order along the page order. OFFSET 0 keeps PostgreSQL from
     turning it into a join or a hashed set: its statistics can be far off for one SKU or
-    node (a SKU on 8,000 orders estimated at 600 was joined to all of them, 125 ms), and
-    under OR it hashed every allocation at a store (10,000 lookups) to find 21 orders."""
+    node (a SKU on 8,000 orders estimated at 600 was joined to all of them, 125 ms)."""
     return correlated.offset(0).exists()
 
 
-def _orders_allocated_at(node: str) -> Select[Any]:
-    """The order of each allocation at ``node``, its line looked up by key one by one (as a
-    join, PostgreSQL's default costs chose to read every order line at 200,000 orders)."""
-    line_order = select(_L.order_id).where(_L.id == _A.order_line_id).scalar_subquery()
-    return select(line_order.label("order_id")).where(_A.node_id == node)
-
-
-def _materialised(ids: Select[Any] | CompoundSelect[Any]) -> Select[Any]:
+def _materialised(ids: Select[Any]) -> Select[Any]:
     found = ids.cte().prefix_with("MATERIALIZED")
     return select(found.c[0])
 
@@ -238,7 +228,6 @@ def answers(q: QueryTerm) -> ColumnElement[bool]:
 def _summary(
     r: Any, totals: tuple[int, int, int], nodes: set[str], returns: list[ReturnRef]
 ) -> OrderSummary:
-    involved = nodes | ({r.pickup_node} if r.pickup_node else set())
     lines, units, total = totals
     return OrderSummary(
         id=r.id,
@@ -254,6 +243,6 @@ def _summary(
         lines=lines,
         units=units,
         total_minor=total,
-        nodes=tuple(sorted(involved)),
+        nodes=tuple(sorted(nodes)),
         returns=tuple(returns),
     )

@@ -19,6 +19,7 @@ from oms.orders.model import (
     IdempotencyRecord,
     Order,
     OrderLine,
+    OrderNode,
     Refund,
     Reservation,
     ReservationLine,
@@ -150,3 +151,9 @@ class SqlOrderLines(SqlRepository[OrderLine]):
 
 class SqlAllocations(SqlRepository[Allocation]):
     entity = Allocation
+
+
+class SqlOrderNodes(SqlRepository[OrderNode]):
+    """Keyed (order_id, node_id)."""
+
+    entity = OrderNode
