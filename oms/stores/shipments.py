@@ -17,12 +17,16 @@ class Units(NamedTuple):
 
 
 def shipment_units(uow: StoresUnitOfWork, shipment: Shipment) -> list[Units]:
-    """The shipment's allocations, oldest first. (Lines already read in the transaction cost
-    no second read: callers that work on a whole order read its lines first.)"""
+    """The shipment's allocations of lines not cancelled, oldest first: a cancelled line's
+    units went back to stock when it was cancelled, so nothing ships, receives, collects or
+    releases them again. (Lines already read in the transaction cost no second read: callers
+    that work on a whole order read its lines first.)"""
     allocations = uow.allocations.list_by(shipment_id=shipment.id, order_by="id")
+    lines = {a.order_line_id: uow.order_lines.get(a.order_line_id) for a in allocations}
     return [
-        Units(a.order_line_id, uow.order_lines.get(a.order_line_id).sku_id, a.qty)
+        Units(a.order_line_id, lines[a.order_line_id].sku_id, a.qty)
         for a in allocations
+        if lines[a.order_line_id].status is not OrderLineStatus.CANCELLED
     ]
 
 

@@ -127,3 +127,30 @@ def test_lines_short_in_one_pick_are_resourced_together_on_one_shipment_per_node
     dc = view["shipments"][1]["id"]
     for line in view["lines"]:
         assert {"node": "DC-LYON", "qty": 1, "shipment": dc} in line["allocations"]
+
+
+def test_a_shipment_whose_line_was_cancelled_ships_the_other_lines_units_only(api):
+    st = build(api, store_stock=0)  # both lines from the DC, one shipment
+    order = st.order([("MUG", 1), ("TEA", 2)])
+    r = api.client.post(
+        f"/v1/orders/{order['id']}/cancel",
+        json={"lines": [f"{order['id']}-2"]},
+        headers=api.checkout,
+    )
+    assert r.status_code == 200, r.text
+    tea_before = _dc_row(api, "TEA")
+    [shipment] = order["shipments"]
+    r = api.client.post(
+        f"/v1/shipments/{shipment['id']}/ship", json={"tracking": "T-1"}, headers=api.ops
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["status"] == "shipped"
+    assert _dc_row(api, "TEA") == tea_before  # the cancelled TEA went back, and stays
+    mug = _dc_row(api, "MUG")
+    assert mug["reserved"] == 0 and mug["on_hand"] == 9
+
+
+def _dc_row(api, sku):
+    rows = api.client.get(f"/v1/inventory/{sku}", headers=api.checkout).json()["nodes"]
+    [row] = [r for r in rows if r["node"] == "DC-LYON"]
+    return row
