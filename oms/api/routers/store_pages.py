@@ -9,7 +9,6 @@ no CSRF token then. Database work runs in the thread pool, never on the event lo
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
@@ -17,10 +16,9 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from oms.access import sessions as access_sessions
-from oms.access.model import ApiRole
-from oms.api import pages
+from oms.api import store_page_access as access
 from oms.api import store_sessions as sessions
-from oms.api.auth import Principal, RateLimitedError
+from oms.api.auth import RateLimitedError
 from oms.api.deps import StateDep, client_host
 from oms.api.errors import STATUS_BY_CODE
 from oms.api.state import AppState
@@ -29,39 +27,9 @@ from oms.domain.errors import OmsError, UnauthorizedError, ValidationError
 from oms.stores import picks
 
 router = APIRouter(prefix="/stores", tags=["store pages"], include_in_schema=False)
-
-
-@dataclass(frozen=True)
-class Visitor:
-    """Who is asking: by the X-API-Key header (``session`` None) or by a session cookie."""
-
-    who: Principal
-    session: sessions.SignedIn | None = None
-
-    @property
-    def csrf(self) -> str:
-        return self.session.csrf_token if self.session is not None else ""
-
-
-def _page(request: Request, name: str, status: int = 200, **context: object) -> HTMLResponse:
-    return pages.no_store(request, name, context, status)
-
-
-_secure = pages.secure_cookies
-
-
-def _refused(request: Request, exc: OmsError) -> HTMLResponse:
-    status = STATUS_BY_CODE.get(exc.code, 400)
-    if status == 401:
-        page = _page(request, "login.html", 401, error=exc.detail)
-        if request.cookies.get(sessions.COOKIE):  # a session that is no more: drop its cookie
-            sessions.clear_cookie(page, secure=_secure(request))
-        return page
-    if isinstance(exc, RateLimitedError):
-        page = _page(request, "login.html", status, error=exc.detail)
-        page.headers.update(exc.headers)
-        return page
-    return _page(request, "message.html", status, title="Not allowed", message=exc.detail)
+Visitor = access.Visitor
+_page, _refused, _secure = access.page, access.refused, access.secure
+_visitor, _poster, _allowed = access.visitor, access.poster, access.allowed
 
 
 # --- signing in and out ------------------------------------------------------------------------
@@ -165,41 +133,6 @@ def _confirm(
     return RedirectResponse(
         f"/stores/{quote(node_id)}/picklist?notice={quote(notice)}", status_code=303
     )
-
-
-# --- who is asking ------------------------------------------------------------------------------
-
-
-def _visitor(request: Request, state: AppState) -> Visitor:
-    """By the X-API-Key header if sent (scripts), else by the session cookie."""
-    key = request.headers.get("x-api-key")
-    if key:
-        return Visitor(state.authenticate(key, client_host(request)))
-    token = request.cookies.get(sessions.COOKIE)
-    try:
-        with state.read_uow() as reads:
-            signed_in = access_sessions.check_session(reads, token)
-    except sessions.SessionRefused as exc:
-        if exc.stale is not None:  # expired, or its key revoked or expired: delete it now
-            with state.unit_of_work() as uow:
-                access_sessions.sign_out(uow, exc.stale)
-        raise
-    return Visitor(signed_in.principal, signed_in)
-
-
-def _poster(request: Request, state: AppState, form: dict[str, str]) -> Visitor:
-    """The visitor of a POST: from this site's own page (Origin), and with the session's CSRF
-    token when it rides on the session cookie."""
-    sessions.check_origin(request.headers, request.url)
-    visitor = _visitor(request, state)
-    if visitor.session is not None:
-        sessions.check_csrf(visitor.session.csrf_token, form.get(sessions.CSRF_FIELD))
-    return visitor
-
-
-def _allowed(who: Principal, node_id: str) -> None:
-    who.require(ApiRole.STORE)
-    who.require_node(node_id)
 
 
 def _render(
