@@ -31,6 +31,8 @@ from oms.api.routers import (
     reservations,
     returns,
     store_pages,
+    store_receiving,
+    store_receiving_pages,
     stores,
     track,
     tracking,
@@ -106,6 +108,9 @@ def create_app(state: AppState) -> FastAPI:
     app.include_router(customer_orders.router)
     app.include_router(kpis.router)
     app.include_router(ops_pages.router)
+    # The store's incoming transfers (JSON, then the page).
+    app.include_router(store_receiving.router)
+    app.include_router(store_receiving_pages.router)
     # Outside the promise lane, so that a body over the cap never reaches any route.
     settings = get_settings()
     sync_cap = {inventory.SYNC_PATH: settings.max_sync_bytes}

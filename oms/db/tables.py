@@ -626,3 +626,24 @@ order_nodes = Table(
     # `supplies` last: the node filter reads it from the index, in page order still.
     Index("ix_order_nodes_node_id", "node_id", "created_at", "order_id", "supplies"),
 )
+
+
+# ------------------------------------------------------------ transfer receipts (0017)
+
+# What a store counted when a ship-to-store transfer reached it (oms.stores.receipts): the units
+# expected and received per order line of the shipment; over and under receipts stay on record.
+transfer_receipt_lines = Table(
+    "transfer_receipt_lines",
+    metadata,
+    ref("shipment_id", "shipments.id", primary_key=True, ondelete="CASCADE"),
+    ref("order_line_id", "order_lines.id", primary_key=True, ondelete="CASCADE"),
+    ref("order_id", "orders.id", ondelete="CASCADE"),
+    ref("node_id", "nodes.id"),
+    ref("sku_id", "skus.id"),
+    Column("expected", Integer, nullable=False),
+    Column("received", Integer, nullable=False),
+    Column("received_at", UtcDateTime(), nullable=False),
+    CheckConstraint("expected >= 0", name="expected_not_negative"),
+    CheckConstraint("received >= 0", name="received_not_negative"),
+    Index("ix_transfer_receipt_lines_node_id", "node_id", "received_at"),
+)

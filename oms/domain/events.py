@@ -504,3 +504,18 @@ class NotificationQueued(DomainEvent):
     locale: str
     status: str
     data: dict[str, Any]
+
+
+# ------------------------------------------------------------------------ store receiving
+
+
+@dataclass(frozen=True, kw_only=True)
+class TransferReceived(DomainEvent):
+    """A ship-to-store transfer counted at its pickup store: ``differences`` lists the order
+    lines received over or under what the shipment carried (each ``line``, ``sku``,
+    ``expected``, ``received``); empty when the count matched."""
+
+    order_id: str
+    shipment: str
+    store: str
+    differences: list[dict[str, Any]]

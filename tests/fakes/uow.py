@@ -24,6 +24,7 @@ from tests.fakes.orders import (
     FakeReservations,
     FakeShipments,
 )
+from tests.fakes.receipts import FakeTransferReceiptLines
 from tests.fakes.returns import FakeReturnLines, FakeReturns
 from tests.fakes.stock import FakeStockLedger
 from tests.fakes.stores import FakeNotifications, FakePickLines, FakePicks, FakeSlots
@@ -91,6 +92,7 @@ class FakeUnitOfWork:
         self.customer_addresses = FakeCustomerAddresses()
         self.customer_contacts = self.customers
         self.tracking_events = FakeTrackingEvents()
+        self.receipt_lines = FakeTransferReceiptLines()
         rows = Rows(
             orders=lambda: self.orders.rows.values(),
             lines=lambda: self.order_lines.rows.values(),
