@@ -33,6 +33,8 @@ from oms.api.routers import (
     store_pages,
     store_receiving,
     store_receiving_pages,
+    store_returns_desk,
+    store_returns_pages,
     stores,
     track,
     tracking,
@@ -108,9 +110,11 @@ def create_app(state: AppState) -> FastAPI:
     app.include_router(customer_orders.router)
     app.include_router(kpis.router)
     app.include_router(ops_pages.router)
-    # The store's incoming transfers (JSON, then the page).
+    # The store's incoming transfers and returns desk (JSON, then the pages).
     app.include_router(store_receiving.router)
+    app.include_router(store_returns_desk.router)
     app.include_router(store_receiving_pages.router)
+    app.include_router(store_returns_pages.router)
     # Outside the promise lane, so that a body over the cap never reaches any route.
     settings = get_settings()
     sync_cap = {inventory.SYNC_PATH: settings.max_sync_bytes}
