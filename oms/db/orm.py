@@ -28,6 +28,7 @@ from oms.orders.model import (
 )
 from oms.orders.tracking import TrackingEvent
 from oms.returns.records import ReturnAuthorization, ReturnLine
+from oms.stores.counts_model import StockCount, StockCountLine
 from oms.stores.model import Pick, PickLine, PickupSlot
 
 MAPPED = {
@@ -58,6 +59,8 @@ MAPPED = {
     WebhookAttempt: t.webhook_attempts,
     TrackingEvent: t.shipment_tracking_events,
     OrderNode: t.order_nodes,
+    StockCount: t.stock_counts,
+    StockCountLine: t.stock_count_lines,
 }
 
 mapper_registry = registry(metadata=t.metadata)
