@@ -92,8 +92,11 @@ def open_counts(uow: CountsUnitOfWork, node_id: str) -> list[StockCount]:
     return uow.stock_counts.list_by(node_id=node_id, status=OPEN, order_by=("created_at", "id"))
 
 
-def count_of(uow: CountsUnitOfWork, node_id: str, count_id: str) -> CountView:
-    count = uow.stock_counts.find(count_id)
+def count_of(
+    uow: CountsUnitOfWork, node_id: str, count_id: str, *, lock: bool = False
+) -> CountView:
+    counts = uow.stock_counts
+    count = counts.find_for_update(count_id) if lock else counts.find(count_id)
     if count is None or count.node_id != node_id:
         raise NotFoundError(f'count "{count_id}" does not exist at {node_id}')
     return CountView(count, uow.stock_count_lines.list_by(count_id=count_id, order_by="sku_id"))
@@ -160,7 +163,7 @@ def reject_count(uow: CountsUnitOfWork, node_id: str, count_id: str, decided_by:
 def _for_update(
     uow: CountsUnitOfWork, node_id: str, count_id: str, status: CountStatus
 ) -> CountView:
-    view = count_of(uow, node_id, count_id)
+    view = count_of(uow, node_id, count_id, lock=True)
     if view.count.status is not status:
         raise ConflictError(f"count {count_id} is {view.count.status.value}, not {status.value}")
     return view

@@ -5,7 +5,7 @@ approval before it becomes the stock's on_hand. Pure rules; the service is
 
 The threshold (``VarianceThreshold``): a line is beyond it when its absolute variance is more
 than ``units`` units, or, when ``percent`` is set, more than ``percent`` % of the units expected
-(a line with nothing expected and something found counts as 100 %). Either test alone is enough.
+(with nothing expected, any unit found is beyond it then). Either test alone is enough.
 """
 
 from __future__ import annotations

@@ -25,6 +25,9 @@ class FakeStockCounts(FakeRepository[StockCount]):
         super().__init__()
         self._items = items
 
+    def find_for_update(self, count_id: str) -> StockCount | None:
+        return self.find(count_id)
+
     def skus_in_bins(self, node_id: str, bins: Sequence[str]) -> list[str]:
         return sorted(
             s for (n, s), i in self._items().items() if n == node_id and i.bin_location in bins

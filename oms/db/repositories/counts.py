@@ -14,6 +14,10 @@ from oms.stores.counts_model import StockCount, StockCountLine
 class SqlStockCounts(SqlRepository[StockCount]):
     entity = StockCount
 
+    def find_for_update(self, count_id: str) -> StockCount | None:
+        """The count, its row locked for the rest of the transaction, re-read from it."""
+        return self.session.get(StockCount, count_id, with_for_update=True, populate_existing=True)
+
     def skus_in_bins(self, node_id: str, bins: Sequence[str]) -> list[str]:
         c = tables.inventory.c
         found = self.session.scalars(
