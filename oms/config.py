@@ -68,6 +68,11 @@ class Settings(BaseSettings):
     # A directory of templates that win over the packaged ones, file by file
     # (<locale>/<kind>.subject.txt, .txt, .html).
     notification_templates: str | None = None
+    # Store stock counts (oms.stores.counts_model): a counted line whose variance is more than
+    # this many units, or (when set) more than this percent of the units expected, waits for an
+    # ops approval; a count with every line within is applied at once.
+    count_variance_units: int = Field(default=2, ge=0, le=1_000_000)
+    count_variance_percent: float | None = Field(default=None, ge=0, le=100_000)
 
     @field_validator("smtp_url")
     @classmethod

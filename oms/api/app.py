@@ -30,11 +30,15 @@ from oms.api.routers import (
     promise,
     reservations,
     returns,
+    store_counts,
+    store_counts_pages,
     store_pages,
     store_receiving,
     store_receiving_pages,
     store_returns_desk,
     store_returns_pages,
+    store_today,
+    store_today_pages,
     stores,
     track,
     tracking,
@@ -115,6 +119,12 @@ def create_app(state: AppState) -> FastAPI:
     app.include_router(store_returns_desk.router)
     app.include_router(store_receiving_pages.router)
     app.include_router(store_returns_pages.router)
+    # Store operations (issue 16): stock counts and the Today page; pages after store_pages
+    # (GET /stores/{node} must not take /stores/login).
+    app.include_router(store_counts.router)
+    app.include_router(store_today.router)
+    app.include_router(store_counts_pages.router)
+    app.include_router(store_today_pages.router)
     # Outside the promise lane, so that a body over the cap never reaches any route.
     settings = get_settings()
     sync_cap = {inventory.SYNC_PATH: settings.max_sync_bytes}

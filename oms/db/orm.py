@@ -28,6 +28,7 @@ from oms.orders.model import (
 )
 from oms.orders.tracking import TrackingEvent
 from oms.returns.records import ReturnAuthorization, ReturnLine
+from oms.stores.counts_model import StockCount, StockCountLine
 from oms.stores.model import Pick, PickLine, PickupSlot
 from oms.stores.receipts import TransferReceiptLine
 
@@ -60,6 +61,8 @@ MAPPED = {
     TrackingEvent: t.shipment_tracking_events,
     OrderNode: t.order_nodes,
     TransferReceiptLine: t.transfer_receipt_lines,
+    StockCount: t.stock_counts,
+    StockCountLine: t.stock_count_lines,
 }
 
 mapper_registry = registry(metadata=t.metadata)

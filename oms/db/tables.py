@@ -39,6 +39,7 @@ from oms.orders.lifecycle import OrderStatus
 from oms.orders.model import DeliveryMethod, OrderLineStatus, ReservationStatus, ShipmentStatus
 from oms.orders.tracking import TrackingSource, TrackingStatus
 from oms.promise.choice import DeliveryService
+from oms.stores.counts_model import CountStatus
 from oms.stores.model import PickStatus
 
 # Named constraints: Alembic can only alter or drop what has a stable name.
@@ -646,4 +647,33 @@ transfer_receipt_lines = Table(
     CheckConstraint("expected >= 0", name="expected_not_negative"),
     CheckConstraint("received >= 0", name="received_not_negative"),
     Index("ix_transfer_receipt_lines_node_id", "node_id", "received_at"),
+)
+
+
+# ---------------------------------------------------------------- stock counts (0018)
+
+# A count ops asked a store for (oms.stores.counts_model), and a line per SKU to count.
+stock_counts = Table(
+    "stock_counts",
+    metadata,
+    id_pk(),
+    ref("node_id", "nodes.id"),
+    Column("status", str_enum(CountStatus), nullable=False),
+    Column("requested_by", String(64), nullable=False),
+    created_at(),
+    when("submitted_at"),
+    Column("decided_by", String(64)),
+    when("applied_at"),
+    Index("ix_stock_counts_node_id_status", "node_id", "status"),
+    Index("ix_stock_counts_applied_at", "applied_at"),
+)
+
+stock_count_lines = Table(
+    "stock_count_lines",
+    metadata,
+    ref("count_id", "stock_counts.id", primary_key=True, ondelete="CASCADE"),
+    ref("sku_id", "skus.id", primary_key=True),
+    Column("expected", Integer),
+    Column("counted", Integer),
+    Column("variance", Integer),
 )

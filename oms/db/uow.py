@@ -29,6 +29,7 @@ from oms.db.repositories.catalog import (
     SqlSkus,
     SqlStoreSessions,
 )
+from oms.db.repositories.counts import SqlStockCountLines, SqlStockCounts
 from oms.db.repositories.customers import SqlCustomerAddresses, SqlCustomers
 from oms.db.repositories.kpis import SqlKpiFacts
 from oms.db.repositories.notifications import SqlPickupReminders
@@ -46,6 +47,7 @@ from oms.db.repositories.orders import (
 )
 from oms.db.repositories.receipts import SqlTransferReceiptLines
 from oms.db.repositories.returns import SqlReturnLines, SqlReturns
+from oms.db.repositories.store_today import SqlStoreQueues
 from oms.db.repositories.stores import SqlNotifications, SqlPickLines, SqlPicks, SqlSlots
 from oms.db.repositories.tracking import SqlTrackingEvents
 from oms.db.repositories.webhooks import (
@@ -250,6 +252,18 @@ class SqlUnitOfWork:
     @cached_property
     def receipt_lines(self) -> SqlTransferReceiptLines:
         return SqlTransferReceiptLines(self.session)
+
+    @cached_property
+    def stock_counts(self) -> SqlStockCounts:
+        return SqlStockCounts(self.session)
+
+    @cached_property
+    def stock_count_lines(self) -> SqlStockCountLines:
+        return SqlStockCountLines(self.session)
+
+    @cached_property
+    def store_queues(self) -> SqlStoreQueues:
+        return SqlStoreQueues(self.session)
 
 
 _REPOSITORIES = [

@@ -519,3 +519,49 @@ class TransferReceived(DomainEvent):
     shipment: str
     store: str
     differences: list[dict[str, Any]]
+
+
+# ------------------------------------------------------------------------ stock counts
+
+
+@dataclass(frozen=True, kw_only=True)
+class CountEvent(NodeEvent):
+    """Something happened to a stock count of a store (kept on the node's history)."""
+
+    count_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class CountRequested(CountEvent):
+    """Ops asked the store to count these SKUs."""
+
+    skus: list[str]
+    requested_by: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class CountSubmitted(CountEvent):
+    """The associate counted: ``lines`` [{sku, expected, counted, variance}];
+    ``needs_approval`` when a variance is beyond the threshold."""
+
+    lines: list[dict[str, Any]]
+    needs_approval: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class CountApproved(CountEvent):
+    decided_by: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class CountRejected(CountEvent):
+    """Ops refused a count beyond the threshold: the stock stays as it was."""
+
+    decided_by: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class CountApplied(CountEvent):
+    """The stock rows were set to what was counted: ``adjustments`` [{sku, from, to}]."""
+
+    adjustments: list[dict[str, Any]]

@@ -59,6 +59,12 @@ TYPES: dict[type[e.DomainEvent], str] = {
     e.NotificationQueued: "customer.notification_queued",
     # store receiving (oms.stores.receiving)
     e.TransferReceived: "order.transfer_received",
+    # stock counts at a store (oms.catalog.stock_counts)
+    e.CountRequested: "store.count_requested",
+    e.CountSubmitted: "store.count_submitted",
+    e.CountApproved: "store.count_approved",
+    e.CountRejected: "store.count_rejected",
+    e.CountApplied: "store.count_applied",
 }
 
 # Sent by POST /v1/webhooks/{id}/test only; never in the outbox.

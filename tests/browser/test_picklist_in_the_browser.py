@@ -80,6 +80,8 @@ def test_a_store_associate_confirms_a_line_short_and_the_order_is_resourced_from
 ) -> None:
     shop = seed(server)
     sign_in(page, shop.store_key)
+    expect(page).to_have_url(re.compile(r"/stores/ST-PARIS$"))  # Today
+    page.get_by_role("link", name="Pick", exact=True).click()
     expect(page).to_have_url(re.compile(r"/stores/ST-PARIS/picklist$"))
     expect(page.get_by_text("Pick list · ST-PARIS")).to_be_visible()
 
@@ -136,6 +138,8 @@ def test_a_store_key_cannot_open_another_stores_pick_list_and_no_key_gets_the_si
 ) -> None:
     shop = seed(server)
     sign_in(page, shop.other_store_key)
+    expect(page).to_have_url(re.compile(r"/stores/ST-LILLE$"))  # Today
+    page.get_by_role("link", name="Pick", exact=True).click()
     expect(page).to_have_url(re.compile(r"/stores/ST-LILLE/picklist$"))
     expect(page.get_by_text("No open picks")).to_be_visible()
 

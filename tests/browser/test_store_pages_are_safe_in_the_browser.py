@@ -57,6 +57,8 @@ def test_a_form_on_another_origin_cannot_confirm_a_pick_but_the_associate_can(
     page.on("console", watch)
     shop = seed(server)
     sign_in(page, shop.store_key)
+    expect(page).to_have_url(re.compile(r"/stores/ST-PARIS$"))  # Today
+    page.get_by_role("link", name="Pick", exact=True).click()
     expect(page).to_have_url(re.compile(r"/stores/ST-PARIS/picklist$"))
     card = page.locator("section.card[data-pick]")
     expect(card).to_have_count(1)
@@ -128,5 +130,7 @@ def test_another_site_cannot_sign_the_browser_in_with_its_own_key(
     assert context.cookies() == []
     # From its own page, the same key signs in.
     sign_in(page, shop.other_store_key)
+    expect(page).to_have_url(re.compile(r"/stores/ST-LILLE$"))  # Today
+    page.get_by_role("link", name="Pick", exact=True).click()
     expect(page).to_have_url(re.compile(r"/stores/ST-LILLE/picklist$"))
     assert [c["name"] for c in context.cookies()] == [SESSION_COOKIE]

@@ -27,6 +27,7 @@ from tests.fakes.orders import (
 from tests.fakes.receipts import FakeTransferReceiptLines
 from tests.fakes.returns import FakeReturnLines, FakeReturns
 from tests.fakes.stock import FakeStockLedger
+from tests.fakes.store_counts import FakeStockCountLines, FakeStockCounts, FakeStoreQueues
 from tests.fakes.stores import FakeNotifications, FakePickLines, FakePicks, FakeSlots
 from tests.fakes.tracking import FakeTrackingEvents
 from tests.fakes.webhooks import FakeWebhookAttempts, FakeWebhookDeliveries, FakeWebhookEndpoints
@@ -102,6 +103,9 @@ class FakeUnitOfWork:
         )
         self.order_search = FakeOrderSearch(rows)
         self.pickup_reminders = FakePickupReminders(self.orders)
+        self.stock_counts = FakeStockCounts(lambda: self.stock.items)
+        self.stock_count_lines = FakeStockCountLines()
+        self.store_queues = FakeStoreQueues(self)
 
     def __enter__(self) -> Self:
         return self

@@ -13,7 +13,14 @@ from oms.integrations.catalogue import EVENT_TYPES, TYPES, data_of, matches, pat
 AT = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
 
 # Bases that are never raised themselves.
-ABSTRACT = {e.DomainEvent, e.ReservationEvent, e.ReturnEvent, e.NodeEvent, e.CustomerEvent}
+ABSTRACT = {
+    e.DomainEvent,
+    e.ReservationEvent,
+    e.ReturnEvent,
+    e.NodeEvent,
+    e.CustomerEvent,
+    e.CountEvent,
+}
 
 
 def _concrete(kind: type) -> list[type]:

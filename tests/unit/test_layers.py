@@ -147,6 +147,7 @@ ENGINE_CLIENTS = frozenset(
         "oms.stores.receiving",  # a transfer received short re-sources through short_picks
         "oms.catalog.below_reserved",  # a stock sync below reserved re-sources
         "oms.catalog.stock_sync",
+        "oms.catalog.stock_counts",  # an applied count below reserved re-sources
         "oms.returns.service",
         # The replay runs the strategies (registry, online, wave bound) and reports on the runs.
         "oms.replay",

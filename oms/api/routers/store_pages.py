@@ -64,7 +64,7 @@ def _sign_in(request: Request, state: AppState, key: str) -> Response:
             page.headers.update(exc.headers)
         return page
     assert row.node_id is not None  # a store key's session is bound to its store
-    done = RedirectResponse(f"/stores/{quote(row.node_id)}/picklist", status_code=303)
+    done = RedirectResponse(f"/stores/{quote(row.node_id)}", status_code=303)
     sessions.set_cookie(done, token, secure=_secure(request), minutes=minutes)
     return done
 

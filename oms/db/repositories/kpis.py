@@ -140,9 +140,17 @@ class SqlKpiFacts:
         self.session.execute(stmt.on_conflict_do_update(index_elements=["hour"], set_=added), rows)
 
     def stock_counts(self, start: datetime, end: datetime) -> list[CountFact]:
-        """No stock count is recorded today (store counts come with issue 16): there is
-        nothing to read, and the stock accuracy says so."""
-        return []
+        """Each line of the store counts applied in [start, end): the on_hand the system held
+        when it was counted, and what the associate found (oms.catalog.stock_counts)."""
+        c, x = tables.stock_counts.c, tables.stock_count_lines.c
+        rows = self.session.execute(
+            select(c.applied_at, x.expected, x.counted)
+            .join_from(tables.stock_count_lines, tables.stock_counts, c.id == x.count_id)
+            .where(c.applied_at >= start, c.applied_at < end)
+            .where(x.expected.is_not(None), x.counted.is_not(None))
+            .order_by(c.applied_at, x.count_id, x.sku_id)
+        )
+        return [CountFact(r.applied_at, r.expected, r.counted) for r in rows]
 
 
 def _fact(row: Any, trail: _Trail, zones: dict[str, str]) -> OrderFact:
