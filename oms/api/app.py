@@ -31,6 +31,7 @@ from oms.api.routers import (
     reservations,
     returns,
     store_pages,
+    store_picks,
     stores,
     track,
     tracking,
@@ -106,6 +107,8 @@ def create_app(state: AppState) -> FastAPI:
     app.include_router(customer_orders.router)
     app.include_router(kpis.router)
     app.include_router(ops_pages.router)
+    # store app (issue 16): picks beyond confirmation, rejections, capacity
+    app.include_router(store_picks.router)
     # Outside the promise lane, so that a body over the cap never reaches any route.
     settings = get_settings()
     sync_cap = {inventory.SYNC_PATH: settings.max_sync_bytes}

@@ -28,7 +28,7 @@ from oms.orders.model import (
 )
 from oms.orders.tracking import TrackingEvent
 from oms.returns.records import ReturnAuthorization, ReturnLine
-from oms.stores.model import Pick, PickLine, PickupSlot
+from oms.stores.model import Pick, PickLine, PickRejection, PickupSlot
 
 MAPPED = {
     Customer: t.customers,
@@ -58,6 +58,7 @@ MAPPED = {
     WebhookAttempt: t.webhook_attempts,
     TrackingEvent: t.shipment_tracking_events,
     OrderNode: t.order_nodes,
+    PickRejection: t.pick_rejections,
 }
 
 mapper_registry = registry(metadata=t.metadata)

@@ -626,3 +626,23 @@ order_nodes = Table(
     # `supplies` last: the node filter reads it from the index, in page order still.
     Index("ix_order_nodes_node_id", "node_id", "created_at", "order_id", "supplies"),
 )
+
+
+# ---------------------------------------------------------------- store rejections (0015)
+
+# Units of picks rejected with a reason code (oms.stores.rejections), for the ops' analytics.
+pick_rejections = Table(
+    "pick_rejections",
+    metadata,
+    Column("id", BigIntPk, primary_key=True, autoincrement=True),
+    ref("pick_id", "picks.id", ondelete="CASCADE"),
+    ref("order_id", "orders.id", ondelete="CASCADE"),
+    ref("node_id", "nodes.id"),
+    Column("order_line_id", String(64), nullable=False),
+    ref("sku_id", "skus.id"),
+    Column("qty", Integer, nullable=False),
+    Column("reason", String(32), nullable=False),
+    Column("collateral", Boolean, nullable=False),
+    created_at(),
+    Index("ix_pick_rejections_created_at", "created_at"),
+)

@@ -504,3 +504,20 @@ class NotificationQueued(DomainEvent):
     locale: str
     status: str
     data: dict[str, Any]
+
+
+# ------------------------------------------------------------------ store rejections, capacity
+
+
+@dataclass(frozen=True, kw_only=True)
+class PickRejected(DomainEvent):
+    """Units of a pick rejected at its store with a reason code (``lines``: order line ->
+    units); ``collateral``: rejected because the same SKU was rejected in another pick."""
+
+    order_id: str
+    pick: str
+    node: str
+    reason: str
+    lines: dict[str, int]
+    qty: int
+    collateral: bool

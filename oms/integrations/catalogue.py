@@ -57,6 +57,8 @@ TYPES: dict[type[e.DomainEvent], str] = {
     # customer notifications (oms.notifications)
     e.PickupReminded: "order.pickup_reminded",
     e.NotificationQueued: "customer.notification_queued",
+    # store rejections (oms.stores.rejections)
+    e.PickRejected: "order.pick_rejected",
 }
 
 # Sent by POST /v1/webhooks/{id}/test only; never in the outbox.

@@ -26,7 +26,13 @@ from tests.fakes.orders import (
 )
 from tests.fakes.returns import FakeReturnLines, FakeReturns
 from tests.fakes.stock import FakeStockLedger
-from tests.fakes.stores import FakeNotifications, FakePickLines, FakePicks, FakeSlots
+from tests.fakes.stores import (
+    FakeNotifications,
+    FakePickLines,
+    FakePickRejections,
+    FakePicks,
+    FakeSlots,
+)
 from tests.fakes.tracking import FakeTrackingEvents
 from tests.fakes.webhooks import FakeWebhookAttempts, FakeWebhookDeliveries, FakeWebhookEndpoints
 
@@ -80,6 +86,7 @@ class FakeUnitOfWork:
         self.allocations = FakeAllocations()
         self.order_nodes = FakeOrderNodes()
         self.pick_lines = FakePickLines()
+        self.pick_rejections = FakePickRejections()
         self.return_lines = FakeReturnLines()
         self.api_keys = FakeApiKeys()
         self.store_sessions = FakeStoreSessions()

@@ -144,6 +144,7 @@ ENGINE_CLIENTS = frozenset(
         # Services that reserve or re-promise through the ones above.
         "oms.orders.service",
         "oms.stores.short_picks",
+        "oms.stores.rejections",  # rejected units are re-sourced through short_picks
         "oms.catalog.below_reserved",  # a stock sync below reserved re-sources
         "oms.catalog.stock_sync",
         "oms.returns.service",
