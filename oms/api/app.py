@@ -31,6 +31,7 @@ from oms.api.routers import (
     reservations,
     returns,
     store_pages,
+    store_pick_pages,
     store_picks,
     stores,
     track,
@@ -109,6 +110,7 @@ def create_app(state: AppState) -> FastAPI:
     app.include_router(ops_pages.router)
     # store app (issue 16): picks beyond confirmation, rejections, capacity
     app.include_router(store_picks.router)
+    app.include_router(store_pick_pages.router)
     # Outside the promise lane, so that a body over the cap never reaches any route.
     settings = get_settings()
     sync_cap = {inventory.SYNC_PATH: settings.max_sync_bytes}
