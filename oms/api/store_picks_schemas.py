@@ -1,11 +1,11 @@
 """Bodies of the store's pick routes beyond confirmation: the batch walk, rejections with reason
-codes and their analytics (oms/api/routers/store_picks.py)."""
+codes and their analytics, and the store's capacity controls (oms/api/routers/store_picks.py)."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from oms.api.fields import Flag, Ident, PositiveUnits
+from oms.api.fields import Flag, Ident, PositiveUnits, Units
 from oms.api.schemas import OrderOut, PickedLineIn
 from oms.stores.rejection_reasons import REASONS
 
@@ -95,3 +95,25 @@ class RejectionSummaryOut(BaseModel):
     by_reason: list[TallyOut]
     by_sku: list[TallyOut]
     by_store: list[TallyOut]
+
+
+class CapacityIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    daily_order_limit: Units | None = Field(
+        default=None, description="orders sourced to the store per local day; null: no limit"
+    )
+    paused: Flag = Field(default=False, description="stop sending orders to the store")
+    paused_until: AwareDatetime | None = Field(
+        default=None, description="paused until then (with paused: true); null: until unpaused"
+    )
+
+
+class CapacityOut(BaseModel):
+    node: str
+    daily_order_limit: int | None
+    paused: bool = Field(description="paused now")
+    paused_until: str | None
+    orders_today: int = Field(description="orders sourced to the store since its local midnight")
+    left_today: int | None = Field(description="orders it still takes today; null: no limit")
+    taking_orders: bool = Field(description="sourcing and promise may send it orders now")
+    timezone: str = Field(description="the store's: its day of orders starts at its midnight")

@@ -236,6 +236,10 @@ nodes = Table(
     counter("store_protection"),
     Column("hold_days", Integer, nullable=False, default=7, server_default=text("7")),
     Column("accepts_returns", Boolean, nullable=False, default=False, server_default=false()),
+    # 0015: capacity controls (oms.stores.capacity)
+    Column("daily_order_limit", Integer),
+    Column("paused", Boolean, nullable=False, default=False, server_default=false()),
+    when("paused_until"),
 )
 
 skus = Table(

@@ -521,3 +521,14 @@ class PickRejected(DomainEvent):
     lines: dict[str, int]
     qty: int
     collateral: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class StoreCapacityChanged(NodeEvent):
+    """A store's capacity controls set: its daily order limit (None: none) and its pause
+    (``paused_until`` None: until switched back). Sourcing and promise honour them from the
+    next request."""
+
+    daily_order_limit: int | None
+    paused: bool
+    paused_until: str | None

@@ -59,6 +59,7 @@ TYPES: dict[type[e.DomainEvent], str] = {
     e.NotificationQueued: "customer.notification_queued",
     # store rejections (oms.stores.rejections)
     e.PickRejected: "order.pick_rejected",
+    e.StoreCapacityChanged: "node.capacity_changed",
 }
 
 # Sent by POST /v1/webhooks/{id}/test only; never in the outbox.

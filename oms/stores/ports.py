@@ -21,6 +21,16 @@ from oms.stores.model import Pick, PickLine, PickRejection, PickupSlot
 class Nodes(Repository[Node], Protocol):
     def signature(self) -> tuple[object, ...]: ...
 
+    def closed_for_orders(self, now: datetime) -> frozenset[str]: ...
+
+    def orders_since(self, node_id: str, since: datetime) -> int:
+        """Orders with a shipment created at the node since then (sourced there)."""
+        ...
+
+    def changed(self) -> None:
+        """The network cache hears of it after the commit (capacity controls changed)."""
+        ...
+
 
 class Skus(Repository[Sku], Protocol):
     def existing(self, sku_ids: Sequence[str]) -> list[str]: ...

@@ -69,7 +69,7 @@ class FakeUnitOfWork:
         self.rolled_back = 0
         self.emitted: list[DomainEvent] = []
         self.events = FakeEventLog()
-        self.nodes = FakeNodes()
+        self.nodes = FakeNodes(lambda: self.shipments.rows.values())
         self.skus = FakeSkus()
         self.stock = FakeStockLedger(lambda: self.nodes.rows, lambda: self.skus.rows, self.emit)
         self.reservations = FakeReservations()

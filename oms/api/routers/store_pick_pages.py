@@ -1,12 +1,15 @@
-"""Store pages of the pick beyond the pick list: the batch walk and its confirmation, and the
-rejection of pick units with a reason code (the forms are on the pick list). Each calls the
+"""Store pages of the pick beyond the pick list: the batch walk and its confirmation, the
+rejection of pick units with a reason code (the forms are on the pick list), and the store's
+capacity controls (/stores/{node}/capacity). Each calls the
 same service as its JSON twin (oms/api/routers/store_picks.py). No script, no external
 assets; every POST checks the Origin and the session's CSRF token (store_page_access)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
@@ -18,7 +21,7 @@ from oms.api.errors import STATUS_BY_CODE
 from oms.api.routers.store_pages import render_picklist
 from oms.api.state import AppState
 from oms.domain.errors import OmsError, ValidationError
-from oms.stores import batch_picks, rejections
+from oms.stores import batch_picks, capacity, rejections
 
 router = APIRouter(prefix="/stores", tags=["store pages"], include_in_schema=False)
 
@@ -127,3 +130,70 @@ def _batch_counts(form: dict[str, str]) -> dict[str, dict[str, int]]:
             _, pick_id, line_id = name.split(":")
             counts.setdefault(pick_id, {})[line_id] = _whole(value, f"picked for {line_id}")
     return counts
+
+
+@router.get("/{node_id}/capacity", response_class=HTMLResponse)
+def capacity_page(request: Request, node_id: str, state: StateDep) -> HTMLResponse:
+    try:
+        visitor = access.visitor(request, state)
+        access.allowed(visitor.who, node_id)
+    except OmsError as exc:
+        return access.refused(request, exc)
+    notice = request.query_params.get("notice")
+    with state.read_uow() as reads:
+        found = capacity.capacity_of(reads, node_id)
+    return _capacity_page(request, found, visitor.csrf, notice=notice)
+
+
+def _capacity_page(
+    request: Request, found: capacity.Capacity, csrf: str, status: int = 200, **flash: str | None
+) -> HTMLResponse:
+    zone = ZoneInfo(found.timezone)
+    return access.page(
+        request, "capacity.html", status, node=found.node, cap=found, zone=zone, csrf=csrf, **flash
+    )
+
+
+@router.post("/{node_id}/capacity")
+async def set_capacity(request: Request, node_id: str, state: StateDep) -> Response:
+    form = access.form_fields(await request.body())
+    return await run_in_threadpool(_set_capacity, request, state, node_id, form)
+
+
+def _set_capacity(
+    request: Request, state: AppState, node_id: str, form: dict[str, str]
+) -> Response:
+    try:
+        visitor = access.poster(request, state, form)
+        access.allowed(visitor.who, node_id)
+    except OmsError as exc:
+        return access.refused(request, exc)
+    try:
+        with state.unit_of_work() as uow:
+            zone = ZoneInfo(uow.nodes.get(node_id).timezone)
+            limit = form.get("daily_order_limit", "").strip()
+            capacity.set_capacity(
+                uow,
+                node_id,
+                _whole(limit, "daily_order_limit") if limit else None,
+                form.get("paused") == "on",
+                _local_time(form.get("paused_until", ""), zone),
+            )
+    except OmsError as exc:
+        status = STATUS_BY_CODE.get(exc.code, 400)
+        with state.read_uow() as reads:
+            found = capacity.capacity_of(reads, node_id)
+        return _capacity_page(request, found, visitor.csrf, status, error=exc.detail)
+    return RedirectResponse(
+        f"/stores/{quote(node_id)}/capacity?notice={quote('Capacity saved.')}", status_code=303
+    )
+
+
+def _local_time(value: str, zone: ZoneInfo) -> datetime | None:
+    """A datetime-local field, in the store's time zone; None when empty."""
+    if not value.strip():
+        return None
+    try:
+        return datetime.fromisoformat(value.strip()).replace(tzinfo=zone)
+    except ValueError:
+        raise ValidationError([f"paused_until: cannot read {value!r}"]) from None

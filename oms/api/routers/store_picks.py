@@ -1,5 +1,6 @@
 """The store's picks over JSON beyond confirmation: the batch walk and its confirmation,
-rejections with reason codes, and the ops' rejection analytics."""
+rejections with reason codes, the ops' rejection analytics, and the store's capacity controls
+(how many picks come its way)."""
 
 from __future__ import annotations
 
@@ -17,13 +18,15 @@ from oms.api.store_picks_schemas import (
     BatchConfirmedOut,
     BatchConfirmIn,
     BatchWalkOut,
+    CapacityIn,
+    CapacityOut,
     RejectedPickOut,
     RejectIn,
     RejectionOut,
     RejectionSummaryOut,
     TallyOut,
 )
-from oms.stores import batch_picks, rejections
+from oms.stores import batch_picks, capacity, rejections
 
 router = APIRouter(prefix="/v1", tags=["stores"], responses=errors(*KEYED, 404))
 STORE = ApiRole.STORE
@@ -87,3 +90,24 @@ def reject(
         picks=[RejectedPickOut(**asdict(p)) for p in done.picks],
         orders=[order_out(o) for o in done.orders],
     )
+
+
+@router.get("/stores/{node_id}/capacity")
+def get_capacity(node_id: NodeId, uow: UowDep, who: PrincipalDep) -> CapacityOut:
+    who.require(STORE, ApiRole.OPS)
+    who.require_node(node_id)
+    return capacity_out(capacity.capacity_of(uow, node_id))
+
+
+@router.put("/stores/{node_id}/capacity")
+def set_capacity(node_id: NodeId, body: CapacityIn, uow: UowDep, who: PrincipalDep) -> CapacityOut:
+    who.require(STORE, ApiRole.OPS)
+    who.require_node(node_id)
+    return capacity_out(
+        capacity.set_capacity(uow, node_id, body.daily_order_limit, body.paused, body.paused_until)
+    )
+
+
+def capacity_out(c: capacity.Capacity) -> CapacityOut:
+    until = c.paused_until.isoformat() if c.paused_until else None
+    return CapacityOut(**{**asdict(c), "paused_until": until})

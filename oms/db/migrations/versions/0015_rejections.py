@@ -1,5 +1,5 @@
 """Store rejections and capacity controls: the units of picks rejected with a reason code (the
-ops' rejection analytics).
+ops' rejection analytics), and each node's daily order limit and pause switch.
 
 Revision ID: 0015
 Revises: 0014
@@ -25,6 +25,12 @@ TABLE = "pick_rejections"
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("nodes") as batch:
+        batch.add_column(sa.Column("daily_order_limit", sa.Integer(), nullable=True))
+        batch.add_column(
+            sa.Column("paused", sa.Boolean(), server_default=sa.false(), nullable=False)
+        )
+        batch.add_column(sa.Column("paused_until", sa.DateTime(timezone=True), nullable=True))
     op.create_table(
         TABLE,
         base._serial("id"),
@@ -49,3 +55,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_pick_rejections_created_at", table_name=TABLE)
     op.drop_table(TABLE)
+    with op.batch_alter_table("nodes") as batch:
+        batch.drop_column("paused_until")
+        batch.drop_column("paused")
+        batch.drop_column("daily_order_limit")
