@@ -238,7 +238,7 @@ nodes = Table(
     Column("accepts_returns", Boolean, nullable=False, default=False, server_default=false()),
     # 0015: capacity controls (oms.stores.capacity)
     Column("daily_order_limit", Integer),
-    Column("paused", Boolean, nullable=False, default=False, server_default=false()),
+    Column("paused", Boolean, nullable=False, server_default=false()),
     when("paused_until"),
 )
 
