@@ -23,6 +23,7 @@ from oms.domain.events import (
     ReturnReceived,
     Shipped,
     Sourced,
+    StoreCapacityChanged,
 )
 from oms.notifications import handlers as notifications
 from oms.promise.service import NetworkCache
@@ -37,6 +38,7 @@ HANDLERS: dict[type[DomainEvent], Sequence[Handler]] = {
     NodeUpdated: [tell_the_network_cache],
     NodeEnabled: [tell_the_network_cache],
     NodeDisabled: [tell_the_network_cache],
+    StoreCapacityChanged: [tell_the_network_cache],  # a paused or full store is not sourced
     # stores: the work of an order at its stores follows what happens to the order
     Sourced: [stores.release_picks_of_sourced_order],
     OrderCancelled: [

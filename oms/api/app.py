@@ -33,6 +33,8 @@ from oms.api.routers import (
     store_counts,
     store_counts_pages,
     store_pages,
+    store_pick_pages,
+    store_picks,
     store_receiving,
     store_receiving_pages,
     store_returns_desk,
@@ -125,6 +127,9 @@ def create_app(state: AppState) -> FastAPI:
     app.include_router(store_today.router)
     app.include_router(store_counts_pages.router)
     app.include_router(store_today_pages.router)
+    # store app (issue 16): picks beyond confirmation, rejections, capacity
+    app.include_router(store_picks.router)
+    app.include_router(store_pick_pages.router)
     # Outside the promise lane, so that a body over the cap never reaches any route.
     settings = get_settings()
     sync_cap = {inventory.SYNC_PATH: settings.max_sync_bytes}

@@ -274,6 +274,7 @@ class SlotOut(BaseModel):
 class PickLineOut(BaseModel):
     line_id: str
     sku: str
+    name: str = Field(description="the product's name in the SKU catalogue")
     bin: str | None
     qty: int
     picked: int | None

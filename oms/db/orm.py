@@ -29,7 +29,7 @@ from oms.orders.model import (
 from oms.orders.tracking import TrackingEvent
 from oms.returns.records import ReturnAuthorization, ReturnLine
 from oms.stores.counts_model import StockCount, StockCountLine
-from oms.stores.model import Pick, PickLine, PickupSlot
+from oms.stores.model import Pick, PickLine, PickRejection, PickupSlot
 from oms.stores.receipts import TransferReceiptLine
 
 MAPPED = {
@@ -63,6 +63,7 @@ MAPPED = {
     TransferReceiptLine: t.transfer_receipt_lines,
     StockCount: t.stock_counts,
     StockCountLine: t.stock_count_lines,
+    PickRejection: t.pick_rejections,
 }
 
 mapper_registry = registry(metadata=t.metadata)

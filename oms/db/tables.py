@@ -237,6 +237,10 @@ nodes = Table(
     counter("store_protection"),
     Column("hold_days", Integer, nullable=False, default=7, server_default=text("7")),
     Column("accepts_returns", Boolean, nullable=False, default=False, server_default=false()),
+    # 0015: capacity controls (oms.stores.capacity)
+    Column("daily_order_limit", Integer),
+    Column("paused", Boolean, nullable=False, server_default=false()),
+    when("paused_until"),
 )
 
 skus = Table(
@@ -676,4 +680,24 @@ stock_count_lines = Table(
     Column("expected", Integer),
     Column("counted", Integer),
     Column("variance", Integer),
+)
+
+
+# ---------------------------------------------------------------- store rejections (0015)
+
+# Units of picks rejected with a reason code (oms.stores.rejections), for the ops' analytics.
+pick_rejections = Table(
+    "pick_rejections",
+    metadata,
+    Column("id", BigIntPk, primary_key=True, autoincrement=True),
+    ref("pick_id", "picks.id", ondelete="CASCADE"),
+    ref("order_id", "orders.id", ondelete="CASCADE"),
+    ref("node_id", "nodes.id"),
+    Column("order_line_id", String(64), nullable=False),
+    ref("sku_id", "skus.id"),
+    Column("qty", Integer, nullable=False),
+    Column("reason", String(32), nullable=False),
+    Column("collateral", Boolean, nullable=False),
+    created_at(),
+    Index("ix_pick_rejections_created_at", "created_at"),
 )

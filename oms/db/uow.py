@@ -48,7 +48,13 @@ from oms.db.repositories.orders import (
 from oms.db.repositories.receipts import SqlTransferReceiptLines
 from oms.db.repositories.returns import SqlReturnLines, SqlReturns
 from oms.db.repositories.store_today import SqlStoreQueues
-from oms.db.repositories.stores import SqlNotifications, SqlPickLines, SqlPicks, SqlSlots
+from oms.db.repositories.stores import (
+    SqlNotifications,
+    SqlPickLines,
+    SqlPickRejections,
+    SqlPicks,
+    SqlSlots,
+)
 from oms.db.repositories.tracking import SqlTrackingEvents
 from oms.db.repositories.webhooks import (
     SqlWebhookAttempts,
@@ -184,6 +190,10 @@ class SqlUnitOfWork:
     @cached_property
     def pick_lines(self) -> SqlPickLines:
         return SqlPickLines(self.session)
+
+    @cached_property
+    def pick_rejections(self) -> SqlPickRejections:
+        return SqlPickRejections(self.session)
 
     @cached_property
     def return_lines(self) -> SqlReturnLines:

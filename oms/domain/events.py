@@ -565,3 +565,31 @@ class CountApplied(CountEvent):
     """The stock rows were set to what was counted: ``adjustments`` [{sku, from, to}]."""
 
     adjustments: list[dict[str, Any]]
+
+
+# ------------------------------------------------------------------ store rejections, capacity
+
+
+@dataclass(frozen=True, kw_only=True)
+class PickRejected(DomainEvent):
+    """Units of a pick rejected at its store with a reason code (``lines``: order line ->
+    units); ``collateral``: rejected because the same SKU was rejected in another pick."""
+
+    order_id: str
+    pick: str
+    node: str
+    reason: str
+    lines: dict[str, int]
+    qty: int
+    collateral: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class StoreCapacityChanged(NodeEvent):
+    """A store's capacity controls set: its daily order limit (None: none) and its pause
+    (``paused_until`` None: until switched back). Sourcing and promise honour them from the
+    next request."""
+
+    daily_order_limit: int | None
+    paused: bool
+    paused_until: str | None

@@ -65,6 +65,9 @@ TYPES: dict[type[e.DomainEvent], str] = {
     e.CountApproved: "store.count_approved",
     e.CountRejected: "store.count_rejected",
     e.CountApplied: "store.count_applied",
+    # store rejections (oms.stores.rejections)
+    e.PickRejected: "order.pick_rejected",
+    e.StoreCapacityChanged: "node.capacity_changed",
 }
 
 # Sent by POST /v1/webhooks/{id}/test only; never in the outbox.

@@ -41,6 +41,14 @@ class Node:
     store_protection: int = 0
     hold_days: int = 7
     accepts_returns: bool = False
+    # Capacity controls (oms.stores.capacity): orders sourced to it per local day (None: no
+    # limit), and a pause ("stop sending us orders"), until ``paused_until`` or switched back.
+    daily_order_limit: int | None = None
+    paused: bool = False
+    paused_until: datetime | None = None
+
+    def paused_at(self, now: datetime) -> bool:
+        return self.paused and (self.paused_until is None or now < self.paused_until)
 
 
 @dataclass(eq=False, kw_only=True)

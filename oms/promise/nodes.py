@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from oms.domain.errors import OmsError, ValidationError
 from oms.inventory.model import Node
@@ -59,11 +60,24 @@ CALENDAR_FIELDS = (
 )
 
 
-def node_info(row: Node) -> NodeInfo:
-    """The node as the network knows it. A row whose calendar cannot be read (written before
-    the API checked calendars, or by hand) is logged and served as a disabled node with the
-    default calendar: one bad row never takes the other nodes down."""
-    enabled = row.enabled
+def day_start(now: datetime, timezone: str) -> datetime:
+    """Midnight of ``now``'s local day in ``timezone`` (a node's day of orders)."""
+    return now.astimezone(ZoneInfo(timezone)).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def closed_for_orders(node: Node, now: datetime, orders_today: int) -> bool:
+    """A node takes no new order while paused, or once the orders sourced to it today reached
+    its daily limit (oms.stores.capacity). The network serves it as disabled then."""
+    full = node.daily_order_limit is not None and orders_today >= node.daily_order_limit
+    return node.paused_at(now) or full
+
+
+def node_info(row: Node, closed: bool = False) -> NodeInfo:
+    """The node as the network knows it; ``closed``: paused or full today (closed_for_orders),
+    served as disabled. A row whose calendar cannot be read (written before the API checked
+    calendars, or by hand) is logged and served as a disabled node with the default calendar:
+    one bad row never takes the other nodes down."""
+    enabled = row.enabled and not closed
     try:
         calendar = node_calendar({name: getattr(row, name) for name in CALENDAR_FIELDS})
     except OmsError as exc:

@@ -5,6 +5,7 @@ session."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Protocol
 
 from oms.inventory.model import Node
@@ -19,6 +20,10 @@ class NodeReader(Protocol):
         ...
 
     def list_by(self, *, order_by: str | tuple[str, ...] = (), **equals: object) -> list[Node]: ...
+
+    def closed_for_orders(self, now: datetime) -> frozenset[str]:
+        """The nodes taking no new order now: paused, or their daily order limit reached."""
+        ...
 
 
 class SkuReader(Protocol):

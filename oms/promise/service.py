@@ -30,9 +30,10 @@ SOURCING = Settings(split_penalty=1.5, unfilled_penalty=100.0, allow_transfers=T
 class NetworkCache:
     """The network and its sourcer, rebuilt when the nodes change, plus slow-moving reads.
 
-    The node signature and the capacity left are re-read at most every `refresh_s` seconds:
-    they change rarely, and a promise is advice (a hold re-checks stock). SKUs are kept once
-    found."""
+    The node signature, the nodes closed for orders (paused, or their daily order limit
+    reached: served as disabled) and the capacity left are re-read at most every `refresh_s`
+    seconds: they change rarely, and a promise is advice (a hold re-checks stock). SKUs are
+    kept once found."""
 
     def __init__(self, refresh_s: float = 1.0) -> None:
         self.refresh_s = refresh_s
@@ -62,11 +63,13 @@ class NetworkCache:
         with self._lock:
             if self._network is not None and self._sourcer is not None and now < self._checked:
                 return self._network, self._sourcer
-        signature = source.nodes.signature()
+        closed = source.nodes.closed_for_orders(datetime.now(UTC))
+        signature = (*source.nodes.signature(), closed)
         with self._lock:
             if signature != self._signature or self._network is None or self._sourcer is None:
                 rows = source.nodes.list_by(order_by="id")
-                self._network = Network([node_info(r) for r in rows], distance_km=haversine_km)
+                infos = [node_info(r, closed=r.id in closed) for r in rows]
+                self._network = Network(infos, distance_km=haversine_km)
                 self._sourcer = OnlineSourcer(self._network.arrays, SOURCING)
                 self._dates = OptionDates(self._network)
                 self._signature = signature

@@ -48,3 +48,20 @@ class PickLine:
     qty: int
     bin_location: str | None = None
     picked: int | None = None
+
+
+@dataclass(eq=False, kw_only=True)
+class PickRejection:
+    """Units of a pick line an associate rejected, with the reason code (oms.stores.rejections);
+    kept for the ops' rejection analytics."""
+
+    pick_id: str
+    order_id: str
+    node_id: str
+    order_line_id: str
+    sku_id: str
+    qty: int
+    reason: str
+    collateral: bool = False
+    created_at: datetime = field(default_factory=utcnow)
+    id: int | None = None

@@ -25,6 +25,7 @@ from oms.stores.ports import StoresUnitOfWork
 class PickLineView:
     line_id: str
     sku: str
+    name: str  # the product's name in the SKU catalogue
     bin: str | None
     qty: int
     picked: int | None
@@ -55,14 +56,25 @@ def open_picks(uow: StoresUnitOfWork, node_id: str) -> list[PickView]:
     picks = uow.picks.list_by(
         node_id=node_id, status=PickStatus.OPEN, order_by=("created_at", "id")
     )
-    return [pick_view(uow, p) for p in picks]
+    names = product_names(uow, [p.id for p in picks])
+    return [pick_view(uow, p, names) for p in picks]
 
 
-def pick_view(uow: StoresUnitOfWork, pick: Pick) -> PickView:
-    lines = uow.pick_lines.list_by(pick_id=pick.id)
-    ordered = sorted(
-        lines, key=lambda ln: (ln.bin_location is None, ln.bin_location or "", ln.sku_id)
-    )
+def product_names(uow: StoresUnitOfWork, pick_ids: list[str]) -> dict[str, str]:
+    """SKU -> product name, for the lines of these picks (one catalogue read)."""
+    skus = sorted({ln.sku_id for ln in uow.pick_lines.list_by(pick_id=pick_ids)})
+    return {s.id: s.name for s in uow.skus.list_by(id=skus)} if skus else {}
+
+
+def walk_order(line: PickLine) -> tuple[bool, str, str]:
+    """The walk through the store: by bin, then SKU; SKUs without a bin last."""
+    return (line.bin_location is None, line.bin_location or "", line.sku_id)
+
+
+def pick_view(uow: StoresUnitOfWork, pick: Pick, names: dict[str, str] | None = None) -> PickView:
+    ordered = sorted(uow.pick_lines.list_by(pick_id=pick.id), key=walk_order)
+    if names is None:
+        names = product_names(uow, [pick.id])
     return PickView(
         pick.id,
         pick.order_id,
@@ -71,7 +83,14 @@ def pick_view(uow: StoresUnitOfWork, pick: Pick) -> PickView:
         pick.status.value,
         pick.created_at,
         [
-            PickLineView(ln.order_line_id, ln.sku_id, ln.bin_location, ln.qty, ln.picked)
+            PickLineView(
+                ln.order_line_id,
+                ln.sku_id,
+                names.get(ln.sku_id, ln.sku_id),
+                ln.bin_location,
+                ln.qty,
+                ln.picked,
+            )
             for ln in ordered
         ],
     )
@@ -90,7 +109,7 @@ def confirm(
     store's picks only)."""
     pick = uow.picks.get(pick_id)
     require_own_store(store, pick.node_id)
-    order = _record(uow, pick, picked, now or datetime.now(UTC))
+    order = record(uow, pick, picked, now or datetime.now(UTC))
     confirmed = ConfirmedPick(pick_view(uow, pick), order_view(uow, order))
     uow.commit()
     return confirmed
@@ -109,12 +128,12 @@ def confirm_from_list(
     pick = uow.picks.get(pick_id)
     if pick.node_id != node_id:
         raise ValidationError([f'pick: "{pick_id}" is not a pick of {node_id}'])
-    _record(uow, pick, picked, now or datetime.now(UTC))
+    record(uow, pick, picked, now or datetime.now(UTC))
     uow.commit()
     return pick
 
 
-def _record(uow: StoresUnitOfWork, pick: Pick, picked: dict[str, int], now: datetime) -> Order:
+def record(uow: StoresUnitOfWork, pick: Pick, picked: dict[str, int], now: datetime) -> Order:
     """What was found, then the shipment readied with what it still carries (the re-sourcing
     handler of ``Picked`` has dealt with short lines by then). The pick's order comes back."""
     if pick.status is not PickStatus.OPEN:

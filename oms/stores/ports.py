@@ -10,19 +10,29 @@ from datetime import datetime
 from typing import Protocol
 
 from oms.domain.ports import Repository, UnitOfWork
-from oms.inventory.model import Node
+from oms.inventory.model import Node, Sku
 from oms.inventory.ports import StockLedger
 from oms.notifications.model import Notification
 from oms.orders.model import Allocation, Order, OrderLine, OrderNode, Refund, Shipment
 from oms.orders.ports import History, OrderViewSource
-from oms.stores.model import Pick, PickLine, PickupSlot
+from oms.stores.model import Pick, PickLine, PickRejection, PickupSlot
 
 
 class Nodes(Repository[Node], Protocol):
     def signature(self) -> tuple[object, ...]: ...
 
+    def closed_for_orders(self, now: datetime) -> frozenset[str]: ...
 
-class Skus(Protocol):
+    def orders_since(self, node_id: str, since: datetime) -> int:
+        """Orders with a shipment created at the node since then (sourced there)."""
+        ...
+
+    def changed(self) -> None:
+        """The network cache hears of it after the commit (capacity controls changed)."""
+        ...
+
+
+class Skus(Repository[Sku], Protocol):
     def existing(self, sku_ids: Sequence[str]) -> list[str]: ...
 
 
@@ -50,6 +60,12 @@ class Picks(Repository[Pick], Protocol):
 
 class PickLines(Repository[PickLine], Protocol):
     def remove(self, line: PickLine) -> None: ...
+
+
+class PickRejections(Repository[PickRejection], Protocol):
+    def tally(self, since: datetime) -> list[tuple[str, str, str, int, int]]:
+        """Rejections since then as (reason, sku, node, lines, units), one row per triple."""
+        ...
 
 
 class Slots(Repository[PickupSlot], Protocol):
@@ -94,6 +110,9 @@ class StoresUnitOfWork(OrderViewSource, UnitOfWork, Protocol):
 
     @property
     def slots(self) -> Slots: ...
+
+    @property
+    def pick_rejections(self) -> PickRejections: ...
 
     @property
     def notifications(self) -> Repository[Notification]: ...

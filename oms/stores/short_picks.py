@@ -118,7 +118,7 @@ def _correct_shelf(
     node, missing, sku = shipment.node_id, line.qty - line.picked, line.sku_id
     uow.stock.release([(node, sku, missing)], ref=order.id)
     uow.stock.adjust(node, sku, -missing, reason=f"short pick {line.pick_id} ({order.id})")
-    _shrink_allocation(uow, line.order_line_id, shipment.id, missing)
+    shrink_allocation(uow, line.order_line_id, shipment.id, missing)
     uow.emit(
         ShortPicked(
             order_id=order.id,
@@ -131,7 +131,7 @@ def _correct_shelf(
     return line.order_line_id, sku, missing
 
 
-def _shrink_allocation(uow: StoresUnitOfWork, line_id: str, shipment_id: str, missing: int) -> None:
+def shrink_allocation(uow: StoresUnitOfWork, line_id: str, shipment_id: str, missing: int) -> None:
     (alloc,) = uow.allocations.list_by(order_line_id=line_id, shipment_id=shipment_id)
     if alloc.qty == missing:
         uow.allocations.remove(alloc)

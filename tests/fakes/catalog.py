@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from oms.access.model import ApiKey, ApiRole, StoreSession
 from oms.domain.errors import NotFoundError
 from oms.inventory.errors import UnknownNode, UnknownSku
 from oms.inventory.model import Node, Sku
+from oms.orders.model import Shipment
+from oms.promise.nodes import closed_for_orders, day_start
 from tests.fakes.base import FakeRepository
 
 
@@ -15,9 +18,22 @@ class FakeNodes(FakeRepository[Node]):
     entity = Node
     missing = staticmethod(lambda key: UnknownNode(str(key)))
 
-    def __init__(self) -> None:
+    def __init__(self, shipments: Callable[[], Iterable[Shipment]] = list) -> None:
         super().__init__()
         self.network_changes = 0  # how many times the network cache was told
+        self.shipments = shipments  # the unit of work's shipments (orders sourced to a node)
+
+    def closed_for_orders(self, now: datetime) -> frozenset[str]:
+        return frozenset(
+            n.id
+            for n in self.rows.values()
+            if closed_for_orders(n, now, self.orders_since(n.id, day_start(now, n.timezone)))
+        )
+
+    def orders_since(self, node_id: str, since: datetime) -> int:
+        return len(
+            {s.order_id for s in self.shipments() if s.node_id == node_id and s.created_at >= since}
+        )
 
     def signature(self) -> tuple[object, ...]:
         ids = sorted(str(k) for k in self.rows)

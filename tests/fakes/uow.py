@@ -28,7 +28,13 @@ from tests.fakes.receipts import FakeTransferReceiptLines
 from tests.fakes.returns import FakeReturnLines, FakeReturns
 from tests.fakes.stock import FakeStockLedger
 from tests.fakes.store_counts import FakeStockCountLines, FakeStockCounts, FakeStoreQueues
-from tests.fakes.stores import FakeNotifications, FakePickLines, FakePicks, FakeSlots
+from tests.fakes.stores import (
+    FakeNotifications,
+    FakePickLines,
+    FakePickRejections,
+    FakePicks,
+    FakeSlots,
+)
 from tests.fakes.tracking import FakeTrackingEvents
 from tests.fakes.webhooks import FakeWebhookAttempts, FakeWebhookDeliveries, FakeWebhookEndpoints
 
@@ -65,7 +71,7 @@ class FakeUnitOfWork:
         self.rolled_back = 0
         self.emitted: list[DomainEvent] = []
         self.events = FakeEventLog()
-        self.nodes = FakeNodes()
+        self.nodes = FakeNodes(lambda: self.shipments.rows.values())
         self.skus = FakeSkus()
         self.stock = FakeStockLedger(lambda: self.nodes.rows, lambda: self.skus.rows, self.emit)
         self.reservations = FakeReservations()
@@ -82,6 +88,7 @@ class FakeUnitOfWork:
         self.allocations = FakeAllocations()
         self.order_nodes = FakeOrderNodes()
         self.pick_lines = FakePickLines()
+        self.pick_rejections = FakePickRejections()
         self.return_lines = FakeReturnLines()
         self.api_keys = FakeApiKeys()
         self.store_sessions = FakeStoreSessions()

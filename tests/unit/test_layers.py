@@ -145,6 +145,7 @@ ENGINE_CLIENTS = frozenset(
         "oms.orders.service",
         "oms.stores.short_picks",
         "oms.stores.receiving",  # a transfer received short re-sources through short_picks
+        "oms.stores.rejections",  # rejected units are re-sourced through short_picks
         "oms.catalog.below_reserved",  # a stock sync below reserved re-sources
         "oms.catalog.stock_sync",
         "oms.catalog.stock_counts",  # an applied count below reserved re-sources

@@ -25,6 +25,7 @@ from oms.api.state import AppState
 from oms.config import get_settings
 from oms.domain.errors import OmsError, UnauthorizedError, ValidationError
 from oms.stores import picks
+from oms.stores.rejection_reasons import REASONS
 
 router = APIRouter(prefix="/stores", tags=["store pages"], include_in_schema=False)
 Visitor = access.Visitor
@@ -103,7 +104,7 @@ def picklist(request: Request, node_id: str, state: StateDep) -> HTMLResponse:
     except OmsError as exc:
         return _refused(request, exc)
     notice = request.query_params.get("notice")
-    return _render(request, state, node_id, visitor, notice=notice)
+    return render_picklist(request, state, node_id, visitor, notice=notice)
 
 
 @router.post("/{node_id}/picks/{pick_id}/confirm")
@@ -128,14 +129,14 @@ def _confirm(
         status = STATUS_BY_CODE.get(exc.code, 400)
         if status in (401, 403):
             return _refused(request, exc)
-        return _render(request, state, node_id, visitor, status=status, error=exc.detail)
+        return render_picklist(request, state, node_id, visitor, status=status, error=exc.detail)
     notice = f"Pick {pick_id} confirmed."
     return RedirectResponse(
         f"/stores/{quote(node_id)}/picklist?notice={quote(notice)}", status_code=303
     )
 
 
-def _render(
+def render_picklist(
     request: Request,
     state: AppState,
     node_id: str,
@@ -152,6 +153,7 @@ def _render(
         status,
         node=node_id,
         picks=found,
+        reasons=list(REASONS.values()),
         notice=notice,
         error=error,
         csrf=visitor.csrf,

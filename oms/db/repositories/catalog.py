@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Integer, cast, delete, func, select
+from sqlalchemy import Integer, cast, delete, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from oms.access.model import ApiKey, ApiRole, StoreSession
@@ -16,6 +16,7 @@ from oms.db.repositories.base import SqlRepository
 from oms.domain.errors import NotFoundError
 from oms.inventory.errors import UnknownNode, UnknownSku
 from oms.inventory.model import Node, Sku
+from oms.promise.nodes import closed_for_orders, day_start
 
 
 class SqlNodes(SqlRepository[Node]):
@@ -26,6 +27,28 @@ class SqlNodes(SqlRepository[Node]):
         c = self.table.c
         stmt = select(func.count(c.id), func.sum(cast(c.enabled, Integer)), func.max(c.id))
         return tuple(self.session.execute(stmt).one())
+
+    def closed_for_orders(self, now: datetime) -> frozenset[str]:
+        c = self.table.c
+        controlled = select(Node).where(or_(c.paused == true(), c.daily_order_limit.is_not(None)))
+        return frozenset(
+            node.id
+            for node in self.session.scalars(controlled)
+            if closed_for_orders(node, now, self._orders_today(node, now))
+        )
+
+    def orders_since(self, node_id: str, since: datetime) -> int:
+        """Orders with a shipment created at the node since then (sourced there)."""
+        c = tables.shipments.c
+        stmt = select(func.count(func.distinct(c.order_id))).where(
+            c.node_id == node_id, c.created_at >= since
+        )
+        return int(self.session.scalar(stmt) or 0)
+
+    def _orders_today(self, node: Node, now: datetime) -> int:
+        if node.daily_order_limit is None:
+            return 0
+        return self.orders_since(node.id, day_start(now, node.timezone))
 
     def changed(self) -> None:
         """Marks the session: the app's network cache hears of it once the transaction commits

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from sqlalchemy import update
+from datetime import datetime
+
+from sqlalchemy import func, select, update
 
 from oms.db import tables
 from oms.db.repositories.base import SqlRepository
 from oms.notifications.model import Notification
-from oms.stores.model import Pick, PickLine, PickupSlot
+from oms.stores.model import Pick, PickLine, PickRejection, PickupSlot
 
 
 class SqlPicks(SqlRepository[Pick]):
@@ -51,3 +53,18 @@ class SqlNotifications(SqlRepository[Notification]):
 
 class SqlPickLines(SqlRepository[PickLine]):
     entity = PickLine
+
+
+class SqlPickRejections(SqlRepository[PickRejection]):
+    entity = PickRejection
+
+    def tally(self, since: datetime) -> list[tuple[str, str, str, int, int]]:
+        c = tables.pick_rejections.c
+        keys = (c.reason, c.sku_id, c.node_id)
+        stmt = (
+            select(*keys, func.count(), func.sum(c.qty))
+            .where(c.created_at >= since)
+            .group_by(*keys)
+            .order_by(*keys)
+        )
+        return [(r, s, n, int(k), int(u)) for r, s, n, k, u in self.session.execute(stmt)]
