@@ -30,6 +30,8 @@ from oms.api.routers import (
     promise,
     reservations,
     returns,
+    store_counter,
+    store_counter_pages,
     store_pages,
     stores,
     track,
@@ -106,6 +108,9 @@ def create_app(state: AppState) -> FastAPI:
     app.include_router(customer_orders.router)
     app.include_router(kpis.router)
     app.include_router(ops_pages.router)
+    # The store counter: pack and ship, pickups and handover (JSON, and its pages)
+    app.include_router(store_counter.router)
+    app.include_router(store_counter_pages.router)
     # Outside the promise lane, so that a body over the cap never reaches any route.
     settings = get_settings()
     sync_cap = {inventory.SYNC_PATH: settings.max_sync_bytes}

@@ -29,6 +29,7 @@ from oms.orders.model import (
 from oms.orders.tracking import TrackingEvent
 from oms.returns.records import ReturnAuthorization, ReturnLine
 from oms.stores.model import Pick, PickLine, PickupSlot
+from oms.stores.parcels import Parcel
 
 MAPPED = {
     Customer: t.customers,
@@ -58,6 +59,7 @@ MAPPED = {
     WebhookAttempt: t.webhook_attempts,
     TrackingEvent: t.shipment_tracking_events,
     OrderNode: t.order_nodes,
+    Parcel: t.shipment_parcels,
 }
 
 mapper_registry = registry(metadata=t.metadata)

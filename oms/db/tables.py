@@ -404,6 +404,8 @@ orders = Table(
     # that the pickup hold ends.
     Column("pickup_code", String(6)),
     when("reminded_at"),
+    # An expired pickup's units put back on the shelf by the store (0016).
+    when("reshelved_at"),
     Index("ix_orders_status_created_at", "status", "created_at"),
     # Order search (0010), newest first: each index yields its rows in page order.
     Index("ix_orders_created_at", "created_at", "id"),
@@ -625,4 +627,22 @@ order_nodes = Table(
     Column("supplies", Boolean, nullable=False),
     # `supplies` last: the node filter reads it from the index, in page order still.
     Index("ix_order_nodes_node_id", "node_id", "created_at", "order_id", "supplies"),
+)
+
+
+# ---------------------------------------------------------------- parcels (0016)
+
+# The parcels a shipment left in (oms.stores.parcels.Parcel), numbered from 1: the shipment's
+# own tracking number and carrier are its first parcel's.
+shipment_parcels = Table(
+    "shipment_parcels",
+    metadata,
+    ref("shipment_id", "shipments.id", primary_key=True, ondelete="CASCADE"),
+    Column("parcel_no", Integer, primary_key=True, autoincrement=False),
+    Column("carrier", String(64), nullable=False),
+    Column("tracking", String(200), nullable=False),
+    Column("weight_g", Integer),
+    created_at(),
+    CheckConstraint("parcel_no > 0", name="parcel_no_positive"),
+    CheckConstraint("weight_g IS NULL OR weight_g > 0", name="weight_positive"),
 )

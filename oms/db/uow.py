@@ -44,6 +44,7 @@ from oms.db.repositories.orders import (
     SqlReservations,
     SqlShipments,
 )
+from oms.db.repositories.parcels import SqlParcels
 from oms.db.repositories.returns import SqlReturnLines, SqlReturns
 from oms.db.repositories.stores import SqlNotifications, SqlPickLines, SqlPicks, SqlSlots
 from oms.db.repositories.tracking import SqlTrackingEvents
@@ -245,6 +246,10 @@ class SqlUnitOfWork:
     @cached_property
     def pickup_reminders(self) -> SqlPickupReminders:
         return SqlPickupReminders(self.session)
+
+    @cached_property
+    def parcels(self) -> SqlParcels:
+        return SqlParcels(self.session)
 
 
 _REPOSITORIES = [

@@ -57,6 +57,10 @@ TYPES: dict[type[e.DomainEvent], str] = {
     # customer notifications (oms.notifications)
     e.PickupReminded: "order.pickup_reminded",
     e.NotificationQueued: "customer.notification_queued",
+    # the store counter: pack and ship, handover, expired pickups
+    e.ParcelsShipped: "order.parcels_shipped",
+    e.HandedOver: "order.handed_over",
+    e.PickupReshelved: "order.pickup_reshelved",
 }
 
 # Sent by POST /v1/webhooks/{id}/test only; never in the outbox.

@@ -24,6 +24,7 @@ from tests.fakes.orders import (
     FakeReservations,
     FakeShipments,
 )
+from tests.fakes.parcels import FakeParcels
 from tests.fakes.returns import FakeReturnLines, FakeReturns
 from tests.fakes.stock import FakeStockLedger
 from tests.fakes.stores import FakeNotifications, FakePickLines, FakePicks, FakeSlots
@@ -100,6 +101,7 @@ class FakeUnitOfWork:
         )
         self.order_search = FakeOrderSearch(rows)
         self.pickup_reminders = FakePickupReminders(self.orders)
+        self.parcels = FakeParcels()
 
     def __enter__(self) -> Self:
         return self
