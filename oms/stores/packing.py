@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from oms.domain.errors import NotFoundError, ValidationError
+from oms.domain.errors import ValidationError
 from oms.domain.events import ParcelsShipped
 from oms.orders.model import DeliveryMethod, Order, Shipment, ShipmentStatus
 from oms.orders.queries import require_own_store
@@ -79,10 +79,9 @@ def to_pack(uow: CounterUnitOfWork, node_id: str) -> list[ToPack]:
 
 
 def packing_slip(uow: CounterUnitOfWork, node_id: str, shipment_id: str) -> Slip:
-    """The slip of one of the store's shipments to pack (404 for another store's)."""
+    """The slip of one of the store's shipments (403 for another store's)."""
     shipment = uow.shipments.get(shipment_id)
-    if shipment.node_id != node_id:
-        raise NotFoundError(f'shipment "{shipment_id}" does not exist')
+    require_own_store(node_id, shipment.node_id)
     order = uow.orders.get(shipment.order_id)
     return Slip(
         shipment=_to_pack(uow, order, shipment),

@@ -40,6 +40,8 @@ def test_the_pack_page_prints_a_slip_and_ships_a_shipment_in_two_parcels_by_form
     assert "<script" not in page.text
     slip = api.client.get(f"/stores/ST-PARIS-1/shipments/{shipment}/slip")
     assert slip.status_code == 200 and "@media print" in slip.text
+    other = api.client.get(f"/stores/ST-PARIS-2/shipments/{shipment}/slip", headers=st.s2)
+    assert other.status_code == 403  # another store's shipment
     for shown in ("Zoé Durand", "12 rue de Rivoli", "75004 Paris", "Stoneware mug", order["id"]):
         assert shown in slip.text
     form = {
