@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from oms.api.fields import Ident, Label
 from oms.api.schemas import OrderOut
 from oms.api.tracking_schemas import Carrier
-from oms.stores.parcels import MAX_PARCELS
+from oms.stores.counter_model import MAX_PARCELS
 
 Weight = Field(default=None, strict=True, gt=0, le=1_000_000, description="grams")
 

@@ -28,8 +28,8 @@ from oms.orders.model import (
 )
 from oms.orders.tracking import TrackingEvent
 from oms.returns.records import ReturnAuthorization, ReturnLine
+from oms.stores.counter_model import Parcel, PickupToReshelve
 from oms.stores.model import Pick, PickLine, PickupSlot
-from oms.stores.parcels import Parcel
 
 MAPPED = {
     Customer: t.customers,
@@ -60,6 +60,7 @@ MAPPED = {
     TrackingEvent: t.shipment_tracking_events,
     OrderNode: t.order_nodes,
     Parcel: t.shipment_parcels,
+    PickupToReshelve: t.pickups_to_reshelve,
 }
 
 mapper_registry = registry(metadata=t.metadata)

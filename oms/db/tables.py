@@ -404,8 +404,6 @@ orders = Table(
     # that the pickup hold ends.
     Column("pickup_code", String(6)),
     when("reminded_at"),
-    # An expired pickup's units put back on the shelf by the store (0016).
-    when("reshelved_at"),
     Index("ix_orders_status_created_at", "status", "created_at"),
     # Order search (0010), newest first: each index yields its rows in page order.
     Index("ix_orders_created_at", "created_at", "id"),
@@ -630,10 +628,10 @@ order_nodes = Table(
 )
 
 
-# ---------------------------------------------------------------- parcels (0016)
+# ---------------------------------------------------------------- the store counter (0016)
 
-# The parcels a shipment left in (oms.stores.parcels.Parcel), numbered from 1: the shipment's
-# own tracking number and carrier are its first parcel's.
+# The parcels a shipment left in (oms.stores.counter_model.Parcel), numbered from 1: the
+# shipment's own tracking number and carrier are its first parcel's.
 shipment_parcels = Table(
     "shipment_parcels",
     metadata,
@@ -645,4 +643,16 @@ shipment_parcels = Table(
     created_at(),
     CheckConstraint("parcel_no > 0", name="parcel_no_positive"),
     CheckConstraint("weight_g IS NULL OR weight_g > 0", name="weight_positive"),
+)
+
+# Expired pickups whose units are still to go back on the shelf, per store (a work queue: a row
+# is added when a pickup expires, and goes when the store puts its units back).
+pickups_to_reshelve = Table(
+    "pickups_to_reshelve",
+    metadata,
+    ref("order_id", "orders.id", primary_key=True, ondelete="CASCADE"),
+    ref("node_id", "nodes.id"),
+    Column("expired_at", UtcDateTime(), nullable=False),
+    Column("released", JsonType, nullable=False),
+    Index("ix_pickups_to_reshelve_node_id", "node_id", "expired_at"),
 )

@@ -44,7 +44,7 @@ from oms.db.repositories.orders import (
     SqlReservations,
     SqlShipments,
 )
-from oms.db.repositories.parcels import SqlParcels
+from oms.db.repositories.parcels import SqlParcels, SqlPickupsToReshelve
 from oms.db.repositories.returns import SqlReturnLines, SqlReturns
 from oms.db.repositories.stores import SqlNotifications, SqlPickLines, SqlPicks, SqlSlots
 from oms.db.repositories.tracking import SqlTrackingEvents
@@ -250,6 +250,10 @@ class SqlUnitOfWork:
     @cached_property
     def parcels(self) -> SqlParcels:
         return SqlParcels(self.session)
+
+    @cached_property
+    def pickups_to_reshelve(self) -> SqlPickupsToReshelve:
+        return SqlPickupsToReshelve(self.session)
 
 
 _REPOSITORIES = [

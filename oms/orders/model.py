@@ -114,7 +114,6 @@ class Order(WhoAndWhere):
     # that its hold ends.
     pickup_code: str | None = None
     reminded_at: datetime | None = None
-    reshelved_at: datetime | None = None  # an expired pickup's units back on the shelf (0016)
 
 
 @dataclass(eq=False, kw_only=True)

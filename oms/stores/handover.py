@@ -1,7 +1,7 @@
 """The pickup counter: ready orders waiting for their customers (the most urgent first, the
 overdue flagged), handing one over (checked by its pickup code, or by the order number and the
 customer's name; lines the customer refuses go back to stock and are refunded), and expired
-pickups whose units go back on the shelf.
+pickups whose units go back on the shelf (queued when they expire, off the list once put back).
 
 An order becomes ready, with its pickup code sent to the customer, in ``fulfilment`` when its
 last unit reaches the store (its pick confirmed there, or its transfer delivered)."""
@@ -21,12 +21,13 @@ from oms.domain.errors import (
     OmsError,
     ValidationError,
 )
-from oms.domain.events import Aggregate, HandedOver, PickupExpired, PickupReshelved
+from oms.domain.events import HandedOver, PickupExpired, PickupReshelved
 from oms.orders.lifecycle import OrderStatus
 from oms.orders.model import Order
 from oms.orders.queries import get_order
 from oms.orders.views import OrderView, order_view
 from oms.stores import fulfilment
+from oms.stores.counter_model import PickupToReshelve
 from oms.stores.counter_ports import CounterUnitOfWork
 from oms.stores.pickup_codes import check_pickup_code
 from oms.stores.shipments import live_lines
@@ -117,27 +118,37 @@ def hand_over(
     return view
 
 
+def queue_for_reshelving(event: PickupExpired, uow: CounterUnitOfWork) -> None:
+    """An expired pickup's units wait at the counter: on the store's list until put back."""
+    order = uow.orders.get(event.order_id)
+    assert order.pickup_node is not None
+    expired_at = order.expires_at or datetime.now(UTC)
+    uow.pickups_to_reshelve.add(
+        PickupToReshelve(
+            order_id=order.id,
+            node_id=order.pickup_node,
+            expired_at=expired_at,
+            released=[list(r) for r in event.released],
+        )
+    )
+
+
 def expired_pickups(uow: CounterUnitOfWork, node_id: str) -> list[ExpiredPickup]:
     """The store's expired pickups whose units are not back on the shelf yet, oldest first."""
-    expired = uow.orders.list_by(pickup_node=node_id, status=OrderStatus.EXPIRED, reshelved_at=None)
-    found = [_expired(uow, order, node_id) for order in expired]
-    far = datetime.max.replace(tzinfo=UTC)
-    return sorted(found, key=lambda p: (p.expired_at or far, p.order_id))
+    waiting = uow.pickups_to_reshelve.list_by(node_id=node_id, order_by=("expired_at", "order_id"))
+    return [_expired(uow, row) for row in waiting]
 
 
-def reshelve(
-    uow: CounterUnitOfWork, node_id: str, order_id: str, now: datetime | None = None
-) -> ExpiredPickup:
+def reshelve(uow: CounterUnitOfWork, node_id: str, order_id: str) -> ExpiredPickup:
     """The associate put an expired pickup's units back on the shelf (their stock was given
     back when it expired): recorded, and off the list."""
     order = get_order(uow, order_id)
     _require_pickup_here(order, node_id)
-    if order.status is not OrderStatus.EXPIRED:
-        raise ConflictError(f'order "{order_id}" is {order.status.value}, not an expired pickup')
-    if order.reshelved_at is not None:
-        raise ConflictError(f'order "{order_id}" is back on the shelf already')
-    found = _expired(uow, order, node_id)
-    order.reshelved_at = now or datetime.now(UTC)
+    waiting = uow.pickups_to_reshelve.find(order_id)
+    if waiting is None:
+        raise ConflictError(f'order "{order_id}" has no units waiting to go back on the shelf')
+    found = _expired(uow, waiting)
+    uow.pickups_to_reshelve.remove(waiting)
     lines: list[list[Any]] = [[ln.sku, ln.qty, ln.bin] for ln in found.lines]
     uow.emit(PickupReshelved(order_id=order.id, store=node_id, lines=lines))
     uow.commit()
@@ -194,17 +205,17 @@ def _held_lines(uow: CounterUnitOfWork, order: Order) -> list[ShelfLine]:
     return found
 
 
-def _expired(uow: CounterUnitOfWork, order: Order, node_id: str) -> ExpiredPickup:
-    """Its units as they were given back when it expired (the event's ``released`` rows)."""
-    released: list[list[Any]] = []
-    for record in uow.events.history(Aggregate.ORDER, order.id):
-        if record.type == PickupExpired.__name__:
-            released = list(record.payload.get("released", []))
+def _expired(uow: CounterUnitOfWork, waiting: PickupToReshelve) -> ExpiredPickup:
+    """Its units as its expiry gave them back, with their bins at the store."""
+    order = uow.orders.get(waiting.order_id)
     return ExpiredPickup(
         order_id=order.id,
         customer_name=order.customer_name,
-        expired_at=order.expires_at,
-        lines=[_shelf_line(uow, node_id, str(sku), int(qty)) for _, sku, qty in released],
+        expired_at=waiting.expired_at,
+        lines=[
+            _shelf_line(uow, waiting.node_id, str(sku), int(qty))
+            for _, sku, qty in waiting.released
+        ],
     )
 
 

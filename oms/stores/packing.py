@@ -15,8 +15,8 @@ from oms.orders.model import DeliveryMethod, Order, Shipment, ShipmentStatus
 from oms.orders.queries import require_own_store
 from oms.orders.views import OrderView, order_view
 from oms.stores import fulfilment
+from oms.stores.counter_model import MAX_PARCELS, Parcel
 from oms.stores.counter_ports import CounterUnitOfWork
-from oms.stores.parcels import MAX_PARCELS, Parcel
 from oms.stores.shipments import shipment_units
 
 

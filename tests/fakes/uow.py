@@ -24,7 +24,7 @@ from tests.fakes.orders import (
     FakeReservations,
     FakeShipments,
 )
-from tests.fakes.parcels import FakeParcels
+from tests.fakes.parcels import FakeParcels, FakePickupsToReshelve
 from tests.fakes.returns import FakeReturnLines, FakeReturns
 from tests.fakes.stock import FakeStockLedger
 from tests.fakes.stores import FakeNotifications, FakePickLines, FakePicks, FakeSlots
@@ -102,6 +102,7 @@ class FakeUnitOfWork:
         self.order_search = FakeOrderSearch(rows)
         self.pickup_reminders = FakePickupReminders(self.orders)
         self.parcels = FakeParcels()
+        self.pickups_to_reshelve = FakePickupsToReshelve()
 
     def __enter__(self) -> Self:
         return self

@@ -19,7 +19,7 @@ from oms.api.state import AppState
 from oms.db.uow import SqlUnitOfWork
 from oms.domain.errors import OmsError, ValidationError
 from oms.stores import handover, packing
-from oms.stores.parcels import MAX_PARCELS
+from oms.stores.counter_model import MAX_PARCELS
 
 router = APIRouter(prefix="/stores", tags=["store pages"], include_in_schema=False)
 PARCEL_ROWS = 3  # parcel rows a shipment's form shows; ?rows= asks for more

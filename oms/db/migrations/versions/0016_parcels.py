@@ -1,6 +1,6 @@
-"""Pack and ship, and the pickup counter: the parcels each shipment left in
-(shipment_parcels, numbered from 1), and on orders when an expired pickup's units were put
-back on the shelf (reshelved_at).
+"""The store counter: the parcels each shipment left in (shipment_parcels, numbered from 1),
+and the expired pickups whose units are still to go back on the shelf (pickups_to_reshelve, a
+work queue per store: a row per pickup that expires from now on).
 
 Revision ID: 0016
 Revises: 0014
@@ -39,11 +39,22 @@ def upgrade() -> None:
         base._fk("shipment_id", "shipments.id", "shipment_parcels", ondelete="CASCADE"),
         base._pk("shipment_parcels", "shipment_id", "parcel_no"),
     )
-    with op.batch_alter_table("orders") as t:
-        t.add_column(sa.Column("reshelved_at", sa.DateTime(timezone=True), nullable=True))
+    op.create_table(
+        "pickups_to_reshelve",
+        base._id("order_id"),
+        base._id("node_id"),
+        base._ts("expired_at"),
+        base._json("released"),
+        base._fk("order_id", "orders.id", "pickups_to_reshelve", ondelete="CASCADE"),
+        base._fk("node_id", "nodes.id", "pickups_to_reshelve"),
+        base._pk("pickups_to_reshelve", "order_id"),
+    )
+    op.create_index(
+        "ix_pickups_to_reshelve_node_id", "pickups_to_reshelve", ["node_id", "expired_at"]
+    )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("orders") as t:
-        t.drop_column("reshelved_at")
+    op.drop_index("ix_pickups_to_reshelve_node_id", table_name="pickups_to_reshelve")
+    op.drop_table("pickups_to_reshelve")
     op.drop_table("shipment_parcels")
