@@ -19,6 +19,7 @@ from oms.domain.events import (
     NodeUpdated,
     OrderCancelled,
     Picked,
+    PickupExpired,
     ReadyForPickup,
     ReturnReceived,
     Shipped,
@@ -29,7 +30,7 @@ from oms.notifications import handlers as notifications
 from oms.promise.service import NetworkCache
 from oms.returns import handlers as returns
 from oms.stores import handlers as stores
-from oms.stores import short_picks, tracking
+from oms.stores import handover, short_picks, tracking
 
 # Handlers that need no more than the event and the unit of work.
 HANDLERS: dict[type[DomainEvent], Sequence[Handler]] = {
@@ -59,6 +60,9 @@ TRACKING: dict[type[DomainEvent], Sequence[Handler]] = {
 }
 for _event, _reactions in TRACKING.items():
     HANDLERS[_event] = [*HANDLERS.get(_event, ()), *_reactions]
+
+# the store counter: an expired pickup's units wait to be put back on the shelf
+HANDLERS[PickupExpired] = [*HANDLERS.get(PickupExpired, ()), handover.queue_for_reshelving]
 
 
 def handlers(

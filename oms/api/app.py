@@ -30,6 +30,8 @@ from oms.api.routers import (
     promise,
     reservations,
     returns,
+    store_counter,
+    store_counter_pages,
     store_counts,
     store_counts_pages,
     store_pages,
@@ -130,6 +132,9 @@ def create_app(state: AppState) -> FastAPI:
     # store app (issue 16): picks beyond confirmation, rejections, capacity
     app.include_router(store_picks.router)
     app.include_router(store_pick_pages.router)
+    # The store counter: pack and ship, pickups and handover (JSON, and its pages)
+    app.include_router(store_counter.router)
+    app.include_router(store_counter_pages.router)
     # Outside the promise lane, so that a body over the cap never reaches any route.
     settings = get_settings()
     sync_cap = {inventory.SYNC_PATH: settings.max_sync_bytes}

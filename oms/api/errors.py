@@ -41,6 +41,7 @@ STATUS_BY_CODE: dict[str, int] = {
     "not_available": 503,
     "not_ready": 503,
     "pickup_code_mismatch": 422,  # POST /v1/orders/{id}/collect: not the order's code
+    "customer_name_mismatch": 422,  # POST /v1/stores/{node}/orders/{id}/handover
 }
 
 

@@ -28,6 +28,7 @@ from oms.orders.model import (
 )
 from oms.orders.tracking import TrackingEvent
 from oms.returns.records import ReturnAuthorization, ReturnLine
+from oms.stores.counter_model import Parcel, PickupToReshelve
 from oms.stores.counts_model import StockCount, StockCountLine
 from oms.stores.model import Pick, PickLine, PickRejection, PickupSlot
 from oms.stores.receipts import TransferReceiptLine
@@ -64,6 +65,8 @@ MAPPED = {
     StockCount: t.stock_counts,
     StockCountLine: t.stock_count_lines,
     PickRejection: t.pick_rejections,
+    Parcel: t.shipment_parcels,
+    PickupToReshelve: t.pickups_to_reshelve,
 }
 
 mapper_registry = registry(metadata=t.metadata)

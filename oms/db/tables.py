@@ -701,3 +701,33 @@ pick_rejections = Table(
     created_at(),
     Index("ix_pick_rejections_created_at", "created_at"),
 )
+
+
+# ---------------------------------------------------------------- the store counter (0016)
+
+# The parcels a shipment left in (oms.stores.counter_model.Parcel), numbered from 1: the
+# shipment's own tracking number and carrier are its first parcel's.
+shipment_parcels = Table(
+    "shipment_parcels",
+    metadata,
+    ref("shipment_id", "shipments.id", primary_key=True, ondelete="CASCADE"),
+    Column("parcel_no", Integer, primary_key=True, autoincrement=False),
+    Column("carrier", String(64), nullable=False),
+    Column("tracking", String(200), nullable=False),
+    Column("weight_g", Integer),
+    created_at(),
+    CheckConstraint("parcel_no > 0", name="parcel_no_positive"),
+    CheckConstraint("weight_g IS NULL OR weight_g > 0", name="weight_positive"),
+)
+
+# Expired pickups whose units are still to go back on the shelf, per store (a work queue: a row
+# is added when a pickup expires, and goes when the store puts its units back).
+pickups_to_reshelve = Table(
+    "pickups_to_reshelve",
+    metadata,
+    ref("order_id", "orders.id", primary_key=True, ondelete="CASCADE"),
+    ref("node_id", "nodes.id"),
+    Column("expired_at", UtcDateTime(), nullable=False),
+    Column("released", JsonType, nullable=False),
+    Index("ix_pickups_to_reshelve_node_id", "node_id", "expired_at"),
+)

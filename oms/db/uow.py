@@ -45,6 +45,7 @@ from oms.db.repositories.orders import (
     SqlReservations,
     SqlShipments,
 )
+from oms.db.repositories.parcels import SqlParcels, SqlPickupsToReshelve
 from oms.db.repositories.receipts import SqlTransferReceiptLines
 from oms.db.repositories.returns import SqlReturnLines, SqlReturns
 from oms.db.repositories.store_today import SqlStoreQueues
@@ -274,6 +275,14 @@ class SqlUnitOfWork:
     @cached_property
     def store_queues(self) -> SqlStoreQueues:
         return SqlStoreQueues(self.session)
+
+    @cached_property
+    def parcels(self) -> SqlParcels:
+        return SqlParcels(self.session)
+
+    @cached_property
+    def pickups_to_reshelve(self) -> SqlPickupsToReshelve:
+        return SqlPickupsToReshelve(self.session)
 
 
 _REPOSITORIES = [

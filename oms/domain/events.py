@@ -593,3 +593,39 @@ class StoreCapacityChanged(NodeEvent):
     daily_order_limit: int | None
     paused: bool
     paused_until: str | None
+
+
+# ------------------------------------------------------------------------ the store counter
+
+
+@dataclass(frozen=True, kw_only=True)
+class ParcelsShipped(DomainEvent):
+    """A shipment left its store in these parcels (``carrier``, ``tracking``, ``weight_g`` each,
+    in parcel order): the shipment's own tracking number is the first parcel's."""
+
+    order_id: str
+    shipment: str
+    store: str
+    parcels: list[dict[str, Any]]
+
+
+@dataclass(frozen=True, kw_only=True)
+class HandedOver(DomainEvent):
+    """A ready pickup handed to its customer at the counter: who was checked and how
+    (``verified_by``: ``pickup_code`` or ``name``), the lines the customer refused (their units
+    back to stock at the store) and what they were refunded."""
+
+    order_id: str
+    store: str
+    verified_by: str
+    refused: list[str]
+    refunds: list[dict[str, Any]]
+
+
+@dataclass(frozen=True, kw_only=True)
+class PickupReshelved(DomainEvent):
+    """An expired pickup's units put back on the shelf: ``lines`` are ``[sku, qty, bin]``."""
+
+    order_id: str
+    store: str
+    lines: list[list[Any]]

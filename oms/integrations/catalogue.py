@@ -68,6 +68,10 @@ TYPES: dict[type[e.DomainEvent], str] = {
     # store rejections (oms.stores.rejections)
     e.PickRejected: "order.pick_rejected",
     e.StoreCapacityChanged: "node.capacity_changed",
+    # the store counter: pack and ship, handover, expired pickups
+    e.ParcelsShipped: "order.parcels_shipped",
+    e.HandedOver: "order.handed_over",
+    e.PickupReshelved: "order.pickup_reshelved",
 }
 
 # Sent by POST /v1/webhooks/{id}/test only; never in the outbox.

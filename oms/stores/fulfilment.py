@@ -9,10 +9,10 @@ customer's messages are the notifications context's (its handlers of these event
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 
-from oms.domain.errors import ConflictError, ForbiddenError
+from oms.domain.errors import ConflictError, ForbiddenError, ValidationError
 from oms.domain.events import Collected, Delivered, PickupExpired, ReadyForPickup, Shipped
 from oms.orders.lifecycle import OrderStatus, transition
 from oms.orders.model import (
@@ -55,6 +55,20 @@ def ship(
 ) -> OrderView:
     """The shipment leaves its node (``store``: the caller's, which must be that node) with its
     tracking number, and ``carrier`` when known (its tracking page follows from it)."""
+    order = shipped(uow, shipment_id, tracking, store=store, now=now, carrier=carrier)
+    return _committed_view(uow, order)
+
+
+def shipped(
+    uow: StoresUnitOfWork,
+    shipment_id: str,
+    tracking: str,
+    *,
+    store: str | None = None,
+    now: datetime | None = None,
+    carrier: str | None = None,
+) -> Order:
+    """``ship`` without the commit (packing records the parcels in the same transaction)."""
     now = now or datetime.now(UTC)
     shipment = uow.shipments.get(shipment_id)
     require_own_store(store, shipment.node_id)
@@ -77,7 +91,7 @@ def ship(
     ):
         order.status = transition(order.status, OrderStatus.SHIPPED)
         _set_lines(lines, OrderLineStatus.SHIPPED)
-    return _committed_view(uow, order)
+    return order
 
 
 def deliver(uow: StoresUnitOfWork, shipment_id: str, now: datetime | None = None) -> OrderView:
@@ -164,6 +178,33 @@ def collect_order(
     return _committed_view(uow, order)
 
 
+def collect_refusing(
+    uow: StoresUnitOfWork, order: Order, refused: Sequence[str], now: datetime
+) -> list[dict[str, object]]:
+    """A ready pickup collected less the lines (ids) its customer refused at the counter: their
+    held units go back to stock at the store and they are refunded, as an expired pickup's
+    lines are. The customer takes at least one line. The caller commits."""
+    assert order.pickup_node is not None
+    lines = {ln.id: ln for ln in live_lines(uow, order)}
+    unknown = [
+        f'refused: "{i}" is not a line of order "{order.id}"' for i in refused if i not in lines
+    ]
+    if unknown:
+        raise ValidationError(unknown)
+    refusing = [lines[i] for i in dict.fromkeys(refused)]
+    if refusing and len(refusing) == len(lines):
+        raise ValidationError(["refused: every line refused; the customer takes at least one"])
+    rows = [(order.pickup_node, ln.sku_id, _units(uow, ln)) for ln in refusing]
+    uow.stock.release([r for r in rows if r[2] > 0], ref=order.id)
+    refunds = _refund_lines(uow, order, refusing, "refused at handover")
+    _collect(uow, order, now)
+    return refunds
+
+
+def _units(uow: StoresUnitOfWork, line: OrderLine) -> int:
+    return sum(a.qty for a in uow.allocations.list_by(order_line_id=line.id))
+
+
 def _collect(uow: StoresUnitOfWork, order: Order, now: datetime) -> None:
     """The order's units leave the store with the customer."""
     if order.method is not DeliveryMethod.PICKUP or order.pickup_node is None:
@@ -210,7 +251,7 @@ def _refund_lines(
 ) -> list[dict[str, object]]:
     refunds: list[dict[str, object]] = []
     for ln in lines:
-        units = sum(a.qty for a in uow.allocations.list_by(order_line_id=ln.id))
+        units = _units(uow, ln)
         ln.status = OrderLineStatus.CANCELLED
         amount = ln.price_minor * units
         if amount <= 0:

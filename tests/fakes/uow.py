@@ -24,6 +24,7 @@ from tests.fakes.orders import (
     FakeReservations,
     FakeShipments,
 )
+from tests.fakes.parcels import FakeParcels, FakePickupsToReshelve
 from tests.fakes.receipts import FakeTransferReceiptLines
 from tests.fakes.returns import FakeReturnLines, FakeReturns
 from tests.fakes.stock import FakeStockLedger
@@ -113,6 +114,8 @@ class FakeUnitOfWork:
         self.stock_counts = FakeStockCounts(lambda: self.stock.items)
         self.stock_count_lines = FakeStockCountLines()
         self.store_queues = FakeStoreQueues(self)
+        self.parcels = FakeParcels()
+        self.pickups_to_reshelve = FakePickupsToReshelve()
 
     def __enter__(self) -> Self:
         return self

@@ -2,7 +2,7 @@
 line of the shipment (units expected and received), so over and under receipts stay on record.
 
 Revision ID: 0017
-Revises: 0015
+Revises: 0016
 Create Date: 2026-12-04
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 base = importlib.import_module("oms.db.migrations.versions.0001_initial")
 
 revision: str = "0017"
-down_revision: str | None = "0015"
+down_revision: str | None = "0016"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
