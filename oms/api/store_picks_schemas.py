@@ -3,10 +3,13 @@ codes and their analytics, and the store's capacity controls (oms/api/routers/st
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from oms.api.fields import Flag, Ident, PositiveUnits, Units
 from oms.api.schemas import OrderOut, PickedLineIn
+from oms.stores.capacity import Capacity
 from oms.stores.rejection_reasons import REASONS
 
 REASON_HELP = "the reason code: " + ", ".join(
@@ -117,3 +120,8 @@ class CapacityOut(BaseModel):
     left_today: int | None = Field(description="orders it still takes today; null: no limit")
     taking_orders: bool = Field(description="sourcing and promise may send it orders now")
     timezone: str = Field(description="the store's: its day of orders starts at its midnight")
+
+
+def capacity_out(c: Capacity) -> CapacityOut:
+    until = c.paused_until.isoformat() if c.paused_until else None
+    return CapacityOut(**{**asdict(c), "paused_until": until})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from oms.api.store_picks_schemas import CapacityOut, capacity_out
 from oms.stores.today import Today
 
 
@@ -33,6 +34,9 @@ class TodayOut(BaseModel):
     capacity_units: int | None = Field(description="units a day; null: no limit")
     units_allocated_today: int
     capacity_left_today: int | None
+    capacity_controls: CapacityOut = Field(
+        description="the daily order limit, orders today and left today, the pause switch"
+    )
 
 
 def today_out(t: Today) -> TodayOut:
@@ -44,4 +48,5 @@ def today_out(t: Today) -> TodayOut:
         capacity_units=t.capacity_units,
         units_allocated_today=t.units_allocated_today,
         capacity_left_today=t.capacity_left_today,
+        capacity_controls=capacity_out(t.capacity_controls),
     )

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Protocol
 
 from oms.domain.errors import ValidationError
 from oms.domain.events import StoreCapacityChanged
 from oms.promise.nodes import closed_for_orders, day_start
-from oms.stores.ports import StoresUnitOfWork
+from oms.stores.ports import Nodes, StoresUnitOfWork
 
 
 @dataclass(frozen=True)
@@ -27,7 +28,14 @@ class Capacity:
     timezone: str  # the store's: its day of orders starts at its midnight
 
 
-def capacity_of(uow: StoresUnitOfWork, node_id: str, now: datetime | None = None) -> Capacity:
+class CapacityReads(Protocol):
+    """What reading the controls needs (a store's unit of work, or the Today page's)."""
+
+    @property
+    def nodes(self) -> Nodes: ...
+
+
+def capacity_of(uow: CapacityReads, node_id: str, now: datetime | None = None) -> Capacity:
     now = now or datetime.now(UTC)
     node = uow.nodes.get(node_id)
     today = uow.nodes.orders_since(node_id, day_start(now, node.timezone))

@@ -2,7 +2,8 @@
 items wait in each queue, the store's opening hours today and the capacity left today.
 
 Capacity left: the node's ``capacity_units`` minus the units allocated there by the shipments
-created since local midnight (None when the node has no limit)."""
+created since local midnight (None when the node has no limit). The capacity controls (daily
+order limit, orders today and left, pause) as ``oms.stores.capacity.capacity_of`` reads them."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from datetime import datetime, time, timedelta
 
 from oms.domain.calendar import NodeCalendar
 from oms.promise.nodes import node_info
+from oms.stores.capacity import Capacity, capacity_of
 from oms.stores.today_ports import QueueCounts, TodayUnitOfWork
 
 
@@ -34,9 +36,7 @@ class Today:
     capacity_units: int | None
     units_allocated_today: int
     capacity_left_today: int | None
-    # The spot for the store's daily order limit and pause switch (issue 16, item 9): the
-    # capacity controls fill it; None here means none are set.
-    capacity_controls: object | None = None
+    capacity_controls: Capacity  # the daily order limit and pause switch (oms.stores.capacity)
 
 
 def today(uow: TodayUnitOfWork, node_id: str, now: datetime) -> Today:
@@ -52,6 +52,7 @@ def today(uow: TodayUnitOfWork, node_id: str, now: datetime) -> Today:
         capacity_units=cap,
         units_allocated_today=allocated,
         capacity_left_today=None if cap is None else max(0, cap - allocated),
+        capacity_controls=capacity_of(uow, node_id, now),
     )
 
 

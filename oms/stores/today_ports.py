@@ -7,8 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from oms.domain.ports import Repository
-from oms.inventory.model import Node
+from oms.stores.ports import Nodes
 
 
 @dataclass(frozen=True)
@@ -32,7 +31,7 @@ class StoreQueues(Protocol):
 
 class TodayUnitOfWork(Protocol):
     @property
-    def nodes(self) -> Repository[Node]: ...
+    def nodes(self) -> Nodes: ...
 
     @property
     def store_queues(self) -> StoreQueues: ...

@@ -3,6 +3,8 @@ today and the capacity left; where a store key lands after signing in."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from tests.e2e.stores_fixture import build
 from tests.e2e.test_store_pages import ORIGIN, login
 
@@ -53,3 +55,21 @@ def test_a_store_key_lands_on_today_with_a_link_to_each_queue_and_the_navigation
     assert "<script" not in html and "00:00–23:59" in html
     assert "39</strong> of 40 units left" in html
     assert api.client.get("/stores/ST-PARIS-2").status_code == 403
+
+
+def test_today_shows_the_stores_capacity_controls_as_set_over_json(api):
+    api.client.base_url = ORIGIN
+    st = build(api, store_stock=3)
+    st.order([("MUG", 1)])  # sourced to ST-PARIS-1: one order today
+    until = (datetime.now(UTC) + timedelta(hours=2)).replace(microsecond=0)
+    controls = {"daily_order_limit": 5, "paused": True, "paused_until": until.isoformat()}
+    r = api.client.put("/v1/stores/ST-PARIS-1/capacity", json=controls, headers=st.s1)
+    assert r.status_code == 200, r.text
+    got = api.client.get(TODAY, headers=st.s1).json()["capacity_controls"]
+    assert (got["daily_order_limit"], got["orders_today"], got["left_today"]) == (5, 1, 4)
+    assert got["paused"] and not got["taking_orders"]
+    assert datetime.fromisoformat(got["paused_until"]) == until
+    login(api, st.s1["X-API-Key"])
+    html = api.client.get("/stores/ST-PARIS-1").text
+    assert "<strong>4</strong> of 5 orders left today · 1 orders today" in html
+    assert f"<strong>Paused</strong> until {until:%Y-%m-%d %H:%M} UTC" in html

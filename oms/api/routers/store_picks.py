@@ -25,6 +25,7 @@ from oms.api.store_picks_schemas import (
     RejectionOut,
     RejectionSummaryOut,
     TallyOut,
+    capacity_out,
 )
 from oms.stores import batch_picks, capacity, rejections
 
@@ -106,8 +107,3 @@ def set_capacity(node_id: NodeId, body: CapacityIn, uow: UowDep, who: PrincipalD
     return capacity_out(
         capacity.set_capacity(uow, node_id, body.daily_order_limit, body.paused, body.paused_until)
     )
-
-
-def capacity_out(c: capacity.Capacity) -> CapacityOut:
-    until = c.paused_until.isoformat() if c.paused_until else None
-    return CapacityOut(**{**asdict(c), "paused_until": until})

@@ -42,4 +42,5 @@ def test_a_store_without_a_capacity_limit_has_no_capacity_left_figure():
         None,
         0,
     )
-    assert day.capacity_controls is None
+    controls = day.capacity_controls
+    assert (controls.daily_order_limit, controls.orders_today, controls.paused) == (None, 0, False)
