@@ -71,5 +71,5 @@ def test_today_shows_the_stores_capacity_controls_as_set_over_json(api):
     assert datetime.fromisoformat(got["paused_until"]) == until
     login(api, st.s1["X-API-Key"])
     html = api.client.get("/stores/ST-PARIS-1").text
-    assert "<strong>4</strong> of 5 orders left today · 1 orders today" in html
+    assert "<strong>4</strong> of 5 orders left today · 1 order today" in html
     assert f"<strong>Paused</strong> until {until:%Y-%m-%d %H:%M} UTC" in html
