@@ -39,6 +39,10 @@ class Visitor:
 
 
 def page(request: Request, name: str, status: int = 200, **context: object) -> HTMLResponse:
+    """A store page; one with a form's CSRF token is a signed-in visitor's (the token is empty
+    for a script's X-API-Key), which gives it the store's navigation."""
+    if "csrf" in context and "signed_in" not in context:
+        context["signed_in"] = bool(context["csrf"])
     return pages.no_store(request, name, context, status)
 
 

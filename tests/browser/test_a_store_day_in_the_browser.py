@@ -257,10 +257,25 @@ def count_the_tea(page: Page, shots: Screenshots, server: Server, day: Day) -> N
     assert next(r["on_hand"] for r in found if r["node"] == NODE) == counted
 
 
+class FitsThePhone:
+    """Each page photographed at phone width must fit it: no sideways scrolling."""
+
+    def __init__(self, page: Page, shots: Screenshots) -> None:
+        self.page, self.shots = page, shots
+
+    def take(self, name: str) -> Any:
+        width = self.page.viewport_size["width"] if self.page.viewport_size else 0
+        if width == PHONE["width"]:
+            wide = self.page.evaluate("document.documentElement.scrollWidth")
+            assert wide <= width, f"{name}: {wide} px wide on a {width} px screen"
+        return self.shots.take(name)
+
+
 def test_a_store_associate_works_through_a_whole_day_from_today_to_the_last_count(
     server: Server, page: Page, screenshots: Screenshots
 ) -> None:
     day = seed(server)
+    screenshots = FitsThePhone(page, screenshots)  # type: ignore[assignment]
     page.set_viewport_size(PHONE)
     sign_in_to_today(page, screenshots, day)
     reject_a_damaged_tea_tin(page, screenshots, server, day)
