@@ -28,7 +28,7 @@ pytestmark = pytest.mark.browser
 NODE = "ST-PARIS"
 MUG_BIN, TEA_BIN = "A-01-3", "B-04-1"
 NEAR_THE_STORE = {"lat": 48.85, "lon": 2.35}
-PHONE = {"width": 390, "height": 844}
+PHONE = {"width": 360, "height": 780}  # the phone width
 DESK = {"width": 1280, "height": 800}
 NAVIGATION = ["Today", "Pick", "Pack", "Pickups", "Incoming", "Returns", "Counts"]
 
