@@ -88,6 +88,16 @@ def poster(request: Request, state: AppState, form: dict[str, str]) -> Visitor:
     return found
 
 
+def store_visitor(
+    request: Request, state: AppState, node_id: str, form: dict[str, str] | None = None
+) -> Visitor:
+    """This store's own key or session, asking (``form`` None) or posting ``form`` (Origin and
+    CSRF checked): every store page starts here."""
+    found = visitor(request, state) if form is None else poster(request, state, form)
+    allowed(found.who, node_id)
+    return found
+
+
 def allowed(who: Principal, node_id: str) -> None:
     """A store key, of this store."""
     who.require(ApiRole.STORE)

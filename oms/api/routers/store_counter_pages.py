@@ -37,8 +37,7 @@ def pack_page(request: Request, node_id: str, state: StateDep) -> HTMLResponse:
 @router.get("/{node_id}/shipments/{shipment_id}/slip", response_class=HTMLResponse)
 def slip_page(request: Request, node_id: str, shipment_id: str, state: StateDep) -> HTMLResponse:
     try:
-        visitor = access.visitor(request, state)
-        access.allowed(visitor.who, node_id)
+        access.store_visitor(request, state, node_id)
         with state.read_uow() as reads:
             slip = packing.packing_slip(reads, node_id, shipment_id)
     except OmsError as exc:
@@ -179,8 +178,7 @@ def _act(
     """A POST of a queue page: who may, then the action; its page again with the error, or
     back to the queue with the notice."""
     try:
-        visitor = access.poster(request, state, form)
-        access.allowed(visitor.who, node_id)
+        visitor = access.store_visitor(request, state, node_id, form)
     except OmsError as exc:
         return access.refused(request, exc)
     context = _pack_context if queue == "pack" else _pickups_context

@@ -24,8 +24,7 @@ router = APIRouter(prefix="/stores", tags=["store pages"], include_in_schema=Fal
 @router.get("/{node_id}/counts", response_class=HTMLResponse)
 def counts_page(request: Request, node_id: str, state: StateDep) -> HTMLResponse:
     try:
-        visitor = access.visitor(request, state)
-        access.allowed(visitor.who, node_id)
+        visitor = access.store_visitor(request, state, node_id)
         with state.read_uow() as reads:
             found = [
                 counts.count_of(reads, node_id, c.id) for c in counts.open_counts(reads, node_id)
@@ -46,8 +45,7 @@ def counts_page(request: Request, node_id: str, state: StateDep) -> HTMLResponse
 @router.get("/{node_id}/counts/{count_id}", response_class=HTMLResponse)
 def count_page(request: Request, node_id: str, count_id: str, state: StateDep) -> HTMLResponse:
     try:
-        visitor = access.visitor(request, state)
-        access.allowed(visitor.who, node_id)
+        visitor = access.store_visitor(request, state, node_id)
     except OmsError as exc:
         return access.refused(request, exc)
     return _render(request, state, node_id, count_id, visitor)
@@ -63,8 +61,7 @@ def _submit(
     request: Request, state: AppState, node_id: str, count_id: str, form: dict[str, str]
 ) -> Response:
     try:
-        visitor = access.poster(request, state, form)
-        access.allowed(visitor.who, node_id)
+        visitor = access.store_visitor(request, state, node_id, form)
     except OmsError as exc:
         return access.refused(request, exc)
     try:

@@ -30,7 +30,6 @@ from oms.stores.rejection_reasons import REASONS
 router = APIRouter(prefix="/stores", tags=["store pages"], include_in_schema=False)
 Visitor = access.Visitor
 _page, _refused, _secure = access.page, access.refused, access.secure
-_visitor, _poster, _allowed = access.visitor, access.poster, access.allowed
 
 
 # --- signing in and out ------------------------------------------------------------------------
@@ -99,8 +98,7 @@ def _sign_out(request: Request, state: AppState, csrf: str | None) -> Response:
 @router.get("/{node_id}/picklist", response_class=HTMLResponse)
 def picklist(request: Request, node_id: str, state: StateDep) -> HTMLResponse:
     try:
-        visitor = _visitor(request, state)
-        _allowed(visitor.who, node_id)
+        visitor = access.store_visitor(request, state, node_id)
     except OmsError as exc:
         return _refused(request, exc)
     notice = request.query_params.get("notice")
@@ -117,8 +115,7 @@ def _confirm(
     request: Request, state: AppState, node_id: str, pick_id: str, form: dict[str, str]
 ) -> Response:
     try:
-        visitor = _poster(request, state, form)
-        _allowed(visitor.who, node_id)
+        visitor = access.store_visitor(request, state, node_id, form)
     except OmsError as exc:
         return _refused(request, exc)
     try:

@@ -29,8 +29,7 @@ router = APIRouter(prefix="/stores", tags=["store pages"], include_in_schema=Fal
 @router.get("/{node_id}/batch", response_class=HTMLResponse)
 def batch(request: Request, node_id: str, state: StateDep) -> HTMLResponse:
     try:
-        visitor = access.visitor(request, state)
-        access.allowed(visitor.who, node_id)
+        visitor = access.store_visitor(request, state, node_id)
     except OmsError as exc:
         return access.refused(request, exc)
     chosen = request.query_params.getlist("picks")
@@ -99,8 +98,7 @@ def _post(
     """Who posts (Origin, CSRF, this store's key), then the action; back to the pick list with
     its notice, or the pick list with the error."""
     try:
-        visitor = access.poster(request, state, form)
-        access.allowed(visitor.who, node_id)
+        visitor = access.store_visitor(request, state, node_id, form)
     except OmsError as exc:
         return access.refused(request, exc)
     try:
@@ -135,8 +133,7 @@ def _batch_counts(form: dict[str, str]) -> dict[str, dict[str, int]]:
 @router.get("/{node_id}/capacity", response_class=HTMLResponse)
 def capacity_page(request: Request, node_id: str, state: StateDep) -> HTMLResponse:
     try:
-        visitor = access.visitor(request, state)
-        access.allowed(visitor.who, node_id)
+        visitor = access.store_visitor(request, state, node_id)
     except OmsError as exc:
         return access.refused(request, exc)
     notice = request.query_params.get("notice")
@@ -164,8 +161,7 @@ def _set_capacity(
     request: Request, state: AppState, node_id: str, form: dict[str, str]
 ) -> Response:
     try:
-        visitor = access.poster(request, state, form)
-        access.allowed(visitor.who, node_id)
+        visitor = access.store_visitor(request, state, node_id, form)
     except OmsError as exc:
         return access.refused(request, exc)
     try:

@@ -24,8 +24,7 @@ RECEIVED_FIELD = "received:"
 @router.get("/{node_id}/incoming", response_class=HTMLResponse)
 def incoming(request: Request, node_id: str, state: StateDep) -> HTMLResponse:
     try:
-        visitor = access.visitor(request, state)
-        access.allowed(visitor.who, node_id)
+        visitor = access.store_visitor(request, state, node_id)
     except OmsError as exc:
         return access.refused(request, exc)
     notice = request.query_params.get("notice")
@@ -42,8 +41,7 @@ def _receive(
     request: Request, state: AppState, node_id: str, shipment_id: str, form: dict[str, str]
 ) -> Response:
     try:
-        visitor = access.poster(request, state, form)
-        access.allowed(visitor.who, node_id)
+        visitor = access.store_visitor(request, state, node_id, form)
     except OmsError as exc:
         return access.refused(request, exc)
     try:

@@ -36,8 +36,7 @@ CONDITIONS = [c.value for c in Condition]
 @router.get("/{node_id}/returns", response_class=HTMLResponse)
 def desk(request: Request, node_id: str, state: StateDep) -> HTMLResponse:
     try:
-        visitor = access.visitor(request, state)
-        access.allowed(visitor.who, node_id)
+        visitor = access.store_visitor(request, state, node_id)
     except OmsError as exc:
         return access.refused(request, exc)
     q = request.query_params.get("q", "").strip()
@@ -52,8 +51,7 @@ async def open_return(request: Request, node_id: str, state: StateDep) -> Respon
 
 def _open(request: Request, state: AppState, node_id: str, form: dict[str, str]) -> Response:
     try:
-        visitor = access.poster(request, state, form)
-        access.allowed(visitor.who, node_id)
+        visitor = access.store_visitor(request, state, node_id, form)
     except OmsError as exc:
         return access.refused(request, exc)
     order_id = form.get("order_id", "")
@@ -112,8 +110,7 @@ def _render_desk(
 @router.get("/{node_id}/returns/{return_id}", response_class=HTMLResponse)
 def one_return(request: Request, node_id: str, return_id: str, state: StateDep) -> HTMLResponse:
     try:
-        visitor = access.visitor(request, state)
-        access.allowed(visitor.who, node_id)
+        visitor = access.store_visitor(request, state, node_id)
         return _render_return(request, state, node_id, return_id, visitor)
     except OmsError as exc:
         status = STATUS_BY_CODE.get(exc.code, 400)
@@ -132,8 +129,7 @@ def _receive(
     request: Request, state: AppState, node_id: str, return_id: str, form: dict[str, str]
 ) -> Response:
     try:
-        visitor = access.poster(request, state, form)
-        access.allowed(visitor.who, node_id)
+        visitor = access.store_visitor(request, state, node_id, form)
     except OmsError as exc:
         return access.refused(request, exc)
     lines = [

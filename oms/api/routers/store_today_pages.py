@@ -30,8 +30,7 @@ QUEUES = (
 @router.get("/{node_id}", response_class=HTMLResponse)
 def today_page(request: Request, node_id: str, state: StateDep) -> HTMLResponse:
     try:
-        visitor = access.visitor(request, state)
-        access.allowed(visitor.who, node_id)
+        visitor = access.store_visitor(request, state, node_id)
         with state.read_uow() as reads:
             day = today(reads, node_id, utcnow())
     except OmsError as exc:
