@@ -11,10 +11,9 @@ from oms.customers.ports import CustomersUnitOfWork
 from oms.domain.contact import (
     Locale,
     PostalAddress,
-    email_problem,
+    contact_problems,
     normal_email,
     normal_phone,
-    phone_problem,
 )
 from oms.domain.errors import ConflictError, ValidationError
 from oms.domain.events import (
@@ -25,8 +24,6 @@ from oms.domain.events import (
     utcnow,
 )
 from oms.promise.places import checked_address, locate
-
-LOCALES = tuple(loc.value for loc in Locale)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -156,13 +153,7 @@ def attach_orders(
 
 
 def _checked(form: CustomerForm) -> CustomerForm:
-    problems = []
-    if form.email is not None and (why := email_problem(form.email)):
-        problems.append(f"email: {why}")
-    if form.phone is not None and (why := phone_problem(form.phone)):
-        problems.append(f"phone: {why}")
-    if form.locale is not None and form.locale not in LOCALES:
-        problems.append(f"locale: one of {', '.join(LOCALES)}")
+    problems = contact_problems(form.email, form.phone, form.locale)
     if problems:
         raise ValidationError(problems)
     return replace(

@@ -15,6 +15,10 @@ class Locale(StrEnum):
     EN = "en"
 
 
+# The languages the OMS speaks to customers in (each has notification templates).
+LOCALES = tuple(loc.value for loc in Locale)
+
+
 class LocatedBy(StrEnum):
     """How an order's destination was found."""
 
@@ -50,6 +54,18 @@ def phone_problem(value: str) -> str | None:
     if not _PHONE_CHARS.match(value.strip()) or not 6 <= len(re.sub(r"\D", "", value)) <= 20:
         return "a phone number is 6 to 20 digits, with an optional leading +"
     return None
+
+
+def contact_problems(email: str | None, phone: str | None, locale: str | None) -> list[str]:
+    """What is wrong with the details given (None: not given), each naming its field."""
+    problems = []
+    if email is not None and (why := email_problem(email)):
+        problems.append(f"email: {why}")
+    if phone is not None and (why := phone_problem(phone)):
+        problems.append(f"phone: {why}")
+    if locale is not None and locale not in LOCALES:
+        problems.append(f"locale: one of {', '.join(LOCALES)}")
+    return problems
 
 
 @dataclass(frozen=True, kw_only=True)

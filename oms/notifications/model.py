@@ -11,9 +11,6 @@ from typing import Any
 
 from oms.domain.events import utcnow
 
-# The languages that have templates (oms/notifications/templates/<locale>/).
-LOCALES = ("en", "fr")
-
 
 class NotificationKind(StrEnum):
     """What the customer is told (each has its templates: oms/notifications/templates)."""

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from oms.domain.contact import LOCALES
 from oms.domain.events import NotificationQueued
 from oms.notifications.model import (
-    LOCALES,
     Notification,
     NotificationKind,
     NotificationStatus,

@@ -10,20 +10,17 @@ from typing import Any
 
 from oms.domain.contact import (
     Contact,
-    Locale,
     LocatedBy,
     PostalAddress,
-    email_problem,
+    contact_problems,
     normal_email,
     normal_phone,
-    phone_problem,
 )
 from oms.domain.errors import ValidationError
 from oms.orders.model import Order, Reservation
 from oms.orders.ports import CustomerContacts
 from oms.promise.places import checked_address, located_or_refused
 
-LOCALES = tuple(loc.value for loc in Locale)
 # The fields of an order and a reservation that say who and where.
 RECIPIENT_FIELDS = (
     "customer_id",
@@ -89,13 +86,7 @@ def resolve(
 
 
 def _contact(contacts: CustomerContacts, given: Contact) -> Contact:
-    problems = []
-    if given.email is not None and (why := email_problem(given.email)):
-        problems.append(f"email: {why}")
-    if given.phone is not None and (why := phone_problem(given.phone)):
-        problems.append(f"phone: {why}")
-    if given.locale is not None and given.locale not in LOCALES:
-        problems.append(f"locale: one of {', '.join(LOCALES)}")
+    problems = contact_problems(given.email, given.phone, given.locale)
     known = None
     if given.customer_id is not None:
         known = contacts.contact_of(given.customer_id)

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 from jinja2 import UndefinedError
 
-from oms.notifications.model import LOCALES, NotificationKind
+from oms.domain.contact import LOCALES
+from oms.notifications.model import NotificationKind
 from oms.notifications.render import PACKAGED, Renderer, money, when
 
 STORE = {"id": "ST-PARIS-1", "timezone": "Europe/Paris", "opens": "09:00", "closes": "19:30"}
