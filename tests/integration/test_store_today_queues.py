@@ -38,7 +38,7 @@ def _order(oid: str, status: OrderStatus, pickup: bool = True, **kw: Any) -> Ord
     method = DeliveryMethod.PICKUP if pickup else DeliveryMethod.SHIP
     node = S1 if pickup else None
     return Order(id=oid, status=status, channel="web", method=method, currency="EUR",
-                 pickup_node=node, **kw)  # fmt: skip
+                 pickup_node=node, created_at=NOW, **kw)  # fmt: skip
 
 
 def _return(rid: str, order: str, status: str, method: str = "in_store") -> ReturnAuthorization:
@@ -73,7 +73,10 @@ def fill(uow: Any) -> None:
         ("SH-OWN", "O-OWN-PICKUP", S1, S.PICKED),
     ]
     for sid, oid, node, status in shipments:
-        uow.shipments.add_now(Shipment(id=sid, order_id=oid, node_id=node, status=status))
+        # Created at NOW, not at the clock's now: the test must not cross the store's midnight.
+        uow.shipments.add_now(
+            Shipment(id=sid, order_id=oid, node_id=node, status=status, created_at=NOW)
+        )
     line = OrderLine(id="L-1", order_id="O-SHIP", line_no=1, sku_id="MUG", qty=6,
                      price_minor=1299, status=OrderLineStatus.ALLOCATED)  # fmt: skip
     uow.order_lines.add_now(line)
