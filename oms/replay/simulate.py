@@ -17,6 +17,7 @@ Strategies come from the registry (`oms.sourcing.registry`), by their mode:
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -36,8 +37,11 @@ from oms.replay.scenario_types import (
 from oms.replay.stream import lift, order_range, problem_at
 from oms.sourcing.contract import F64, I64, NO_LIMIT, Allocations, B, Problem
 from oms.sourcing.online import source_online
+from oms.sourcing.forecast import DemandLines
+from oms.sourcing.lookahead import opportunity_costs, units_per_order
 from oms.sourcing.registry import (
     STRATEGY_NAMES,
+    LookaheadStrategy,
     OnlineStrategy,
     WaveStrategy,
     get,
@@ -120,11 +124,20 @@ class StrategyRun:
     elapsed_s: float
     waves: int = 0
     waves_optimal: int = 0
+    pricings: int = 0  # a look-ahead strategy's price solves
 
 
 def run_strategy(
-    day: Day, name: str, *, wave_period_s: float, wave_time_limit_s: float, progress: Progress
+    day: Day,
+    name: str,
+    *,
+    wave_period_s: float,
+    wave_time_limit_s: float,
+    progress: Progress,
+    demand: Callable[[], DemandLines] | None = None,
 ) -> StrategyRun:
+    """One strategy over the day; `demand` gives the forecast a look-ahead strategy prices with
+    (default: the scenario's own demand model, `forecasts.forecast_lines`)."""
     strategy = get(name)
     strategy.prepare()  # compile (or load) its kernels before the clock starts
     started = time.perf_counter()
@@ -132,8 +145,18 @@ def run_strategy(
     if isinstance(strategy, WaveStrategy):
         waves, optimal = sim.run_waves(strategy, wave_period_s, wave_time_limit_s, progress)
         return sim.result(name, time.perf_counter() - started, waves, optimal)
+    if isinstance(strategy, LookaheadStrategy):
+        lines = demand() if demand is not None else _model_lines(day)
+        pricings = sim.run_lookahead(strategy, lines, progress)
+        return sim.result(name, time.perf_counter() - started, pricings=pricings)
     sim.run_online_type(strategy, progress)
     return sim.result(name, time.perf_counter() - started)
+
+
+def _model_lines(day: Day) -> DemandLines:
+    from oms.replay.forecasts import forecast_lines
+
+    return forecast_lines(day)
 
 
 class _Simulation:
@@ -156,12 +179,13 @@ class _Simulation:
             self.withheld.append(self.state.withheld())
             self.applied += 1
 
-    def result(self, name: str, elapsed: float, waves: int = 0, optimal: int = 0) -> StrategyRun:
+    def result(
+        self, name: str, elapsed: float, waves: int = 0, optimal: int = 0, pricings: int = 0
+    ) -> StrategyRun:
         self.advance_to(np.inf)
-        pieces = [p for p in self.pieces if len(p)] or [Allocations.empty()]
-        alloc = Allocations(*(np.concatenate([getattr(p, f) for p in pieces]) for f in _FIELDS))
+        alloc = Allocations.concat(self.pieces)
         return StrategyRun(
-            name, alloc, self.release, np.array(self.withheld), elapsed, waves, optimal
+            name, alloc, self.release, np.array(self.withheld), elapsed, waves, optimal, pricings
         )
 
     # ------------------------------------------------------------ online-type
@@ -186,6 +210,46 @@ class _Simulation:
         alloc = strategy.source_range(self.problem, self.state.stock, cap, first, end, progress)
         self.state.used += before - cap
         self.pieces.append(alloc)
+
+    # ------------------------------------------------------------ look-ahead
+
+    def run_lookahead(
+        self, strategy: LookaheadStrategy, lines: DemandLines, progress: Progress
+    ) -> int:
+        """As online, each order against what earlier ones left, with each unit's cost raised by
+        its opportunity cost for the demand still to come: re-priced every `period_s` and at
+        every event. Returns the number of price solves."""
+        arrival = self.day.arrival_s
+        horizon = self.day.scenario.clock.horizon_s
+        cuts = {*np.arange(0.0, horizon, strategy.period_s).tolist()}
+        cuts |= {e.at_s for e in self.events if e.at_s < horizon}
+        bounds = [*sorted(cuts), np.inf]
+        per_order = units_per_order(lines)
+        pricings = 0
+        for start, stop in itertools.pairwise(bounds):
+            self.advance_to(start)
+            first = int(np.searchsorted(arrival, start, side="left"))
+            end = int(np.searchsorted(arrival, stop, side="left"))
+            if end <= first:
+                continue
+            cap = self.state.cap_left()
+            prices = opportunity_costs(
+                self.problem.nodes,
+                self.problem.settings,
+                self.state.stock,
+                cap,
+                self.state.enabled,
+                lines.after(start),
+                units_per_shipment=per_order,
+            )
+            pricings += 1
+            before = cap.copy()
+            alloc = strategy.source_range(
+                self.problem, self.state.stock, cap, first, end, progress, prices.unit
+            )
+            self.state.used += before - cap
+            self.pieces.append(alloc)
+        return pricings
 
     # ------------------------------------------------------------ wave
 
@@ -222,6 +286,3 @@ class _Simulation:
         self.state.take(alloc, self.problem.orders.line_sku)
         self.pieces.append(alloc)
         return plan.status == "optimal"
-
-
-_FIELDS = ("order", "line", "node", "qty")

@@ -98,6 +98,13 @@ class Allocations:
         a = np.array(rows, dtype=np.int64).reshape(-1, 4)
         return Allocations(*(np.ascontiguousarray(a[:, k]) for k in range(4)))
 
+    @staticmethod
+    def concat(pieces: list[Allocations]) -> Allocations:
+        """The rows of every piece, in order."""
+        kept = [p for p in pieces if len(p)] or [Allocations.empty()]
+        fields = ("order", "line", "node", "qty")
+        return Allocations(*(np.concatenate([getattr(p, f) for p in kept]) for f in fields))
+
 
 @dataclass(frozen=True)
 class CostBreakdown:

@@ -10,10 +10,14 @@ Each strategy decides in one mode:
   earlier orders left, as at checkout. It supplies `source_range`, which sources a range of
   orders against the arrays it is given and takes their units off them: `oms source` calls it
   once over the whole file, the replay between events.
+- online with look-ahead (`LookaheadStrategy`): as online, but each unit's cost is raised by its
+  opportunity cost for the demand still to come (`lookahead.py`), re-priced every `period_s`
+  of the day's time by whoever runs it (the replay from the scenario's demand, the service from
+  its order history). It supplies `source_range` with the prices as a last argument.
 - wave: orders held and optimised jointly. It supplies `solve` (a problem, a time limit, an
   optional start plan): `oms source` calls it once over the whole file, the replay at each
   release of held orders.
-Our optimiser is two entries, `online` and `wave`; the baselines (`strategies.py`) are online.
+Our optimiser is three entries, `online`, `lookahead` and `wave`; the baselines (`strategies.py`) are online.
 A new policy is one entry here (and a row in the README's table).
 
 This module imports no numba or OR-Tools: the engines are imported when a strategy runs, so
@@ -32,13 +36,15 @@ from typing import ClassVar
 
 from oms.domain.errors import ValidationError
 from oms.sourcing import cost, strategies
-from oms.sourcing.contract import I64, Allocations, Plan, Problem
+from oms.sourcing.contract import F64, I64, Allocations, Plan, Problem
 from oms.sourcing.strategies import OrderSourcer
 
 Progress = Callable[[int], None]
 # (problem, stock [sku, node], capacity left [node], first, end, progress): orders first..end-1
 # in turn, each against what earlier ones left; their units are taken off both arrays.
 RangeSourcer = Callable[[Problem, I64, I64, int, int, Progress | None], Allocations]
+# As RangeSourcer, with each unit's cost raised by its price [sku, node] (the last argument).
+PricedRangeSourcer = Callable[[Problem, I64, I64, int, int, Progress | None, F64], Allocations]
 # (problem, time limit in seconds, start plan or None): all of the problem's orders jointly.
 WaveSolver = Callable[[Problem, float, Allocations | None], Plan]
 
@@ -100,7 +106,32 @@ class WaveStrategy:
         return self.solve(problem, time_limit, None)
 
 
-Strategy = OnlineStrategy | WaveStrategy
+@dataclass(frozen=True)
+class LookaheadStrategy:
+    """A policy that decides each order at its arrival, with every unit's cost raised by its
+    opportunity cost for the demand still to come (`lookahead.py`), re-priced every `period_s`
+    seconds of the day (and after every event that changes the network)."""
+
+    name: str
+    description: str
+    source_range: PricedRangeSourcer
+    period_s: float
+    prepare: Callable[[], None] = _nothing
+    mode: ClassVar[Mode] = Mode.online
+
+    def plan(
+        self, problem: Problem, *, time_limit: float = 30.0, progress: Progress | None = None
+    ) -> Plan:
+        """Every order of `problem` in file order. A problem file has no clock, so the order's
+        position stands for its time and the demand still to come is the file's own later
+        orders (perfect aggregate foresight), re-priced PLAN_PRICINGS times over the file."""
+        from oms.sourcing.lookahead import plan_static
+
+        self.prepare()
+        return plan_static(problem, self.source_range, self.name, progress)
+
+
+Strategy = OnlineStrategy | LookaheadStrategy | WaveStrategy
 
 
 # ---------------------------------------------------------------- the engines, imported late
@@ -132,6 +163,33 @@ def _online_range(
     return alloc
 
 
+def _priced_range(
+    problem: Problem,
+    stock: I64,
+    cap_left: I64,
+    first: int,
+    end: int,
+    progress: Progress | None,
+    unit_price: F64,
+) -> Allocations:
+    from oms.sourcing.arrays import NetworkArrays
+    from oms.sourcing.online import source_stream
+
+    net = NetworkArrays.from_nodes(problem.nodes)
+    alloc, _ = source_stream(
+        net,
+        problem.settings,
+        problem.orders,
+        stock,
+        cap_left,
+        first=first,
+        end=end,
+        progress=progress,
+        unit_price=unit_price,
+    )
+    return alloc
+
+
 def _solve_wave(problem: Problem, time_limit: float, start: Allocations | None) -> Plan:
     from oms.sourcing.wave import solve_wave
 
@@ -148,8 +206,16 @@ def _baseline(name: str, description: str, rule: OrderSourcer) -> OnlineStrategy
 _ALL: tuple[Strategy, ...] = (
     OnlineStrategy(
         "online",
-        "our optimiser, each order at arrival: its minimum-cost nodes (exact up to 3 nodes)",
+        "our optimiser, each order at arrival: its minimum-cost nodes, exactly",
         _online_range,
+        prepare=_warm_up,
+    ),
+    LookaheadStrategy(
+        "lookahead",
+        "our optimiser, each order at arrival, each unit priced by its opportunity cost for the "
+        "forecast demand still to come (Acimovic & Graves' transportation-LP duals)",
+        _priced_range,
+        period_s=60 * 60.0,
         prepare=_warm_up,
     ),
     WaveStrategy(

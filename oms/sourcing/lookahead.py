@@ -1,0 +1,289 @@
+"""Opportunity costs of stock and capacity from forecast demand (Acimovic & Graves, M&SOM 2015).
+
+The look-ahead policy prices each unit of stock by what it is worth to the demand still to come,
+and adds that price to the unit's cost when it sources an order, with the same exact search as
+the online policy. The price comes from the duals of a transportation LP over the forecast
+(`forecast.py`) against the stock and capacity left:
+
+    min  sum c[r,n] x[r,n,s] + U u[r,s]
+    s.t. sum_n x[r,n,s] + u[r,s] = D[r,s]        every region r and SKU s (forecast units)
+         sum_r x[r,n,s] <= stock[s,n]            dual lambda[s,n] >= 0: a unit's opportunity cost
+         sum_{r,s} x[r,n,s] <= capacity_left[n]  dual mu[n] >= 0: a unit of capacity's
+         x, u >= 0
+
+with c[r,n] the contract's cost of a unit from node n to region r (its handling, plus the
+shipment cost spread over `units_per_shipment` units; nothing for a pickup region's own node),
+only over the nodes that may serve r (`cost.is_eligible`) and, per region and SKU, the
+`NEAREST` cheapest nodes holding the SKU (the far ones carry flow only when nearer stock is
+short, which the prices of the near ones already say). Unfilled units cost the contract's
+unfilled penalty U. The price of a unit of SKU s at node n is lambda[s,n] + mu[n].
+
+Solver, by measurement on black-friday-fr (64 nodes, 300 SKUs, ~140k arcs at 00:00; see the
+note in `benchmarks/test_bench_lookahead.py`): GLOP (dual simplex) through MathOpt. HiGHS
+through MathOpt returns no duals here, PDLP's are inexact.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+import numpy as np
+from ortools.math_opt import model_parameters_pb2, model_pb2, result_pb2
+from ortools.math_opt.core.python import solver as core_solver
+from ortools.math_opt.python import callback, init_arguments
+from ortools.math_opt.python import parameters as mo_params
+
+from oms.domain.geo import haversine_km
+from oms.sourcing.contract import F64, I64, NO_LIMIT, Allocations, B, Nodes, Plan, Problem, Settings
+from oms.sourcing.cost import is_eligible, make_plan, shipment_cost
+from oms.sourcing.forecast import DemandLines, Forecast, demand_lines
+
+# (problem, stock, capacity left, first, end, progress, unit prices): the registry's
+# PricedRangeSourcer (that module imports this one late).
+PricedRange = Callable[
+    [Problem, I64, I64, int, int, Callable[[int], None] | None, F64], Allocations
+]
+
+# Per region and SKU, the cheapest nodes holding the SKU that get an arc.
+NEAREST = 12
+# Forecast units below this are noise: no row.
+MIN_UNITS = 1e-6
+LP_TIME_LIMIT_S = 30.0
+
+
+@dataclass(frozen=True)
+class Prices:
+    """Opportunity costs: `unit[s, n]` = lambda[s, n] + mu[n], added to each unit's cost."""
+
+    unit: F64  # [sku, node]
+    stock: F64  # [sku, node] lambda
+    capacity: F64  # [node] mu
+    arcs: int
+    elapsed_s: float
+    optimal: bool
+
+    @staticmethod
+    def zero(n_skus: int, n_nodes: int) -> Prices:
+        return Prices(
+            np.zeros((n_skus, n_nodes)),
+            np.zeros((n_skus, n_nodes)),
+            np.zeros(n_nodes),
+            0,
+            0.0,
+            True,
+        )
+
+
+@dataclass(frozen=True)
+class Arcs:
+    """The LP's columns: region, node, SKU and unit cost of each."""
+
+    region: I64
+    node: I64
+    sku: I64
+    cost: F64
+
+
+def unit_costs(
+    nodes: Nodes, settings: Settings, forecast: Forecast, units_per_shipment: float
+) -> tuple[F64, B]:
+    """[region, node] the cost of one unit from the node to the region, and may it serve it."""
+    reg = forecast.regions
+    dist = haversine_km(reg.lat[:, None], reg.lon[:, None], nodes.lat[None, :], nodes.lon[None, :])
+    own = reg.pickup[:, None] == np.arange(len(nodes))[None, :]
+    ship = shipment_cost(nodes.shipment_cost[None, :], nodes.cost_per_km[None, :], dist, own)
+    cost = nodes.handling_cost[None, :] + ship / max(units_per_shipment, 1.0)
+    may = is_eligible(
+        nodes.can_ship[None, :], (reg.pickup >= 0)[:, None], own, np.bool_(settings.allow_transfers)
+    )
+    return cost, np.asarray(may, dtype=np.bool_)
+
+
+def arcs_of(
+    cost: F64, may: B, stock: I64, cap_left: I64, enabled: B, forecast: Forecast, unfilled: float
+) -> Arcs:
+    """Per SKU, each region with demand linked to its NEAREST cheapest eligible stocked nodes."""
+    open_ = enabled & (cap_left > 0)
+    parts: list[tuple[I64, I64, I64, F64]] = []
+    for s in np.flatnonzero(forecast.units.max(axis=0) > MIN_UNITS).tolist():
+        held = np.flatnonzero((stock[s] > 0) & open_)
+        wanting = np.flatnonzero(forecast.units[:, s] > MIN_UNITS)
+        if not len(held) or not len(wanting):
+            continue
+        c = np.where(may[np.ix_(wanting, held)], cost[np.ix_(wanting, held)], np.inf)
+        keep = min(NEAREST, len(held))
+        best = np.argpartition(c, keep - 1, axis=1)[:, :keep] if keep < len(held) else None
+        cols = np.broadcast_to(np.arange(len(held)), c.shape) if best is None else best
+        rows = np.broadcast_to(np.arange(len(wanting))[:, None], cols.shape)
+        vals = c[rows, cols]
+        ok = vals < unfilled
+        parts.append(
+            (wanting[rows[ok]], held[cols[ok]], np.full(int(ok.sum()), s, dtype=np.int64), vals[ok])
+        )
+    if not parts:
+        e = np.zeros(0, dtype=np.int64)
+        return Arcs(e, e, e, np.zeros(0))
+    return Arcs(*(np.concatenate([p[k] for p in parts]) for k in range(4)))  # type: ignore[arg-type]
+
+
+def opportunity_costs(
+    nodes: Nodes,
+    settings: Settings,
+    stock: I64,
+    cap_left: I64,
+    enabled: B,
+    forecast: Forecast,
+    *,
+    units_per_shipment: float,
+    time_limit_s: float = LP_TIME_LIMIT_S,
+) -> Prices:
+    """The LP's duals as prices per unit of stock (lambda) and of node capacity (mu)."""
+    started = time.perf_counter()
+    n_skus, n_nodes = stock.shape
+    cost, may = unit_costs(nodes, settings, forecast, units_per_shipment)
+    arcs = arcs_of(cost, may, stock, cap_left, enabled, forecast, settings.unfilled_penalty)
+    if not len(arcs.cost):
+        return Prices.zero(n_skus, n_nodes)
+    lp = _transportation_lp(arcs, stock, cap_left, forecast, settings.unfilled_penalty)
+    duals, optimal = _solve_duals(lp, time_limit_s)
+    lam = np.zeros((n_skus, n_nodes))
+    mu = np.zeros(n_nodes)
+    if duals is not None:
+        # MathOpt's duals of "<=" rows in a minimisation are <= 0; the price is their negation.
+        lam.reshape(-1)[lp.stock_keys] = np.maximum(-duals[lp.stock_rows], 0.0)
+        mu[lp.cap_nodes] = np.maximum(-duals[lp.cap_rows], 0.0)
+    return Prices(
+        lam + mu[None, :], lam, mu, len(arcs.cost), time.perf_counter() - started, optimal
+    )
+
+
+@dataclass(frozen=True)
+class _Lp:
+    proto: model_pb2.ModelProto
+    stock_keys: I64  # flat [sku, node] index of each stock row
+    stock_rows: I64
+    cap_nodes: I64
+    cap_rows: I64
+
+
+def _transportation_lp(
+    arcs: Arcs, stock: I64, cap_left: I64, forecast: Forecast, unfilled: float
+) -> _Lp:
+    """Rows, all "<=": demand (region, SKU), stock (SKU, node), capacity (node); unfilled units
+    are substituted out (x is priced c - U, the constant U * sum D is the offset)."""
+    n_skus, n_nodes = stock.shape
+    n_x = len(arcs.cost)
+    dem_key, dem_row = np.unique(arcs.region * n_skus + arcs.sku, return_inverse=True)
+    st_key, st_row = np.unique(arcs.sku * n_nodes + arcs.node, return_inverse=True)
+    capped = np.flatnonzero((cap_left < NO_LIMIT) & np.isin(np.arange(n_nodes), arcs.node))
+    cap_index = np.full(n_nodes, -1, dtype=np.int64)
+    cap_index[capped] = np.arange(len(capped))
+    r0, r1, r2 = 0, len(dem_key), len(dem_key) + len(st_key)
+    has_cap = cap_index[arcs.node] >= 0
+    cols = np.arange(n_x)
+    coo_row = np.concatenate([r0 + dem_row, r1 + st_row, r2 + cap_index[arcs.node[has_cap]]])
+    coo_col = np.concatenate([cols, cols, cols[has_cap]])
+    row_ub = np.concatenate(
+        [
+            forecast.units.reshape(-1)[dem_key],
+            stock.reshape(-1)[st_key].astype(np.float64),
+            cap_left[capped].astype(np.float64),
+        ]
+    )
+    p = model_pb2.ModelProto(name="lookahead")
+    p.variables.ids.extend(range(n_x))
+    p.variables.lower_bounds.extend(np.zeros(n_x).tolist())
+    p.variables.upper_bounds.extend(np.full(n_x, np.inf).tolist())
+    p.variables.integers.extend(np.zeros(n_x, dtype=bool).tolist())
+    p.objective.offset = float(unfilled * forecast.units.sum())
+    p.objective.linear_coefficients.ids.extend(range(n_x))
+    p.objective.linear_coefficients.values.extend((arcs.cost - unfilled).tolist())
+    n_rows = len(row_ub)
+    p.linear_constraints.ids.extend(range(n_rows))
+    p.linear_constraints.lower_bounds.extend(np.full(n_rows, -np.inf).tolist())
+    p.linear_constraints.upper_bounds.extend(row_ub.tolist())
+    order = np.lexsort((coo_col, coo_row))
+    mat = p.linear_constraint_matrix
+    mat.row_ids.extend(coo_row[order].tolist())
+    mat.column_ids.extend(coo_col[order].tolist())
+    mat.coefficients.extend(np.ones(len(order)).tolist())
+    return _Lp(p, st_key, r1 + np.arange(len(st_key)), capped, r2 + np.arange(len(capped)))
+
+
+def _solve_duals(lp: _Lp, time_limit_s: float) -> tuple[F64 | None, bool]:
+    params = mo_params.SolveParameters(
+        time_limit=timedelta(seconds=max(time_limit_s, 0.01)), enable_output=False
+    ).to_proto()
+    res = core_solver.solve(
+        lp.proto,
+        mo_params.SolverType.GLOP.value,
+        init_arguments.StreamableSolverInitArguments().to_proto(),
+        params,
+        model_parameters_pb2.ModelSolveParametersProto(),
+        None,
+        callback.CallbackRegistration().to_proto(),
+        None,
+        None,
+    )
+    optimal = res.termination.reason == result_pb2.TERMINATION_REASON_OPTIMAL
+    n_rows = len(lp.proto.linear_constraints.ids)
+    for sol in res.solutions:
+        if sol.HasField("dual_solution"):
+            d = sol.dual_solution.dual_values
+            out = np.zeros(n_rows)
+            out[np.asarray(d.ids, dtype=np.int64)] = np.asarray(d.values, dtype=np.float64)
+            return out, optimal
+    return None, False
+
+
+# A problem file has no clock: `plan_static` re-prices this many times over the file.
+PLAN_PRICINGS = 24
+
+
+def units_per_order(lines: DemandLines) -> float:
+    """The forecast's mean units per order: a shipment's cost is spread over them."""
+    return float(lines.units.sum() / lines.orders) if lines.orders > 0 else 1.0
+
+
+def plan_static(
+    problem: Problem,
+    source_range: PricedRange,
+    name: str,
+    progress: Callable[[int], None] | None,
+) -> Plan:
+    """A problem file's orders in file order, the order's position standing for its time: the
+    demand still to come is the file's own later orders."""
+    started = time.perf_counter()
+    o = problem.orders
+    n = len(o)
+    lines = demand_lines(o, np.arange(n, dtype=np.float64), problem.nodes, len(problem.sku_ids))
+    stock, cap = problem.stock.copy(), problem.nodes.capacity.copy()
+    enabled = np.ones(len(problem.nodes), dtype=np.bool_)
+    cuts = sorted({*np.linspace(0, n, PLAN_PRICINGS + 1).astype(np.int64).tolist()})
+    pieces: list[Allocations] = []
+    for first, end in itertools.pairwise(cuts):
+        if end <= first:
+            continue
+        prices = opportunity_costs(
+            problem.nodes,
+            problem.settings,
+            stock,
+            cap,
+            enabled,
+            lines.after(float(first)),
+            units_per_shipment=units_per_order(lines),
+        )
+        pieces.append(source_range(problem, stock, cap, first, end, progress, prices.unit))
+    alloc = Allocations.concat(pieces)
+    return make_plan(
+        problem,
+        alloc,
+        status="heuristic",
+        mode="online",
+        elapsed_s=time.perf_counter() - started,
+        extra={"strategy": name},
+    )
