@@ -36,9 +36,9 @@ from oms.replay.scenario_types import (
 )
 from oms.replay.stream import lift, order_range, problem_at
 from oms.sourcing.contract import F64, I64, NO_LIMIT, Allocations, B, Problem
-from oms.sourcing.online import source_online
 from oms.sourcing.forecast import DemandLines
 from oms.sourcing.lookahead import opportunity_costs, units_per_order
+from oms.sourcing.online import source_online
 from oms.sourcing.registry import (
     STRATEGY_NAMES,
     LookaheadStrategy,

@@ -17,7 +17,8 @@ Each strategy decides in one mode:
 - wave: orders held and optimised jointly. It supplies `solve` (a problem, a time limit, an
   optional start plan): `oms source` calls it once over the whole file, the replay at each
   release of held orders.
-Our optimiser is three entries, `online`, `lookahead` and `wave`; the baselines (`strategies.py`) are online.
+Our optimiser is three entries, `online`, `lookahead` and `wave`; the baselines
+(`strategies.py`) are online.
 A new policy is one entry here (and a row in the README's table).
 
 This module imports no numba or OR-Tools: the engines are imported when a strategy runs, so
