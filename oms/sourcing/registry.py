@@ -174,12 +174,13 @@ def _priced_range(
     unit_price: F64,
 ) -> Allocations:
     from oms.sourcing.arrays import NetworkArrays
+    from oms.sourcing.lookahead import steering_settings
     from oms.sourcing.online import source_stream
 
     net = NetworkArrays.from_nodes(problem.nodes)
     alloc, _ = source_stream(
         net,
-        problem.settings,
+        steering_settings(problem.settings, unit_price),
         problem.orders,
         stock,
         cap_left,
