@@ -23,6 +23,7 @@ from oms.sourcing.demo import generate_problem
 Record = dict[str, Any]
 # Arrival weights per local hour (0-23).
 WEEKDAY_HOURS = [0, 0, 0, 0, 0, 0, 0, 3, 5, 6, 7, 8, 9, 7, 6, 6, 7, 8, 10, 11, 10, 8, 5, 3]
+FLASH_SALE_HOURS = [0, 0, 0, 0, 0, 0, 0, 2, 4, 6, 8, 12, 16, 12, 7, 6, 6, 8, 12, 15, 13, 9, 5, 2]
 BLACK_FRIDAY_HOURS = [
     4,
     2,
@@ -132,6 +133,37 @@ def black_friday() -> Record:
     )
 
 
+def flash_sale() -> Record:
+    """The second scarce day the look-ahead policy is measured on: another seed and catalogue,
+    a third of it scarce, more click-and-collect, tiny stores, a lunchtime and an evening peak,
+    the Lyon warehouse's capacity cut at 15:00."""
+    network, weights = _network(
+        seed=20261214,
+        orders=4000,
+        scarce_sku_share=0.3,
+        scarce_fill=(0.3, 0.7),
+        store_capacity=(4, 14),
+    )
+    receipts = [
+        {"at": "14:00", "type": "receipt", "node": "DC-LYON", "sku": sku, "qty": 40}
+        for sku in top_skus(weights, 2)
+    ]
+    cut = {"at": "15:00", "type": "capacity", "node": "DC-LYON", "capacity_units": 600}
+    return _scenario(
+        "flash-sale-fr",
+        "A Monday flash sale: a third of the catalogue scarce, a third of the orders collected in "
+        "store, stores of 4-14 units a day, the Lyon warehouse short-staffed from 15:00.",
+        seed=20261214,
+        clock=_clock("2026-12-14", "07:00", "23:00"),
+        demand={"model": _model(4000, FLASH_SALE_HOURS, weights, pickup_share=0.35)},
+        events=[*receipts, {**cut, "note": "half the pickers sent home"}],
+        network=network,
+        accuracy={"warehouse": 0.98, "store": 0.9},
+        returns={"rate": 0.1, "store_share": 0.35},
+        wave_minutes=20,
+    )
+
+
 def dc_outage(csv_name: str) -> tuple[Record, Record]:
     """The scenario with its explicit order stream, and the same scenario with the demand model
     that drew the stream (to write the CSV from)."""
@@ -237,7 +269,12 @@ def _dump(value: Any, depth: int) -> str:
 def write_shipped(directory: Path) -> list[Path]:
     directory.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, scenario in (("weekday-fr", weekday()), ("black-friday-fr", black_friday())):
+    shipped = (
+        ("weekday-fr", weekday()),
+        ("black-friday-fr", black_friday()),
+        ("flash-sale-fr", flash_sale()),
+    )
+    for name, scenario in shipped:
         path = directory / f"{name}.json"
         path.write_text(dumps_scenario(scenario), encoding="utf-8")
         written.append(path)

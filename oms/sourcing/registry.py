@@ -214,8 +214,7 @@ _ALL: tuple[Strategy, ...] = (
     ),
     LookaheadStrategy(
         "lookahead",
-        "our optimiser, each order at arrival, each unit priced by its opportunity cost for the "
-        "forecast demand still to come (Acimovic & Graves' transportation-LP duals)",
+        "our optimiser, each order at arrival, its units priced for the demand still to come",
         _priced_range,
         period_s=60 * 60.0,
         prepare=_warm_up,

@@ -17,6 +17,7 @@ from oms.sourcing.registry import (
     BASELINES,
     STRATEGIES,
     STRATEGY_NAMES,
+    LookaheadStrategy,
     Mode,
     OnlineStrategy,
     WaveStrategy,
@@ -38,9 +39,10 @@ def readme_strategy_table() -> list[tuple[str, str, str]]:
 
 
 def test_the_registry_holds_our_optimiser_in_both_modes_and_the_three_baselines():
-    assert STRATEGY_NAMES == ("online", "wave", "nearest", "priority", "fewest-splits")
+    assert STRATEGY_NAMES == ("online", "lookahead", "wave", "nearest", "priority", "fewest-splits")
     assert [s.name for s in of_mode(Mode.online)] == [
         "online",
+        "lookahead",
         "nearest",
         "priority",
         "fewest-splits",
@@ -53,7 +55,8 @@ def test_every_strategy_has_a_one_line_description_and_the_hook_its_mode_needs()
     for name, s in STRATEGIES.items():
         assert s.name == name
         assert s.description and "\n" not in s.description and len(s.description) <= 90
-        assert isinstance(s, OnlineStrategy if s.mode is Mode.online else WaveStrategy)
+        hooks = (OnlineStrategy, LookaheadStrategy) if s.mode is Mode.online else WaveStrategy
+        assert isinstance(s, hooks)
 
 
 def test_an_unknown_name_is_refused_naming_every_valid_one():
@@ -61,7 +64,7 @@ def test_an_unknown_name_is_refused_naming_every_valid_one():
         get("cheapest")
     assert err.value.detail == (
         "unknown strategy 'cheapest'; valid strategies: "
-        "online, wave, nearest, priority, fewest-splits"
+        "online, lookahead, wave, nearest, priority, fewest-splits"
     )
 
 
@@ -102,7 +105,7 @@ def test_oms_source_refuses_an_unknown_strategy_with_exit_2_and_the_valid_names(
     path = problem_file(tmp_path)
     result = runner.invoke(app, ["source", path, "--strategy", "cheapest"])
     assert result.exit_code == 2
-    assert "unknown strategy 'cheapest'; valid strategies: online, wave, nearest" in result.stderr
+    assert "unknown strategy 'cheapest'; valid strategies: online, lookahead, wave" in result.stderr
 
 
 def test_oms_source_takes_the_mode_from_the_strategy_and_refuses_a_mode_it_lacks(tmp_path):

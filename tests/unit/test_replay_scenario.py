@@ -18,7 +18,7 @@ from oms.replay.scenario_types import CapacityChange, OrderStream, Outage, Recei
 from tests.unit.test_replay_fixtures import small_dict, tiny, tiny_dict, write_rows
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
-SHIPPED = ["weekday-fr.json", "black-friday-fr.json", "dc-outage-fr.json"]
+SHIPPED = ["weekday-fr.json", "black-friday-fr.json", "flash-sale-fr.json", "dc-outage-fr.json"]
 
 
 def problems_of(data: object, base_dir: Path = Path()) -> list[str]:
