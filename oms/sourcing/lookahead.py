@@ -52,6 +52,10 @@ PricedRange = Callable[
 NEAREST = 12
 # Forecast units below this are noise: no row.
 MIN_UNITS = 1e-6
+# Stock and capacity rows get this much more room: when a forecast asks exactly for what is
+# there, the row's dual is any price from 0 to what the unit saves (the LP is degenerate), and
+# the solver may pick the top; stock that covers its forecast must be free.
+SLACK_UNITS = 1e-4
 LP_TIME_LIMIT_S = 30.0
 
 
@@ -190,8 +194,8 @@ def _transportation_lp(
     row_ub = np.concatenate(
         [
             forecast.units.reshape(-1)[dem_key],
-            stock.reshape(-1)[st_key].astype(np.float64),
-            cap_left[capped].astype(np.float64),
+            stock.reshape(-1)[st_key] + SLACK_UNITS,
+            cap_left[capped] + SLACK_UNITS,
         ]
     )
     p = model_pb2.ModelProto(name="lookahead")
