@@ -165,6 +165,13 @@ def replay(
     bound_time_limit: Annotated[
         float | None, typer.Option(min=0.1, help="Seconds for the lower bound.")
     ] = None,
+    forecast: Annotated[
+        str,
+        typer.Option(
+            help="What lookahead forecasts from: model (the scenario's true rates) or history "
+            "(the same-weekday estimator over 4 weeks)."
+        ),
+    ] = "model",
 ) -> None:
     """Replay SCENARIO's day through each strategy; write KPIs, plots and an HTML report to DIR."""
     from rich.console import Console
@@ -178,6 +185,7 @@ def replay(
             wave_minutes=wave_minutes,
             wave_time_limit_s=wave_time_limit,
             bound_time_limit_s=bound_time_limit,
+            forecast=rp.parse_forecast(forecast),
         )
         scenario = rp.load_scenario(scenario_path)
         with _task_progress() as progress:

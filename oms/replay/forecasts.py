@@ -17,6 +17,7 @@ from enum import StrEnum
 
 import numpy as np
 
+from oms.domain.errors import ValidationError
 from oms.replay.day import Day
 from oms.replay.demand import generate_orders
 from oms.replay.scenario_types import DemandModel, OrderStream
@@ -31,6 +32,15 @@ MODEL_STREAM, HISTORY_STREAM = 5, 6
 class ForecastSource(StrEnum):
     model = "model"
     history = "history"
+
+
+def parse_forecast(text: str) -> ForecastSource:
+    """`--forecast`'s value; anything else is a ValidationError naming the valid ones."""
+    try:
+        return ForecastSource(text.strip())
+    except ValueError:
+        valid = ", ".join(f.value for f in ForecastSource)
+        raise ValidationError([f"--forecast: unknown forecast {text!r}; valid: {valid}"]) from None
 
 
 def forecast_lines(day: Day, source: ForecastSource = ForecastSource.model) -> DemandLines:
