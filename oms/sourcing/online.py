@@ -119,7 +119,7 @@ class PromisePlan:
 
 
 class OnlineSourcer:
-    """Minimum-cost sourcing of one order at a time (exact up to 3 nodes per order)."""
+    """Minimum-cost sourcing of one order at a time (exact, whatever the number of nodes)."""
 
     def __init__(
         self, network: NetworkArrays, settings: Settings, *, _skip_warm_up: bool = False
