@@ -83,6 +83,15 @@ def test_bench_one_three_line_order(benchmark, n_nodes):
         assert benchmark.stats.stats.median <= 20e-6
 
 
+def test_bench_one_three_line_order_with_prices(benchmark):
+    """The 3-line order at 200 nodes with an opportunity price on every unit (issue 17)."""
+    problem = network(200)
+    sourcer, args = args_for(problem)
+    prices = np.random.default_rng(1).uniform(0.0, 2.0, problem.stock.shape)
+    decision = benchmark(sourcer.source_order, *args, unit_price=prices)
+    benchmark.extra_info.update(nodes=200, cost=decision.cost, nodes_used=decision.nodes_used)
+
+
 @pytest.mark.parametrize("n_nodes", [200, 1_000])
 def test_bench_one_ten_line_order(benchmark, n_nodes):
     sourcer, args = args_for(network(n_nodes), lines=10)
@@ -156,8 +165,9 @@ def kernel_call(module: ModuleType, sourcer: OnlineSourcer, args: tuple[object, 
     stock, cap, sku, qty, lat, lon = args
     out, cost = np.empty(3 * 3 * 200 + 3, dtype=np.int64), np.empty(1)
     network = KernelNetwork.of(sourcer.network, sourcer.settings)
+    prices = np.zeros(stock.shape)
     module.source_order_kernel(
-        *network, stock, cap, sku, qty, lat, lon, False, -1, NO_LIMIT, out, cost
+        *network, stock, cap, prices, sku, qty, lat, lon, False, -1, NO_LIMIT, out, cost
     )
     return float(cost[0])
 

@@ -10,7 +10,10 @@ take their parameters in groups, in this order, so that a caller passes each gro
 - the network and the rules, the same for every call of a sourcer: `floats, flags` (the packed
   node arrays, `online.NetworkArrays`) and `allow_transfers, split_penalty, unfilled_penalty`
   (the problem's settings); `online.KernelNetwork` bundles the five, in this order;
-- what is left: `stock` [sku, node] and `cap_left` [node];
+- what is left: `stock` [sku, node] and `cap_left` [node], then `unit_price` [sku, node], an
+  opportunity price added to the handling cost of every unit of that SKU taken at that node
+  (zeros: none). Prices steer the choice only: every cost a kernel reports is the contract's
+  cost of the plan chosen, without them (the search minimises contract cost + prices taken);
 - the order: `line_sku, line_qty, dest_lat, dest_lon, is_pickup, pickup_node, max_shipments`
   (the stream kernel: the same as arrays over orders, after `line_start`);
 - then the kernel's own inputs and its outputs.
@@ -96,6 +99,7 @@ def merge_lines_kernel(line_sku, line_qty, out_sku, out_dem, out_line_u):  # typ
 @njit(cache=True)
 def coverage_kernel(  # type: ignore[no-untyped-def]
     stock,
+    unit_price,
     u_sku,
     u_dem,
     n_u,
@@ -108,20 +112,24 @@ def coverage_kernel(  # type: ignore[no-untyped-def]
     out_cap,
     out_hu,
 ):
-    """Candidates: eligible nodes with capacity, useful handling cost and stock of some SKU.
+    """Candidates: eligible nodes with capacity and stock of some SKU at a useful unit cost
+    (handling + price below the unfilled penalty: else a unit there never beats leaving it; a
+    price that is not finite makes the unit useless too).
 
-    Writes each candidate's node index, units it can cover per SKU (capped at demand), its
-    capacity capped at what it covers and the unit cost of each SKU there; returns the number of
-    candidates."""
+    Writes each candidate's node index, units it can cover per SKU (capped at demand, 0 where
+    not useful), its capacity capped at what it covers and the unit cost of each SKU there;
+    returns the number of candidates."""
     m = 0
     for i in range(eligible.shape[0]):
-        if not eligible[i] or cap_left[i] <= 0 or handling[i] >= unfilled_penalty:
+        if not eligible[i] or cap_left[i] <= 0:
             continue
         total = 0
         for u in range(n_u):
-            c = min(max(stock[u_sku[u], i], 0), u_dem[u])
+            hu = handling[i] + unit_price[u_sku[u], i]
+            useful = hu < unfilled_penalty  # False for a NaN price too
+            c = min(max(stock[u_sku[u], i], 0), u_dem[u]) if useful else 0
             out_cov[m, u] = c
-            out_hu[m, u] = handling[i]
+            out_hu[m, u] = hu if useful else unfilled_penalty  # the search sees finite costs
             total += c
         if total > 0:
             out_cand[m] = i
@@ -237,7 +245,7 @@ def _source_one(net, rules, left, order, scratch, rows, row0):  # type: ignore[n
     written, cost). Reads stock and capacity, changes neither."""
     floats, flags = net
     allow_transfers, split_penalty, unfilled_penalty = rules
-    stock, cap_left = left
+    stock, cap_left, unit_price = left
     line_sku, line_qty, dest_lat, dest_lon, is_pickup, pickup_node, max_shipments = order
     out_line, out_node, out_qty = rows
     eligible, cand, cov, capc, f, hc, hu, u_sku, u_dem, line_u, line_rem, sel, alloc = scratch
@@ -247,6 +255,7 @@ def _source_one(net, rules, left, order, scratch, rows, row0):  # type: ignore[n
     )
     m = coverage_kernel(
         stock,
+        unit_price,
         u_sku,
         u_dem,
         n_u,
@@ -362,6 +371,7 @@ def source_order_kernel(  # type: ignore[no-untyped-def]
     unfilled_penalty,
     stock,
     cap_left,
+    unit_price,
     line_sku,
     line_qty,
     dest_lat,
@@ -375,11 +385,12 @@ def source_order_kernel(  # type: ignore[no-untyped-def]
     """The checkout path: one order against current stock and capacity (neither is changed).
 
     `out` holds, for room = (len(out) - lines) // 3: line within the order [0:room], node
-    [room:2 room], units [2 room:3 room], then the unfilled units per line. Returns the rows
-    written, or an ERR_ code."""
+    [room:2 room], units [2 room:3 room], then the unfilled units per line; out_cost[0] the
+    contract's cost of the plan (without prices). Returns the rows written, or an ERR_ code."""
     order = (line_sku, line_qty, dest_lat, dest_lon, is_pickup, pickup_node, max_shipments)
     rules = (allow_transfers, split_penalty, unfilled_penalty)
-    return source_order_tuples((floats, flags), rules, (stock, cap_left), order, out, out_cost)
+    left = (stock, cap_left, unit_price)
+    return source_order_tuples((floats, flags), rules, left, order, out, out_cost)
 
 
 @njit(cache=True, inline="always")
@@ -436,6 +447,7 @@ def source_stream_kernel(  # type: ignore[no-untyped-def]
     unfilled_penalty,
     stock,
     cap_left,
+    unit_price,
     line_start,
     line_sku,
     line_qty,
@@ -455,15 +467,16 @@ def source_stream_kernel(  # type: ignore[no-untyped-def]
 ):
     """Online semantics: orders start..stop-1 in turn, each against what earlier ones left.
 
-    Takes the chosen units off `stock` and `cap_left`. Writes rows with global line indices from
-    row0; returns (next order to source, next free row): next < stop when the rows ran out."""
+    Takes the chosen units off `stock` and `cap_left` (`unit_price` is not changed). Writes rows
+    with global line indices from row0 and each order's contract cost (without prices) in
+    out_cost; returns (next order to source, next free row): next < stop when the rows ran out."""
     n_nodes = floats.shape[1]
     max_lines = 1
     for o in range(start, stop):
         max_lines = max(max_lines, line_start[o + 1] - line_start[o])
     net = (floats, flags)
     rules = (allow_transfers, split_penalty, unfilled_penalty)
-    left = (stock, cap_left)
+    left = (stock, cap_left, unit_price)
     rows_out = (out_line, out_node, out_qty)
     scratch = make_scratch(n_nodes, max_lines)
     r = row0

@@ -135,3 +135,23 @@ def test_orders_whose_optimum_needs_four_nodes_or_more_get_that_optimum(seed):
     assert check_plan(nodes, alloc, f, h, cov, cap, dem, NO_LIMIT, split_p, unfilled_p) == (
         pytest.approx(cost, abs=1e-9)
     )
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.booleans(), st.sampled_from(MAX_SHIPMENTS))
+def test_with_prices_the_plan_minimises_contract_cost_plus_prices_and_reports_the_contract_cost(
+    seed, wide, max_ship
+):
+    f, h, cov, cap, dem, split_p, unfilled_p = random_order(seed, wide=wide)
+    price = _quarters(np.random.default_rng(seed + 1), 0, 3, cov.shape).reshape(cov.shape)
+    hu = h[:, None] + price
+    cov = np.where(hu < unfilled_p, cov, 0)  # the sourcer's rule: a unit there never helps
+    keep = cov.sum(axis=1) > 0
+    f, h, hu, cov = f[keep], h[keep], hu[keep], cov[keep]
+    cap, price = np.minimum(cap[keep], cov.sum(axis=1)), price[keep]
+    nodes, alloc, cost = search(f, h, hu, cov, cap, dem, max_ship, split_p, unfilled_p)
+    contract = check_plan(nodes, alloc, f, h, cov, cap, dem, max_ship, split_p, unfilled_p)
+    assert cost == pytest.approx(contract, abs=1e-9)
+    priced = contract + float((alloc * price[nodes].T).sum())
+    best, _ = exhaustive_optimum(f, hu, cov, cap, dem, max_ship, split_p, unfilled_p)
+    assert priced == pytest.approx(best, abs=1e-9)

@@ -62,7 +62,9 @@ def test_merge_lines_kernel_sums_quantities_per_sku(lines):
 
 @settings(max_examples=60)
 @given(st.integers(0, 2**31), st.integers(1, 12), st.integers(1, 4))
-def test_coverage_kernel_lists_useful_nodes_with_capped_coverage(seed, n_nodes, n_u):
+def test_coverage_kernel_lists_useful_nodes_with_capped_coverage_and_priced_unit_costs(
+    seed, n_nodes, n_u
+):
     rng = np.random.default_rng(seed)
     stock = rng.integers(-1, 4, size=(6, n_nodes)).astype(np.int64)
     u_sku = rng.choice(6, size=n_u, replace=False).astype(np.int64)
@@ -72,18 +74,24 @@ def test_coverage_kernel_lists_useful_nodes_with_capped_coverage(seed, n_nodes, 
     handling = rng.choice([0.5, 150.0], size=n_nodes, p=[0.9, 0.1])
     cand, capc = np.empty(n_nodes, dtype=np.int64), np.empty(n_nodes, dtype=np.int64)
     cov = np.empty((n_nodes, n_u), dtype=np.int64)
+    price = rng.choice([0.0, 0.0, 0.3, 120.0], size=(6, n_nodes))
     hu = np.empty((n_nodes, n_u))
     m = kernels.coverage_kernel(
-        stock, u_sku, u_dem, n_u, eligible, cap, handling, 100.0, cand, cov, capc, hu
+        stock, price, u_sku, u_dem, n_u, eligible, cap, handling, 100.0, cand, cov, capc, hu
     )
     expected = []
     for i in range(n_nodes):
-        c = [min(max(int(stock[u_sku[u], i]), 0), int(u_dem[u])) for u in range(n_u)]
-        if eligible[i] and cap[i] > 0 and handling[i] < 100.0 and sum(c) > 0:
-            expected.append((i, c, min(int(cap[i]), sum(c))))
-    got = [(int(cand[k]), cov[k, :n_u].tolist(), int(capc[k])) for k in range(m)]
+        unit = [min(handling[i] + price[u_sku[u], i], 100.0) for u in range(n_u)]
+        c = [
+            min(max(int(stock[u_sku[u], i]), 0), int(u_dem[u])) if unit[u] < 100.0 else 0
+            for u in range(n_u)
+        ]
+        if eligible[i] and cap[i] > 0 and sum(c) > 0:
+            expected.append((i, c, min(int(cap[i]), sum(c)), unit))
+    got = [
+        (int(cand[k]), cov[k, :n_u].tolist(), int(capc[k]), hu[k, :n_u].tolist()) for k in range(m)
+    ]
     assert got == expected
-    assert all(hu[k, :n_u].tolist() == [handling[cand[k]]] * n_u for k in range(m))
 
 
 @given(

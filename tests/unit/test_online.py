@@ -259,6 +259,7 @@ def _search_without_pruning(problem, order):
     s = problem.settings
     m = kernels.coverage_kernel(
         problem.stock,
+        np.zeros(problem.stock.shape),
         u_sku,
         u_dem,
         n_u,
