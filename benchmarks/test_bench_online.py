@@ -102,7 +102,8 @@ def test_bench_one_ten_line_order(benchmark, n_nodes):
 def test_bench_four_hundred_scarce_orders_over_44_nodes(benchmark):
     """Issue 17's exactness case: 400 independent orders (each against the initial stock) of up to
     5 lines over 44 nodes with scarce stock; some optima use 4-5 nodes. Reports the time per
-    order (median, p99) and how many plans use 4 nodes or more."""
+    order (each the least of 3 runs: the machine is shared; median, p99) and how many plans use
+    4 nodes or more."""
     problem = random_problem(0, n_nodes=44, n_orders=400, n_skus=10, max_lines=5, max_stock=2)
     warm_up()
     sourcer = OnlineSourcer(NetworkArrays.from_nodes(problem.nodes), problem.settings)
@@ -112,21 +113,25 @@ def test_bench_four_hundred_scarce_orders_over_44_nodes(benchmark):
         out = []
         for k in range(len(o)):
             lines = o.lines_of(k)
-            started = time.perf_counter()
-            decision = sourcer.source_order(
+            args = (
                 problem.stock,
                 problem.nodes.capacity,
                 o.line_sku[lines.start : lines.stop],
                 o.line_qty[lines.start : lines.stop],
                 o.dest_lat[k],
                 o.dest_lon[k],
-                pickup_node=int(o.pickup_node[k]) if o.is_pickup[k] else -1,
-                max_shipments=None if o.max_shipments[k] >= NO_LIMIT else int(o.max_shipments[k]),
             )
-            out.append((decision.cost, decision.nodes_used, time.perf_counter() - started))
+            pickup = int(o.pickup_node[k]) if o.is_pickup[k] else -1
+            limit = None if o.max_shipments[k] >= NO_LIMIT else int(o.max_shipments[k])
+            least = np.inf
+            for _ in range(3):
+                started = time.perf_counter()
+                decision = sourcer.source_order(*args, pickup_node=pickup, max_shipments=limit)
+                least = min(least, time.perf_counter() - started)
+            out.append((decision.cost, decision.nodes_used, least))
         return out
 
-    result = benchmark.pedantic(source_all, rounds=3, iterations=1)
+    result = benchmark.pedantic(source_all, rounds=1, iterations=1)
     seconds = np.array([t for _, _, t in result])
     benchmark.extra_info.update(
         orders=len(result),
