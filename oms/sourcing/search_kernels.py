@@ -5,8 +5,9 @@ The exact search (`search_kernel`) and why it returns the optimum
 Per order, lines are merged by SKU (they share a node's stock). A *candidate* is an eligible node
 with remaining capacity and stock of at least one ordered SKU whose unit cost there is below the
 unfilled penalty U (else a unit there never beats leaving it unfilled). Write f_n for its shipment
-cost, c_nu for the unit cost of SKU u at n (its handling cost), P for the split penalty, K for
-max_shipments. Costs are >= 0. For a set S of candidates, c(S) = sum_S f + P (|S| - 1) + A(S),
+cost, c_nu for the unit cost of SKU u at n (its handling cost, plus the unit's opportunity price
+when prices are given), P for the split penalty, K for max_shipments; f and P are >= 0 (unit costs
+need only be below U). For a set S of candidates, c(S) = sum_S f + P (|S| - 1) + A(S),
 where A(S) is the least unit cost (c_nu per unit taken, U per unit unfilled) of an allocation that
 uses only S: a min-cost flow (SKU -> node -> sink, node capacities). When capacities do not bind it
 is the per-SKU greedy by unit cost, which is exact, so the flow runs only when they bind. The
@@ -37,6 +38,7 @@ real plan, so no evaluation is below it.
       with capacities and the sharing of capacity between SKUs relaxed (per-SKU greedy): the set
       has at least the f of S and r and |S| splits, and an allocation over S + R is one over
       S + Rem. It grows with f_r, so the children are tried in increasing f until it fails.
+      A'(all skyline nodes) <= A'(S + Rem) gives a free first test before computing (a) and (b).
    b. c(S + R) >= sum_S f + P (|S| - 1) + A''(S, Rem), where A'' is A' with every unit taken at a
       node r of Rem charged (f_r + P) / q_r more, q_r = min(capacity_r, units r covers): r carries
       at most q_r units, so its own f_r + P (paid when used, and >= 0 when not) is at least the
