@@ -83,11 +83,12 @@ class Multipliers:
     line: F64  # per line
     stock: F64  # per stock row (sku * n_nodes + node)
     cap: F64  # per node
+    side: F64 = field(default_factory=lambda: np.zeros(0))  # per side row (empty: all 0)
 
     @staticmethod
     def zero(d: wm.WaveData) -> Multipliers:
         z = np.zeros
-        return Multipliers(z(len(d.line_qty)), z(len(d.stock_flat)), z(d.n_nodes))
+        return Multipliers(z(len(d.line_qty)), z(len(d.stock_flat)), z(d.n_nodes), z(d.side.n_rows))
 
 
 def lp_multipliers(d: wm.WaveData, m: wm.Model, duals: F64) -> Multipliers:
@@ -97,6 +98,7 @@ def lp_multipliers(d: wm.WaveData, m: wm.Model, duals: F64) -> Multipliers:
         ("line", m.rows.line, out.line),
         ("stock", m.rows.stock, out.stock),
         ("cap", m.rows.cap, out.cap),
+        ("side", m.rows.side, out.side),
     ):
         start = m.row_start[name]
         arr[idx] = np.maximum(-duals[start : start + len(idx)], 0.0)
@@ -106,6 +108,7 @@ def lp_multipliers(d: wm.WaveData, m: wm.Model, duals: F64) -> Multipliers:
 def block_values(d: wm.WaveData, w: Multipliers) -> F64:
     """Each block's best Lagrangian value: shipment cost + its pairs' negative reduced costs."""
     rc = d.pair_cost + w.line[d.pair_line] + w.stock[d.pair_row] + w.cap[d.pair_node]
+    rc += d.side.pair_prices(w.side, d.n_pairs)
     gain = np.bincount(d.pair_block, weights=np.minimum(rc, 0.0) * d.pair_ub, minlength=d.n_blocks)
     return d.block_cost + gain
 
@@ -139,6 +142,7 @@ def lagrangian_bound(d: wm.WaveData, w: Multipliers) -> tuple[float, F64]:
     s, c = w.stock > 0, w.cap > 0  # unpriced rows may hold NO_LIMIT: keep them out of products
     const = d.offset - float(w.line @ d.line_qty) - float(w.stock[s] @ d.stock_flat[s])
     const -= float(w.cap[c] @ d.capacity[c])
+    const += d.side.lagrangian_constant(w.side)
     total = const + float(best.sum())
     forced = total - best[d.block_order] + v + rest[d.block_order]
     return total, forced
@@ -271,7 +275,9 @@ def sub_mip(
     kept = np.where(pair_free, 0, current)
     taken = np.bincount(d.pair_row, weights=kept, minlength=len(d.stock_flat)).astype(np.int64)
     load = np.bincount(d.pair_node, weights=kept, minlength=d.n_nodes).astype(np.int64)
-    sub = replace(d, stock_flat=d.stock_flat - taken, capacity=d.capacity - load)
+    sub = replace(
+        d, stock_flat=d.stock_flat - taken, capacity=d.capacity - load, side=d.side.less(kept)
+    )
     start = np.where(pair_free, current if hint is None else hint, 0)
     mine = free[d.block_order] & (blocks | wm.used_blocks(d, start))
     if not mine.any():

@@ -15,7 +15,7 @@ and `solve` take the arrays to MathOpt protos and back without per-variable Pyth
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 import numpy as np
@@ -34,6 +34,7 @@ from pybind11_abseil.status import StatusNotOk  # type: ignore[import-untyped]
 from oms.domain.geo import haversine_km
 from oms.sourcing import cost
 from oms.sourcing.contract import F64, I64, Allocations, B, Problem
+from oms.sourcing.wave_side import LineWindows, SideRows, attach
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,7 @@ class WaveData:
     capacity: I64
     split_penalty: float
     offset: float  # unfilled_penalty * total quantity: the cost of allocating nothing
+    side: SideRows = field(default_factory=SideRows.empty)  # rows over windows of lines
 
     @property
     def n_pairs(self) -> int:
@@ -67,8 +69,9 @@ class WaveData:
         return len(self.block_order)
 
 
-def build_data(problem: Problem) -> WaveData:
-    """Every eligible (line, node) pair with stock, and the (order, node) blocks they form."""
+def build_data(problem: Problem, windows: LineWindows | None = None) -> WaveData:
+    """Every eligible (line, node) pair with stock, and the (order, node) blocks they form; with
+    `windows`, less the pairs of closed windows and plus the windows' side rows."""
     n, o, s = problem.nodes, problem.orders, problem.settings
     n_nodes = len(n)
     line_node = _stocked_pairs(problem)
@@ -77,6 +80,8 @@ def build_data(problem: Problem) -> WaveData:
     ok = cost.is_eligible(
         n.can_ship[pn], o.is_pickup[po], o.pickup_node[po] == pn, np.bool_(s.allow_transfers)
     )
+    if windows is not None:
+        ok &= windows.open_pairs(pl, pn)
     pl, pn, po = pl[ok], pn[ok], po[ok]
     key = po * max(n_nodes, 1) + pn
     order = np.lexsort((pl, key))
@@ -89,6 +94,10 @@ def build_data(problem: Problem) -> WaveData:
     row = o.line_sku[pl] * n_nodes + pn
     stock_flat = problem.stock.reshape(-1)
     n_blocks_of = np.bincount(b_order, minlength=len(o))
+    pair_ub = np.minimum(o.line_qty[pl], stock_flat[row])
+    side = SideRows.empty()
+    if windows is not None:
+        side = attach(windows, pl, pn, o.line_sku[pl], pair_ub)
     return WaveData(
         n_nodes=n_nodes,
         n_orders=len(o),
@@ -98,7 +107,7 @@ def build_data(problem: Problem) -> WaveData:
         pair_node=pn,
         pair_block=pair_block.astype(np.int64),
         pair_row=row,
-        pair_ub=np.minimum(o.line_qty[pl], stock_flat[row]),
+        pair_ub=pair_ub,
         pair_cost=n.handling_cost[pn] - s.unfilled_penalty,
         block_order=b_order,
         block_node=b_node,
@@ -109,6 +118,7 @@ def build_data(problem: Problem) -> WaveData:
         capacity=n.capacity,
         split_penalty=s.split_penalty,
         offset=s.unfilled_penalty * float(o.line_qty.sum()),
+        side=side,
     )
 
 
@@ -135,6 +145,7 @@ class Rows:
     cap: I64  # nodes
     maxship: I64  # orders with more blocks than max_shipments
     split: I64  # orders with >= 2 blocks (when split_penalty > 0)
+    side: I64 = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # side rows
 
 
 def binding_rows(d: WaveData, blocks: B) -> Rows:
@@ -145,12 +156,15 @@ def binding_rows(d: WaveData, blocks: B) -> Rows:
     stock_load = np.bincount(d.pair_row, weights=ub, minlength=len(d.stock_flat))
     node_load = np.bincount(d.pair_node, weights=ub, minlength=d.n_nodes)
     nb = np.bincount(d.block_order, weights=blocks, minlength=d.n_orders)
+    # Gated side rows always: their gate may be forced by units fixed outside the model.
+    side = np.flatnonzero((d.side.loads(ub) > d.side.rhs) | (d.side.gate >= 0))
     return Rows(
         line=np.nonzero(line_load > d.line_qty)[0],
         stock=np.nonzero(stock_load > d.stock_flat)[0],
         cap=np.nonzero(node_load > d.capacity)[0],
         maxship=np.nonzero(nb > d.order_max)[0],
         split=np.nonzero(nb >= 2)[0] if d.split_penalty > 0 else np.zeros(0, dtype=np.int64),
+        side=side,
     )
 
 
@@ -159,9 +173,10 @@ class Model:
     """A linear model over a subset of blocks, as arrays (every row is `a x <= ub`).
 
     Variables: x (one per pair in `pairs`), then y for the blocks that need one, then s (one per
-    order in `s_orders`) from `s0`. A block of one pair whose y would only mirror its x
-    (y = x / ub: always in the LP; in the MIP when ub = 1) has no y: `block_var` is then that x
-    and `block_coef` 1 / ub, so that y = block_coef * value[block_var] for every block.
+    order in `s_orders`) from `s0`, then the side rows' gates (binary) from `z0`. A block of one
+    pair whose y would only mirror its x (y = x / ub: always in the LP; in the MIP when ub = 1)
+    has no y: `block_var` is then that x and `block_coef` 1 / ub, so that y = block_coef *
+    value[block_var] for every block.
     Row families start at `row_start[name]`."""
 
     obj: F64
@@ -178,6 +193,7 @@ class Model:
     block_coef: F64
     s0: int
     s_orders: I64
+    z0: int
     rows: Rows
     row_start: dict[str, int]
     var_key: I64  # a name for each variable and row that stays the same across models of
@@ -208,12 +224,18 @@ def build_model(d: WaveData, blocks: B, *, relax: bool) -> Model:
     block_var[~merged] = nx + np.arange(ny)
     block_coef = np.where(merged, 1.0 / d.pair_ub[np.minimum(first, d.n_pairs - 1)], 1.0)
     s0, ns = nx + ny, len(rows.split)
+    z0, nz = s0 + ns, d.side.n_gates
     obj = np.concatenate(
-        [d.pair_cost[pairs], d.block_cost[bids][~merged], np.full(ns, d.split_penalty)]
+        [
+            d.pair_cost[pairs],
+            d.block_cost[bids][~merged],
+            np.full(ns, d.split_penalty),
+            np.zeros(nz),
+        ]
     )
     np.add.at(obj, block_var[merged], d.block_cost[bids][merged] * block_coef[merged])
     # s has no upper bound of its own: a restricted one would distort the duals for pricing
-    ub = np.concatenate([d.pair_ub[pairs], np.ones(ny), np.full(ns, np.inf)])
+    ub = np.concatenate([d.pair_ub[pairs], np.ones(ny), np.full(ns, np.inf), np.ones(nz)])
     # x - ub * y <= 0 for the pairs of blocks that keep a y
     bpos = np.full(d.n_blocks, -1, dtype=np.int64)
     bpos[bids] = np.arange(len(bids))
@@ -243,6 +265,7 @@ def build_model(d: WaveData, blocks: B, *, relax: bool) -> Model:
             np.ones(d.n_orders, dtype=np.int64),
             np.concatenate([block_coef, -np.ones(ns)]),
         ),
+        _side_part(d, rows.side, xpos, z0),
     ]
     row_start: dict[str, int] = {}
     r_all, c_all, v_all, ub_all = [], [], [], []
@@ -255,7 +278,9 @@ def build_model(d: WaveData, blocks: B, *, relax: bool) -> Model:
         ub_all.append(rhs.astype(np.float64))
         n_rows += len(rhs)
     big = d.n_pairs + d.n_blocks + len(d.stock_flat) + len(d.line_qty) + d.n_orders + d.n_nodes + 1
-    var_key = np.concatenate([pairs, big + bids[~merged], 2 * big + rows.split])
+    big += d.side.n_rows + nz
+    gates = np.arange(nz, dtype=np.int64)
+    var_key = np.concatenate([pairs, big + bids[~merged], 2 * big + rows.split, 3 * big + gates])
     row_key = np.concatenate(
         [
             pairs[lp],
@@ -264,12 +289,13 @@ def build_model(d: WaveData, blocks: B, *, relax: bool) -> Model:
             3 * big + rows.cap,
             4 * big + rows.maxship,
             5 * big + rows.split,
+            6 * big + rows.side,
         ]
     )
     return Model(
         obj=obj.astype(np.float64),
         ub=ub.astype(np.float64),
-        integer=(np.arange(len(obj)) < s0) & (not relax),
+        integer=((np.arange(len(obj)) < s0) | (np.arange(len(obj)) >= z0)) & (not relax),
         offset=d.offset,
         row_ub=np.concatenate(ub_all),
         coo_row=np.concatenate(r_all).astype(np.int64),
@@ -281,10 +307,27 @@ def build_model(d: WaveData, blocks: B, *, relax: bool) -> Model:
         block_coef=block_coef,
         s0=s0,
         s_orders=rows.split,
+        z0=z0,
         rows=rows,
         row_start=row_start,
         var_key=var_key,
         row_key=row_key,
+    )
+
+
+def _side_part(d: WaveData, keep: I64, xpos: I64, z0: int) -> tuple[str, I64, I64, F64, F64]:
+    """The kept side rows: their pairs in the model (others are 0 here) and their gates."""
+    side = d.side
+    pos = np.full(side.n_rows, -1, dtype=np.int64)
+    pos[keep] = np.arange(len(keep))
+    sel = (pos[side.row] >= 0) & (xpos[side.pair] >= 0)
+    gated = keep[side.gate[keep] >= 0]
+    return (
+        "side",
+        np.concatenate([pos[side.row[sel]], pos[gated]]),
+        np.concatenate([xpos[side.pair[sel]], z0 + side.gate[gated]]),
+        np.concatenate([np.ones(int(sel.sum())), side.gate_coef[gated]]),
+        side.rhs[keep],
     )
 
 
@@ -340,7 +383,8 @@ def hint_vector(d: WaveData, m: Model, qty: I64) -> F64:
     has_y = m.block_var >= len(m.pairs)
     h[m.block_var[has_y]] = used[m.blocks[has_y]]
     n_used = np.bincount(d.block_order, weights=used, minlength=d.n_orders)
-    h[m.s0 :] = np.maximum(n_used[m.s_orders] - 1, 0)
+    h[m.s0 : m.z0] = np.maximum(n_used[m.s_orders] - 1, 0)
+    h[m.z0 :] = d.side.gate_values(qty)
     return h
 
 

@@ -154,6 +154,7 @@ ENGINE_CLIENTS = frozenset(
         "oms.replay",
         "oms.replay.simulate",
         "oms.replay.bound",
+        "oms.replay.hindsight",
         "oms.replay.runner",
         "oms.replay.kpis",
         "oms.replay.fulfilment",
