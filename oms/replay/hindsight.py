@@ -128,7 +128,7 @@ def time_windows(day: Day) -> LineWindows:
     segs = segments(day)
     closed = [(int(n), s.lo, s.hi) for s in segs if s.hi > s.lo for n in np.flatnonzero(~s.enabled)]
     rows = _receipt_rows(day)
-    gates: list[tuple[int, int, int, int]] = []
+    gates: list[tuple[int, int, int, int, int]] = []
     for node in range(len(day.problem.nodes)):
         node_rows, node_gates = _capacity_rules(node, segs)
         rows += node_rows
@@ -145,6 +145,7 @@ def time_windows(day: Day) -> LineWindows:
         gate_lo=_col(gates, 1),
         gate_hi=_col(gates, 2),
         gate_cap=_col(gates, 3),
+        gate_highest=_col(gates, 4),
     )
 
 
@@ -164,11 +165,11 @@ def _receipt_rows(day: Day) -> list[tuple[int, int, int, int]]:
 
 def _capacity_rules(
     node: int, segs: list[Segment]
-) -> tuple[list[tuple[int, int, int, int]], list[tuple[int, int, int, int]]]:
-    """A node's capacity over the day as rows (node, ANY_SKU, hi, C) and gates (node, lo, hi, C),
-    one per run of segments at one capacity."""
+) -> tuple[list[tuple[int, int, int, int]], list[tuple[int, int, int, int, int]]]:
+    """A node's capacity over the day as rows (node, ANY_SKU, hi, C) and gates (node, lo, hi, C,
+    highest C before), one per run of segments at one capacity."""
     rows: list[tuple[int, int, int, int]] = []
-    gates: list[tuple[int, int, int, int]] = []
+    gates: list[tuple[int, int, int, int, int]] = []
     highest = -1  # the highest capacity before the run: units taken so far are at most this
     k = 0
     while k < len(segs):
@@ -181,7 +182,7 @@ def _capacity_rules(
             if cap >= highest:
                 rows.append((node, ANY_SKU, hi, cap))
             else:
-                gates.append((node, lo, hi, cap))
+                gates.append((node, lo, hi, cap, highest))
         highest = max(highest, cap)
         k = end + 1
     return rows, gates

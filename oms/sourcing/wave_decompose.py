@@ -14,8 +14,9 @@
    tells what that could cost: any plan either ships from R only (cost >= the MIP bound over R)
    or from some block b outside it (cost >= forced[b]).
 4. LP rounding: the LP ships almost every order integrally (all but ~3% on the target waves);
-   those are kept, and SCIP re-solves the fractional orders over R with what the rest leave,
-   starting from leaving them unserved (feasible, so rounding always yields a plan).
+   those are kept (less the orders breaking a side row whose gate the LP left fractional), and
+   SCIP re-solves the others over R with what the kept ones leave, starting from leaving them
+   unserved (feasible, so rounding always yields a plan).
 5. SCIP over the whole of R when R is small, hinted with the best plan.
 6. Large neighbourhood search for the time left: free the orders that could ship from a few
    random nodes, fix the others (their units leave stock and capacity), re-solve, keep gains.
@@ -296,6 +297,12 @@ def lp_rounding(d: wm.WaveData, state: LpState, blocks: B, deadline: float) -> I
     free[d.line_order[d.pair_line[frac_pair]]] = True
     free[d.block_order[frac_block]] = True
     lp_qty = np.clip(np.rint(state.x).astype(np.int64), 0, d.pair_ub)
+    lp_qty[free[d.line_order[d.pair_line]]] = 0
+    # A side row's gate may be fractional in the LP: free the orders on the gate's rows (both
+    # sides of the choice) where they break one.
+    rows = d.side.with_gates(d.side.broken(lp_qty))
+    broken = d.side.pairs_of(rows, d.n_pairs) & (lp_qty > 0)
+    free[d.line_order[d.pair_line[broken]]] = True
     lp_qty[free[d.line_order[d.pair_line]]] = 0
     if not free.any():
         return lp_qty

@@ -10,7 +10,11 @@ in order of arrival, and stock, capacity and nodes change over the day) adds, as
   in all (the simulator's capacity after a cut: what is left, and nothing when the cut went below
   what was already taken). A gate is a binary z with two rows,
       x(lo..hi) - M z <= 0      and      x(0..hi) + M' z <= cap + M',
-  M and M' being the most those lines could take (from the pairs' upper bounds).
+  with M = min(cap, what lines lo..hi could take) and M' = max(0, A - cap), A being the most lines
+  < lo can take: what they could take (the pairs' upper bounds) and at most `highest`, the caller's
+  promise (other rows enforce it: the highest capacity before the cut). With these constants the
+  LP relaxation of one gate is the convex hull of its two cases (x(lo..hi) <= cap - cap/A *
+  x(0..lo)), so the bound does not lose the cut.
 `attach` turns them into `SideRows` over the model's pairs (coefficient 1 on every pair of a row,
 `gate_coef` on the row's gate). The wave search dualises side rows like stock rows in its
 Lagrangian bound, and its models carry them, so plans, bounds and proofs all honour them.
@@ -43,6 +47,7 @@ class LineWindows:
     gate_lo: I64
     gate_hi: I64
     gate_cap: I64
+    gate_highest: I64  # units lines < lo can take at most (other rows see to it)
 
     def open_pairs(self, pair_line: I64, pair_node: I64) -> B:
         """Which (line, node) pairs no closed window forbids."""
@@ -84,13 +89,30 @@ class SideRows:
         bad = np.bincount(self.gate[gated], weights=bad_open[gated], minlength=self.n_gates)
         return np.asarray(bad == 0, dtype=np.float64)
 
-    def violated(self, qty: I64) -> int:
-        """Rows a plan breaks, its gates set as well as they can be."""
+    def broken(self, qty: I64) -> B:
+        """Per row: does the plan break it, its gates set as well as they can be?"""
         z = self.gate_values(qty)
         gated = self.gate >= 0
         lhs = self.loads(qty)
         lhs[gated] += self.gate_coef[gated] * z[self.gate[gated]]
-        return int(np.count_nonzero(lhs > self.rhs + 1e-9))
+        return np.asarray(lhs > self.rhs + 1e-9, dtype=np.bool_)
+
+    def with_gates(self, rows: B) -> B:
+        """`rows` and every row sharing a gate with one of them."""
+        gated = self.gate >= 0
+        hit = np.zeros(self.n_gates, dtype=np.bool_)
+        hit[self.gate[rows & gated]] = True
+        return rows | (gated & hit[np.maximum(self.gate, 0)])
+
+    def violated(self, qty: I64) -> int:
+        """Rows a plan breaks, its gates set as well as they can be."""
+        return int(np.count_nonzero(self.broken(qty)))
+
+    def pairs_of(self, rows: B, n_pairs: int) -> B:
+        """Per pair: is it in one of `rows`?"""
+        out = np.zeros(n_pairs, dtype=np.bool_)
+        out[self.pair[rows[self.row]]] = True
+        return out
 
     def less(self, qty: I64) -> SideRows:
         """The rows left for other units once `qty` is fixed."""
@@ -133,14 +155,16 @@ def attach(
         rhs.append(float(cap))
         gate.append(-1)
         coef.append(0.0)
-    for g, (node, lo, hi, cap) in enumerate(
-        zip(windows.gate_node, windows.gate_lo, windows.gate_hi, windows.gate_cap, strict=True)
+    w = windows
+    for g, (node, lo, hi, cap, highest) in enumerate(
+        zip(w.gate_node, w.gate_lo, w.gate_hi, w.gate_cap, w.gate_highest, strict=True)
     ):
         at = pair_node == node
         period = np.flatnonzero(at & (pair_line >= lo) & (pair_line < hi)).astype(np.int64)
         before = np.flatnonzero(at & (pair_line < hi)).astype(np.int64)
-        most, most_before = float(pair_ub[period].sum()), float(pair_ub[before].sum())
-        slack = max(0.0, most_before - float(cap))
+        most = min(float(cap), float(pair_ub[period].sum()))
+        earlier = min(float(highest), float(pair_ub[at & (pair_line < lo)].sum()))
+        slack = max(0.0, earlier - float(cap))
         pairs += [period, before]
         rhs += [0.0, float(cap) + slack]
         gate += [g, g]
