@@ -100,6 +100,8 @@ class SideRows:
     def with_gates(self, rows: B) -> B:
         """`rows` and every row sharing a gate with one of them."""
         gated = self.gate >= 0
+        if not self.n_gates:
+            return rows
         hit = np.zeros(self.n_gates, dtype=np.bool_)
         hit[self.gate[rows & gated]] = True
         return rows | (gated & hit[np.maximum(self.gate, 0)])
