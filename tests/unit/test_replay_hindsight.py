@@ -14,6 +14,7 @@ import pytest
 from oms.replay.bound import day_bound, relaxed_problem
 from oms.replay.day import Day, build_day
 from oms.replay.hindsight import day_hindsight, keeps_time
+from oms.replay.report import kpis_csv, report_html
 from oms.replay.runner import ReplayOptions, replay_day
 from oms.replay.scenario_types import CapacityChange, Outage, Receipt, Recovery
 from oms.replay.simulate import run_strategy
@@ -242,3 +243,20 @@ def test_the_relaxed_bound_bounds_the_hindsight_optimum_too() -> None:
     bound = day_bound(day, 10.0)
     h = day_hindsight(day, 10.0)
     assert bound.value <= h.cost + EPS
+
+
+def test_kpis_csv_and_the_report_show_the_hindsight_optimum_beside_the_relaxed_bound() -> None:
+    result = replay_day(build_day(small(60)), ReplayOptions(("online", "wave")))
+    h = result.hindsight
+    assert h is not None
+    header, *rows = kpis_csv(result).splitlines()
+    columns = header.split(",")
+    for key in ("lower_bound", "gap_to_bound", "hindsight_cost", "hindsight_bound"):
+        assert key in columns
+    gap = columns.index("gap_to_hindsight")
+    assert all(row.split(",")[gap] != "" for row in rows)
+    plots = {"cost": "cost.png", "splits": "s.png", "over_time": "t.png", "map": "m.png"}
+    page = report_html(result, plots)
+    assert f"Hindsight optimum: <b>{h.cost:,.2f}</b>" in page
+    assert f"proven bound <b>{h.bound:,.2f}</b>" in page and "Lower bound: <b>" in page
+    assert "online " in page.split("Gap to the hindsight optimum:")[1]
