@@ -13,12 +13,14 @@ import pytest
 
 from oms.replay.bound import day_bound, relaxed_problem
 from oms.replay.day import Day, build_day
-from oms.replay.hindsight import day_hindsight, keeps_time
+from oms.replay.hindsight import day_hindsight, keeps_time, time_windows
 from oms.replay.report import kpis_csv, report_html
 from oms.replay.runner import ReplayOptions, replay_day
 from oms.replay.scenario_types import CapacityChange, Outage, Receipt, Recovery
 from oms.replay.simulate import run_strategy
 from oms.sourcing import cost
+from oms.sourcing import wave_decompose as wd
+from oms.sourcing import wave_model as wm
 from oms.sourcing.contract import NO_LIMIT, Allocations
 from oms.sourcing.registry import STRATEGY_NAMES, OnlineStrategy, get
 from oms.sourcing.wave import solve_wave
@@ -260,3 +262,33 @@ def test_kpis_csv_and_the_report_show_the_hindsight_optimum_beside_the_relaxed_b
     assert f"Hindsight optimum: <b>{h.cost:,.2f}</b>" in page
     assert f"proven bound <b>{h.bound:,.2f}</b>" in page and "Lower bound: <b>" in page
     assert "online " in page.split("Gap to the hindsight optimum:")[1]
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_the_lagrangian_bound_with_times_rules_priced_never_exceeds_the_optimum(
+    tmp_path: Path, seed: int
+) -> None:
+    day = small_day(tmp_path, seed)
+    best = exhaustive_optimum(day)
+    d = wm.build_data(relaxed_problem(day), time_windows(day))
+    rng = np.random.default_rng(seed)
+    for _ in range(20):
+        w = wd.Multipliers(
+            rng.exponential(30.0, len(d.line_qty)) * (rng.random(len(d.line_qty)) < 0.5),
+            rng.exponential(5.0, len(d.stock_flat)) * (rng.random(len(d.stock_flat)) < 0.5),
+            rng.exponential(5.0, d.n_nodes) * (rng.random(d.n_nodes) < 0.5),
+            rng.exponential(20.0, d.side.n_rows) * (rng.random(d.side.n_rows) < 0.7),
+        )
+        assert wd.lagrangian_bound(d, w)[0] <= best + EPS
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_the_decomposition_keeps_times_rules_and_bounds_below_the_optimum(
+    tmp_path: Path, seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    day = small_day(tmp_path, seed)
+    best = exhaustive_optimum(day)
+    monkeypatch.setattr(wd, "FULL_MIP_PAIRS", 0)  # column generation, rounding, restricted MIP
+    h = day_hindsight(day, time_limit_s=5.0, plans={"online": Allocations.empty()})
+    assert keeps_time(day, h.allocations)
+    assert h.cost >= best - EPS and h.bound <= best + EPS
