@@ -32,6 +32,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from oms.sourcing import wave_mathopt as mo
 from oms.sourcing import wave_model as wm
 from oms.sourcing.contract import F64, I64, B
 
@@ -161,7 +162,7 @@ class LpState:
     bound: float = -math.inf  # best Lagrangian bound so far (whole problem)
     forced: F64 | None = None  # per block: bound on any plan that ships from it
     rounds: int = 0
-    basis: wm.Basis | None = None  # the last LP's, to warm-start the next
+    basis: mo.Basis | None = None  # the last LP's, to warm-start the next
 
 
 def ranks(d: wm.WaveData, score: F64) -> I64:
@@ -197,8 +198,8 @@ def column_generation(
         # Cold: HiGHS. Warm: GLOP from the last basis (10x fewer iterations; HiGHS through
         # MathOpt ignores a starting basis).
         warm = state.basis.carried_to(m) if state.basis is not None else None
-        sol = wm.solve(
-            wm.to_proto(m),
+        sol = mo.solve(
+            mo.to_proto(m),
             "glop" if warm else "highs",
             deadline - time.perf_counter(),
             basis=warm,
@@ -210,7 +211,7 @@ def column_generation(
         if sol.duals is None or sol.values is None or not sol.optimal:
             break  # out of time: keep the last complete round
         if sol.basis is not None:
-            state.basis = wm.Basis(m.var_key, sol.basis[0], m.row_key, sol.basis[1])
+            state.basis = mo.Basis(m.var_key, sol.basis[0], m.row_key, sol.basis[1])
         _record_round(d, state, m, sol)
         w = lp_multipliers(d, m, sol.duals)
         rc = block_values(d, w) + order_duals(d, m, sol.duals)[d.block_order]
@@ -222,7 +223,7 @@ def column_generation(
     return state
 
 
-def _record_round(d: wm.WaveData, state: LpState, m: wm.Model, sol: wm.Solution) -> None:
+def _record_round(d: wm.WaveData, state: LpState, m: wm.Model, sol: mo.Solution) -> None:
     assert sol.values is not None and sol.duals is not None
     state.rounds += 1
     state.y = np.zeros(d.n_blocks)
@@ -261,7 +262,7 @@ def restricted_mip(
     m = wm.build_model(d, blocks, relax=False)
     h = wm.hint_vector(d, m, hint) if hint is not None else None
     left = deadline - time.perf_counter()
-    sol = wm.solve(wm.to_proto(m), MIP_SOLVER, left, hint=h, exact=exact)
+    sol = mo.solve(mo.to_proto(m), MIP_SOLVER, left, hint=h, exact=exact)
     qty = wm.values_to_qty(d, m, sol.values) if sol.values is not None else None
     return MipOutcome(qty, sol.bound, sol.optimal)
 

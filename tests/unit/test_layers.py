@@ -130,7 +130,7 @@ KERNELS = frozenset(
         "oms.sourcing.kernels",
         "oms.sourcing.search_kernels",
         "oms.sourcing.promise_kernels",
-        "oms.sourcing.wave_model",
+        "oms.sourcing.wave_mathopt",
     }
 )
 GATEWAYS = frozenset({"oms.sourcing.online", "oms.sourcing.wave", "oms.sourcing.registry"})

@@ -20,6 +20,7 @@ from oms.replay.scenario_types import CapacityChange, Outage, Receipt, Recovery
 from oms.replay.simulate import run_strategy
 from oms.sourcing import cost
 from oms.sourcing import wave_decompose as wd
+from oms.sourcing import wave_mathopt as mo
 from oms.sourcing import wave_model as wm
 from oms.sourcing.contract import NO_LIMIT, Allocations
 from oms.sourcing.registry import STRATEGY_NAMES, OnlineStrategy, get
@@ -274,7 +275,7 @@ def test_the_lagrangian_bound_with_times_rules_priced_never_exceeds_the_optimum(
     d = wm.build_data(relaxed_problem(day), time_windows(day))
     # Around the LP's own prices the bound is close to the optimum, where a wrong term shows.
     m = wm.build_model(d, np.ones(d.n_blocks, dtype=np.bool_), relax=True)
-    lp = wm.solve(wm.to_proto(m), "highs", 10.0)
+    lp = mo.solve(mo.to_proto(m), "highs", 10.0)
     assert lp.duals is not None
     duals = wd.lp_multipliers(d, m, lp.duals)
     rng = np.random.default_rng(seed)
