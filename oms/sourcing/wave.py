@@ -60,13 +60,16 @@ def solve_wave(
     start: Allocations | None = None,
     windows: LineWindows | None = None,
     seeds: Mapping[str, Allocations] | None = None,
+    r_mip_blocks: int | None = None,
 ) -> Plan:
     """All orders jointly, within `time_limit` seconds (wall time, everything included): the best
     plan found, never worse than the seed, with a proven lower bound on the optimum.
 
     `windows` adds rules over windows of lines (`wave_side`: the replay's hindsight optimum
     honours time with them); plans, seeds and the bound then honour them too. `seeds` are more
-    named starting plans: the cheapest feasible one of them and `start` seeds the search."""
+    named starting plans: the cheapest feasible one of them and `start` seeds the search.
+    `r_mip_blocks`: up to this many candidate blocks SCIP gets them whole instead of LNS (default
+    `wave_decompose.R_MIP_BLOCKS`, for waves of seconds; more suits longer time limits)."""
     started = time.perf_counter()
     deadline = started + max(time_limit, 0.0) * DEADLINE_SHARE - RESERVE_S
     d = wm.build_data(problem, windows)
@@ -83,7 +86,7 @@ def solve_wave(
             return math.inf  # rounding noise broke a rule: worth nothing
         return cost.evaluate(problem, alloc).cost.total
 
-    result = wd.search(d, seed, price, deadline)
+    result = wd.search(d, seed, price, deadline, r_mip_blocks)
     alloc = wm.qty_to_alloc(d, result.qty)
     plan_cost = cost.evaluate(problem, alloc).cost.total
     bound = _safe(result.bound, plan_cost)

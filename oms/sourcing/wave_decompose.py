@@ -347,15 +347,28 @@ def _keep_better(best: Result, qty: I64 | None, price: Callable[[I64], float]) -
 # ---------------------------------------------------------------- the search
 
 
-def search(d: wm.WaveData, seed: Result, price: Callable[[I64], float], deadline: float) -> Result:
+def search(
+    d: wm.WaveData,
+    seed: Result,
+    price: Callable[[I64], float],
+    deadline: float,
+    r_mip_blocks: int | None = None,
+) -> Result:
     """The best plan found by `deadline` from the seed (never worse), with a bound (at least the
-    seed's)."""
-    best = _search(d, seed, price, deadline)
+    seed's); SCIP gets the whole of R up to `r_mip_blocks` blocks (default R_MIP_BLOCKS)."""
+    limit = R_MIP_BLOCKS if r_mip_blocks is None else r_mip_blocks
+    best = _search(d, seed, price, deadline, limit)
     best.bound = max(best.bound, seed.bound)
     return best
 
 
-def _search(d: wm.WaveData, seed: Result, price: Callable[[I64], float], deadline: float) -> Result:
+def _search(
+    d: wm.WaveData,
+    seed: Result,
+    price: Callable[[I64], float],
+    deadline: float,
+    r_mip_blocks: int,
+) -> Result:
     best = Result(seed.qty, seed.cost)
     clock = _Clock(best.stats)
     if d.n_pairs == 0:  # nothing can be allocated: the seed (empty plan) is the only plan
@@ -367,12 +380,17 @@ def _search(d: wm.WaveData, seed: Result, price: Callable[[I64], float], deadlin
         best.stats.update(method="mip", mip_blocks=d.n_blocks)
         clock.lap("mip_s")
     else:
-        _decomposed(d, best, price, deadline, clock)
+        _decomposed(d, best, price, deadline, clock, r_mip_blocks)
     return best
 
 
 def _decomposed(
-    d: wm.WaveData, best: Result, price: Callable[[I64], float], deadline: float, clock: _Clock
+    d: wm.WaveData,
+    best: Result,
+    price: Callable[[I64], float],
+    deadline: float,
+    clock: _Clock,
+    r_mip_blocks: int,
 ) -> None:
     """Steps 2-6 of the module docstring, improving `best` in place."""
     state = LpState(initial_blocks(d, INITIAL_BLOCKS, wm.used_blocks(d, best.qty)))
@@ -391,7 +409,7 @@ def _decomposed(
     rounding_deadline = clock.now + ROUNDING_SHARE * (deadline - clock.now)
     _keep_better(best, lp_rounding(d, state, blocks, rounding_deadline), price)
     clock.lap("rounding_s")
-    if blocks.sum() <= R_MIP_BLOCKS and clock.now + LNS_MIN_S < deadline:
+    if blocks.sum() <= r_mip_blocks and clock.now + LNS_MIN_S < deadline:
         out = restricted_mip(d, blocks, best.qty, deadline)
         _keep_better(best, out.qty, price)
         outside = float(state.forced[~blocks].min(initial=math.inf))
