@@ -19,6 +19,7 @@ from oms.kpis import rules
 from oms.replay.bound import Bound
 from oms.replay.day import Day
 from oms.replay.fulfilment import available_lines, returned_units, short_picks
+from oms.replay.hindsight import Hindsight
 from oms.replay.ontime import actual_dates
 from oms.replay.simulate import StrategyRun
 from oms.returns import kpis as returns_kpis
@@ -320,11 +321,43 @@ def gap_to_bound(f: Facts) -> Value:
     return None
 
 
-def strategy_kpis(f: Facts, bound: Bound | None) -> dict[str, Value]:
+# ---------------------------------------------------------------- the hindsight optimum
+
+
+@kpi("hindsight_cost", "Hindsight optimum (cost)", "money")
+def hindsight_cost(f: Facts) -> Value:
+    """Filled in by `strategy_kpis`: the cost of the best plan found for the whole day known in
+    advance, honouring receipts, outages and capacity changes in time (`hindsight.py`)."""
+    return None
+
+
+@kpi("hindsight_bound", "Hindsight optimum (bound)", "money")
+def hindsight_bound(f: Facts) -> Value:
+    """Filled in by `strategy_kpis`: a proven lower bound on the hindsight optimum (equal to
+    hindsight_cost when it was proven optimal)."""
+    return None
+
+
+@kpi("gap_to_hindsight", "Gap to the hindsight optimum", "share")
+def gap_to_hindsight(f: Facts) -> Value:
+    """Filled in by `strategy_kpis`: (total_cost - hindsight_cost) / hindsight_cost, what knowing
+    the day in advance would have saved (a wave strategy, deciding after arrivals, may see a
+    receipt or a recovery before the arrival rule allows it, so its gap can be slightly < 0)."""
+    return None
+
+
+def strategy_kpis(
+    f: Facts, bound: Bound | None, hindsight: Hindsight | None = None
+) -> dict[str, Value]:
     """Every KPI of one run, in `KPIS` order."""
     values = {spec.key: _FORMULAS[spec.key](f) for spec in KPIS}
+    total = f.report.cost.total
     if bound is not None:
-        total = f.report.cost.total
         values["lower_bound"] = bound.value
         values["gap_to_bound"] = ratio(total - bound.value, total) if total else 0.0
+    if hindsight is not None:
+        values["hindsight_cost"] = hindsight.cost
+        values["hindsight_bound"] = hindsight.bound
+        best = hindsight.cost
+        values["gap_to_hindsight"] = ratio(total - best, best) if best else 0.0
     return values

@@ -102,10 +102,15 @@ def timings(result: ReplayResult) -> dict[str, object]:
     bound = None
     if result.bound is not None:
         bound = {"elapsed_s": round(result.bound.elapsed_s, 3), "converged": result.bound.converged}
+    hindsight = None
+    if result.hindsight is not None:
+        h = result.hindsight
+        hindsight = {"elapsed_s": round(h.elapsed_s, 3), "proven": h.proven, "seed": h.seed}
     return {
         "strategies_s": runs,
         "waves": waves,
         "bound": bound,
+        "hindsight": hindsight,
         "total_s": round(result.elapsed_s, 3),
     }
 
@@ -137,6 +142,7 @@ def report_html(result: ReplayResult, plots: dict[str, str]) -> str:
         "<h2>KPIs</h2>",
         _kpi_table_html(result),
         _bound_html(result),
+        _hindsight_html(result),
         "<h2>Cost and splits</h2>",
         _img(plots["cost"], "Total cost per strategy, by component, and the lower bound"),
         _img(plots["splits"], "Shipments per order and split rate per strategy"),
@@ -215,6 +221,32 @@ def _bound_html(result: ReplayResult) -> str:
     )
 
 
+def _hindsight_html(result: ReplayResult) -> str:
+    h = result.hindsight
+    if h is None:
+        return '<p class="note">No hindsight optimum was computed for this replay.</p>'
+    status = "proven optimal" if h.proven else "the best plan found within its time limit"
+    gaps = ", ".join(
+        f"{_e(s.run.name)} {shown_value(_GAP, s.kpis['gap_to_hindsight'])}"
+        for s in result.strategies
+    )
+    return (
+        f"<p>Hindsight optimum: <b>{h.cost:,.2f}</b> ({status}; proven bound "
+        f"<b>{h.bound:,.2f}</b>, {h.elapsed_s:.1f} s). It covers {_e(h.covers)}. It is what "
+        "knowing every order in advance would have cost, on the network as the day really "
+        "went. Every online strategy's plan keeps its rules, so the most that looking ahead "
+        "could save a strategy lies between its gap to this plan and its gap to the proven bound "
+        "(one figure when proven optimal). The lower bound above is looser: it also lets "
+        "every receipt, the highest capacity and every node serve the whole day. A wave "
+        "strategy decides after arrivals, so it may use a receipt or a recovery a little before "
+        "the arrival rule allows: its gap can be slightly negative. Gap to the hindsight "
+        f"optimum: {gaps or 'no strategy'}.</p>"
+    )
+
+
+_GAP = next(spec for spec in KPIS if spec.key == "gap_to_hindsight")
+
+
 def _events_html(result: ReplayResult) -> str:
     events = result.scenario.events
     if not events:
@@ -270,4 +302,6 @@ def _timings_html(result: ReplayResult) -> str:
         if s.run.waves
     )
     bound = "" if result.bound is None else f" Bound: {result.bound.elapsed_s:.2f} s."
+    if result.hindsight is not None:
+        bound += f" Hindsight optimum: {result.hindsight.elapsed_s:.2f} s."
     return f'<h2>Run</h2><p class="note">Elapsed: {_e(runs)}.{_e(bound)}{_e(waves)}</p>'

@@ -1,4 +1,5 @@
-"""One replay: the day built from a scenario, every strategy run over it, KPIs and the bound."""
+"""One replay: the day built from a scenario, every strategy run over it, KPIs, the bound and the
+hindsight optimum."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from dataclasses import dataclass, replace
 
 from oms.replay.bound import Bound, day_bound
 from oms.replay.day import Day, build_day
+from oms.replay.hindsight import Hindsight, day_hindsight
 from oms.replay.kpis import Value, facts, strategy_kpis
 from oms.replay.ontime import promised_dates
 from oms.replay.scenario_types import Scenario, WaveSettings
@@ -28,6 +30,9 @@ class ReplayOptions:
     wave_time_limit_s: float | None = None
     bound_time_limit_s: float | None = None
     with_bound: bool = True
+    # The hindsight optimum (hindsight.py); its time limit defaults to the scenario's bound's.
+    with_hindsight: bool = True
+    hindsight_time_limit_s: float | None = None
 
 
 @dataclass(frozen=True)
@@ -44,6 +49,7 @@ class ReplayResult:
     strategies: list[StrategyResult]
     bound: Bound | None
     elapsed_s: float
+    hindsight: Hindsight | None = None
 
     @property
     def scenario(self) -> Scenario:
@@ -81,14 +87,28 @@ def replay_day(
         step = tell("lower bound", 1)
         bound = day_bound(day, options.bound_time_limit_s or day.scenario.bound_time_limit_s)
         step(1)
+    hindsight = None
+    if options.with_hindsight:
+        step = tell("hindsight optimum", 1)
+        hindsight = _hindsight(day, options, runs, bound)
+        step(1)
     step = tell("KPIs", len(runs))
     promised = promised_dates(day)
     results = []
     for run in runs:
-        kpis = strategy_kpis(facts(day, run, promised), bound)
+        kpis = strategy_kpis(facts(day, run, promised), bound, hindsight)
         results.append(StrategyResult(run, kpis, kpis_over_time(day, run)))
         step(1)
-    return ReplayResult(day, wave, results, bound, time.perf_counter() - started)
+    return ReplayResult(day, wave, results, bound, time.perf_counter() - started, hindsight)
+
+
+def _hindsight(
+    day: Day, options: ReplayOptions, runs: list[StrategyRun], bound: Bound | None
+) -> Hindsight:
+    """Seeded with every run's plan: the cheapest that keeps time's rules starts the search."""
+    limit = options.hindsight_time_limit_s or day.scenario.bound_time_limit_s
+    plans = {run.name: run.allocations for run in runs}
+    return day_hindsight(day, limit, plans, None if bound is None else bound.value)
 
 
 def _wave_settings(wave: WaveSettings, options: ReplayOptions) -> WaveSettings:

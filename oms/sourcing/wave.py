@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -41,6 +42,7 @@ from oms.sourcing import cost, strategies
 from oms.sourcing import wave_decompose as wd
 from oms.sourcing import wave_model as wm
 from oms.sourcing.contract import I64, NO_LIMIT, Allocations, Plan, Problem
+from oms.sourcing.wave_side import LineWindows
 
 # Seeds may use this share of the time limit (the online plan always runs: it is fast).
 SEED_SHARE = 0.15
@@ -52,26 +54,39 @@ RESERVE_S = 0.05
 
 
 def solve_wave(
-    problem: Problem, time_limit: float = 30.0, *, start: Allocations | None = None
+    problem: Problem,
+    time_limit: float = 30.0,
+    *,
+    start: Allocations | None = None,
+    windows: LineWindows | None = None,
+    seeds: Mapping[str, Allocations] | None = None,
+    r_mip_blocks: int | None = None,
 ) -> Plan:
     """All orders jointly, within `time_limit` seconds (wall time, everything included): the best
-    plan found, never worse than the seed, with a proven lower bound on the optimum."""
+    plan found, never worse than the seed, with a proven lower bound on the optimum.
+
+    `windows` adds rules over windows of lines (`wave_side`: the replay's hindsight optimum
+    honours time with them); plans, seeds and the bound then honour them too. `seeds` are more
+    named starting plans: the cheapest feasible one of them and `start` seeds the search.
+    `r_mip_blocks`: up to this many candidate blocks SCIP gets them whole instead of LNS (default
+    `wave_decompose.R_MIP_BLOCKS`, for waves of seconds; more suits longer time limits)."""
     started = time.perf_counter()
     deadline = started + max(time_limit, 0.0) * DEADLINE_SHARE - RESERVE_S
-    d = wm.build_data(problem)
-    seeds = {"start": start} if start is not None else {}
-    if start is None or cost.violations(problem, start):  # no usable start: make seeds
-        seeds |= _default_seeds(problem, started, time_limit)
-    seed, seed_name = _best_seed(problem, d, seeds)
+    d = wm.build_data(problem, windows)
+    given = dict(seeds or {}) | ({"start": start} if start is not None else {})
+    candidates = dict(given)
+    if not any(_fits(problem, d, a) for a in given.values()):  # no usable start: make seeds
+        candidates |= _default_seeds(problem, started, time_limit)
+    seed, seed_name = _best_seed(problem, d, candidates)
     seed.bound = counting_bound(problem)
 
     def price(qty: I64) -> float:
         alloc = wm.qty_to_alloc(d, qty)
-        if cost.violations(problem, alloc):  # rounding noise broke a rule: worth nothing
-            return math.inf
+        if cost.violations(problem, alloc) or d.side.violated(qty):
+            return math.inf  # rounding noise broke a rule: worth nothing
         return cost.evaluate(problem, alloc).cost.total
 
-    result = wd.search(d, seed, price, deadline)
+    result = wd.search(d, seed, price, deadline, r_mip_blocks)
     alloc = wm.qty_to_alloc(d, result.qty)
     plan_cost = cost.evaluate(problem, alloc).cost.total
     bound = _safe(result.bound, plan_cost)
@@ -154,12 +169,24 @@ def _best_seed(
     best_name = "empty"
     for name, alloc in seeds.items():
         qty = wm.alloc_to_qty(d, alloc)
-        if qty is None or cost.violations(problem, alloc):
+        if qty is None or not _fits(problem, d, alloc):
             continue  # an infeasible start is no incumbent
         total = cost.evaluate(problem, alloc).cost.total
         if total < best.cost:
             best, best_name = wd.Result(qty, total), name
     return best, best_name
+
+
+def keeps_rules(problem: Problem, alloc: Allocations, windows: LineWindows | None = None) -> bool:
+    """Is the plan feasible for the wave model: the contract's rules and the windows' rules?"""
+    return _fits(problem, wm.build_data(problem, windows), alloc)
+
+
+def _fits(problem: Problem, d: wm.WaveData, alloc: Allocations) -> bool:
+    """The plan keeps every rule: the contract's and the side rows' (none of its allocations
+    outside the model's pairs)."""
+    qty = wm.alloc_to_qty(d, alloc)
+    return qty is not None and not cost.violations(problem, alloc) and not d.side.violated(qty)
 
 
 def counting_bound(problem: Problem) -> float:

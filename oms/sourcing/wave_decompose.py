@@ -14,8 +14,9 @@
    tells what that could cost: any plan either ships from R only (cost >= the MIP bound over R)
    or from some block b outside it (cost >= forced[b]).
 4. LP rounding: the LP ships almost every order integrally (all but ~3% on the target waves);
-   those are kept, and SCIP re-solves the fractional orders over R with what the rest leave,
-   starting from leaving them unserved (feasible, so rounding always yields a plan).
+   those are kept (less the orders breaking a side row whose gate the LP left fractional), and
+   SCIP re-solves the others over R with what the kept ones leave, starting from leaving them
+   unserved (feasible, so rounding always yields a plan).
 5. SCIP over the whole of R when R is small, hinted with the best plan.
 6. Large neighbourhood search for the time left: free the orders that could ship from a few
    random nodes, fix the others (their units leave stock and capacity), re-solve, keep gains.
@@ -31,6 +32,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from oms.sourcing import wave_mathopt as mo
 from oms.sourcing import wave_model as wm
 from oms.sourcing.contract import F64, I64, B
 
@@ -83,11 +85,12 @@ class Multipliers:
     line: F64  # per line
     stock: F64  # per stock row (sku * n_nodes + node)
     cap: F64  # per node
+    side: F64 = field(default_factory=lambda: np.zeros(0))  # per side row (empty: all 0)
 
     @staticmethod
     def zero(d: wm.WaveData) -> Multipliers:
         z = np.zeros
-        return Multipliers(z(len(d.line_qty)), z(len(d.stock_flat)), z(d.n_nodes))
+        return Multipliers(z(len(d.line_qty)), z(len(d.stock_flat)), z(d.n_nodes), z(d.side.n_rows))
 
 
 def lp_multipliers(d: wm.WaveData, m: wm.Model, duals: F64) -> Multipliers:
@@ -97,6 +100,7 @@ def lp_multipliers(d: wm.WaveData, m: wm.Model, duals: F64) -> Multipliers:
         ("line", m.rows.line, out.line),
         ("stock", m.rows.stock, out.stock),
         ("cap", m.rows.cap, out.cap),
+        ("side", m.rows.side, out.side),
     ):
         start = m.row_start[name]
         arr[idx] = np.maximum(-duals[start : start + len(idx)], 0.0)
@@ -106,6 +110,7 @@ def lp_multipliers(d: wm.WaveData, m: wm.Model, duals: F64) -> Multipliers:
 def block_values(d: wm.WaveData, w: Multipliers) -> F64:
     """Each block's best Lagrangian value: shipment cost + its pairs' negative reduced costs."""
     rc = d.pair_cost + w.line[d.pair_line] + w.stock[d.pair_row] + w.cap[d.pair_node]
+    rc += d.side.pair_prices(w.side, d.n_pairs)
     gain = np.bincount(d.pair_block, weights=np.minimum(rc, 0.0) * d.pair_ub, minlength=d.n_blocks)
     return d.block_cost + gain
 
@@ -139,6 +144,7 @@ def lagrangian_bound(d: wm.WaveData, w: Multipliers) -> tuple[float, F64]:
     s, c = w.stock > 0, w.cap > 0  # unpriced rows may hold NO_LIMIT: keep them out of products
     const = d.offset - float(w.line @ d.line_qty) - float(w.stock[s] @ d.stock_flat[s])
     const -= float(w.cap[c] @ d.capacity[c])
+    const += d.side.lagrangian_constant(w.side)
     total = const + float(best.sum())
     forced = total - best[d.block_order] + v + rest[d.block_order]
     return total, forced
@@ -156,7 +162,7 @@ class LpState:
     bound: float = -math.inf  # best Lagrangian bound so far (whole problem)
     forced: F64 | None = None  # per block: bound on any plan that ships from it
     rounds: int = 0
-    basis: wm.Basis | None = None  # the last LP's, to warm-start the next
+    basis: mo.Basis | None = None  # the last LP's, to warm-start the next
 
 
 def ranks(d: wm.WaveData, score: F64) -> I64:
@@ -192,8 +198,8 @@ def column_generation(
         # Cold: HiGHS. Warm: GLOP from the last basis (10x fewer iterations; HiGHS through
         # MathOpt ignores a starting basis).
         warm = state.basis.carried_to(m) if state.basis is not None else None
-        sol = wm.solve(
-            wm.to_proto(m),
+        sol = mo.solve(
+            mo.to_proto(m),
             "glop" if warm else "highs",
             deadline - time.perf_counter(),
             basis=warm,
@@ -205,7 +211,7 @@ def column_generation(
         if sol.duals is None or sol.values is None or not sol.optimal:
             break  # out of time: keep the last complete round
         if sol.basis is not None:
-            state.basis = wm.Basis(m.var_key, sol.basis[0], m.row_key, sol.basis[1])
+            state.basis = mo.Basis(m.var_key, sol.basis[0], m.row_key, sol.basis[1])
         _record_round(d, state, m, sol)
         w = lp_multipliers(d, m, sol.duals)
         rc = block_values(d, w) + order_duals(d, m, sol.duals)[d.block_order]
@@ -217,7 +223,7 @@ def column_generation(
     return state
 
 
-def _record_round(d: wm.WaveData, state: LpState, m: wm.Model, sol: wm.Solution) -> None:
+def _record_round(d: wm.WaveData, state: LpState, m: wm.Model, sol: mo.Solution) -> None:
     assert sol.values is not None and sol.duals is not None
     state.rounds += 1
     state.y = np.zeros(d.n_blocks)
@@ -256,7 +262,7 @@ def restricted_mip(
     m = wm.build_model(d, blocks, relax=False)
     h = wm.hint_vector(d, m, hint) if hint is not None else None
     left = deadline - time.perf_counter()
-    sol = wm.solve(wm.to_proto(m), MIP_SOLVER, left, hint=h, exact=exact)
+    sol = mo.solve(mo.to_proto(m), MIP_SOLVER, left, hint=h, exact=exact)
     qty = wm.values_to_qty(d, m, sol.values) if sol.values is not None else None
     return MipOutcome(qty, sol.bound, sol.optimal)
 
@@ -271,7 +277,9 @@ def sub_mip(
     kept = np.where(pair_free, 0, current)
     taken = np.bincount(d.pair_row, weights=kept, minlength=len(d.stock_flat)).astype(np.int64)
     load = np.bincount(d.pair_node, weights=kept, minlength=d.n_nodes).astype(np.int64)
-    sub = replace(d, stock_flat=d.stock_flat - taken, capacity=d.capacity - load)
+    sub = replace(
+        d, stock_flat=d.stock_flat - taken, capacity=d.capacity - load, side=d.side.less(kept)
+    )
     start = np.where(pair_free, current if hint is None else hint, 0)
     mine = free[d.block_order] & (blocks | wm.used_blocks(d, start))
     if not mine.any():
@@ -290,6 +298,12 @@ def lp_rounding(d: wm.WaveData, state: LpState, blocks: B, deadline: float) -> I
     free[d.line_order[d.pair_line[frac_pair]]] = True
     free[d.block_order[frac_block]] = True
     lp_qty = np.clip(np.rint(state.x).astype(np.int64), 0, d.pair_ub)
+    lp_qty[free[d.line_order[d.pair_line]]] = 0
+    # A side row's gate may be fractional in the LP: free the orders on the gate's rows (both
+    # sides of the choice) where they break one.
+    rows = d.side.with_gates(d.side.broken(lp_qty))
+    broken = d.side.pairs_of(rows, d.n_pairs) & (lp_qty > 0)
+    free[d.line_order[d.pair_line[broken]]] = True
     lp_qty[free[d.line_order[d.pair_line]]] = 0
     if not free.any():
         return lp_qty
@@ -333,15 +347,28 @@ def _keep_better(best: Result, qty: I64 | None, price: Callable[[I64], float]) -
 # ---------------------------------------------------------------- the search
 
 
-def search(d: wm.WaveData, seed: Result, price: Callable[[I64], float], deadline: float) -> Result:
+def search(
+    d: wm.WaveData,
+    seed: Result,
+    price: Callable[[I64], float],
+    deadline: float,
+    r_mip_blocks: int | None = None,
+) -> Result:
     """The best plan found by `deadline` from the seed (never worse), with a bound (at least the
-    seed's)."""
-    best = _search(d, seed, price, deadline)
+    seed's); SCIP gets the whole of R up to `r_mip_blocks` blocks (default R_MIP_BLOCKS)."""
+    limit = R_MIP_BLOCKS if r_mip_blocks is None else r_mip_blocks
+    best = _search(d, seed, price, deadline, limit)
     best.bound = max(best.bound, seed.bound)
     return best
 
 
-def _search(d: wm.WaveData, seed: Result, price: Callable[[I64], float], deadline: float) -> Result:
+def _search(
+    d: wm.WaveData,
+    seed: Result,
+    price: Callable[[I64], float],
+    deadline: float,
+    r_mip_blocks: int,
+) -> Result:
     best = Result(seed.qty, seed.cost)
     clock = _Clock(best.stats)
     if d.n_pairs == 0:  # nothing can be allocated: the seed (empty plan) is the only plan
@@ -353,12 +380,17 @@ def _search(d: wm.WaveData, seed: Result, price: Callable[[I64], float], deadlin
         best.stats.update(method="mip", mip_blocks=d.n_blocks)
         clock.lap("mip_s")
     else:
-        _decomposed(d, best, price, deadline, clock)
+        _decomposed(d, best, price, deadline, clock, r_mip_blocks)
     return best
 
 
 def _decomposed(
-    d: wm.WaveData, best: Result, price: Callable[[I64], float], deadline: float, clock: _Clock
+    d: wm.WaveData,
+    best: Result,
+    price: Callable[[I64], float],
+    deadline: float,
+    clock: _Clock,
+    r_mip_blocks: int,
 ) -> None:
     """Steps 2-6 of the module docstring, improving `best` in place."""
     state = LpState(initial_blocks(d, INITIAL_BLOCKS, wm.used_blocks(d, best.qty)))
@@ -377,7 +409,7 @@ def _decomposed(
     rounding_deadline = clock.now + ROUNDING_SHARE * (deadline - clock.now)
     _keep_better(best, lp_rounding(d, state, blocks, rounding_deadline), price)
     clock.lap("rounding_s")
-    if blocks.sum() <= R_MIP_BLOCKS and clock.now + LNS_MIN_S < deadline:
+    if blocks.sum() <= r_mip_blocks and clock.now + LNS_MIN_S < deadline:
         out = restricted_mip(d, blocks, best.qty, deadline)
         _keep_better(best, out.qty, price)
         outside = float(state.forced[~blocks].min(initial=math.inf))

@@ -8,32 +8,20 @@
   `cost.shipment_cost` (0 for a pickup order's own node), with x[l,n] <= ub * y[o,n];
 - per order s_o >= sum_n y[o,n] - 1 priced `split_penalty`, and sum_n y[o,n] <= max_shipments.
 `build_model` restricts it to a subset of blocks and leaves out every row that cannot bind for
-them (stock, capacity, line, max-shipment rows whose candidates cannot exceed them). `to_proto`
-and `solve` take the arrays to MathOpt protos and back without per-variable Python objects.
+them (stock, capacity, line, max-shipment rows whose candidates cannot exceed them).
+`wave_mathopt` takes the models to MathOpt protos and back without per-variable Python objects.
 """
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, field
 
 import numpy as np
-from ortools.math_opt import (
-    model_parameters_pb2,
-    model_pb2,
-    result_pb2,
-    solution_pb2,
-    sparse_containers_pb2,
-)
-from ortools.math_opt.core.python import solver as core_solver
-from ortools.math_opt.python import callback, init_arguments
-from ortools.math_opt.python import parameters as mo_params
-from pybind11_abseil.status import StatusNotOk  # type: ignore[import-untyped]
 
 from oms.domain.geo import haversine_km
 from oms.sourcing import cost
 from oms.sourcing.contract import F64, I64, Allocations, B, Problem
+from oms.sourcing.wave_side import LineWindows, SideRows, attach
 
 
 @dataclass(frozen=True)
@@ -57,6 +45,7 @@ class WaveData:
     capacity: I64
     split_penalty: float
     offset: float  # unfilled_penalty * total quantity: the cost of allocating nothing
+    side: SideRows = field(default_factory=SideRows.empty)  # rows over windows of lines
 
     @property
     def n_pairs(self) -> int:
@@ -67,8 +56,9 @@ class WaveData:
         return len(self.block_order)
 
 
-def build_data(problem: Problem) -> WaveData:
-    """Every eligible (line, node) pair with stock, and the (order, node) blocks they form."""
+def build_data(problem: Problem, windows: LineWindows | None = None) -> WaveData:
+    """Every eligible (line, node) pair with stock, and the (order, node) blocks they form; with
+    `windows`, less the pairs of closed windows and plus the windows' side rows."""
     n, o, s = problem.nodes, problem.orders, problem.settings
     n_nodes = len(n)
     line_node = _stocked_pairs(problem)
@@ -77,6 +67,8 @@ def build_data(problem: Problem) -> WaveData:
     ok = cost.is_eligible(
         n.can_ship[pn], o.is_pickup[po], o.pickup_node[po] == pn, np.bool_(s.allow_transfers)
     )
+    if windows is not None:
+        ok &= windows.open_pairs(pl, pn)
     pl, pn, po = pl[ok], pn[ok], po[ok]
     key = po * max(n_nodes, 1) + pn
     order = np.lexsort((pl, key))
@@ -89,6 +81,10 @@ def build_data(problem: Problem) -> WaveData:
     row = o.line_sku[pl] * n_nodes + pn
     stock_flat = problem.stock.reshape(-1)
     n_blocks_of = np.bincount(b_order, minlength=len(o))
+    pair_ub = np.minimum(o.line_qty[pl], stock_flat[row])
+    side = SideRows.empty()
+    if windows is not None:
+        side = attach(windows, pl, pn, o.line_sku[pl], pair_ub)
     return WaveData(
         n_nodes=n_nodes,
         n_orders=len(o),
@@ -98,7 +94,7 @@ def build_data(problem: Problem) -> WaveData:
         pair_node=pn,
         pair_block=pair_block.astype(np.int64),
         pair_row=row,
-        pair_ub=np.minimum(o.line_qty[pl], stock_flat[row]),
+        pair_ub=pair_ub,
         pair_cost=n.handling_cost[pn] - s.unfilled_penalty,
         block_order=b_order,
         block_node=b_node,
@@ -109,6 +105,7 @@ def build_data(problem: Problem) -> WaveData:
         capacity=n.capacity,
         split_penalty=s.split_penalty,
         offset=s.unfilled_penalty * float(o.line_qty.sum()),
+        side=side,
     )
 
 
@@ -135,6 +132,7 @@ class Rows:
     cap: I64  # nodes
     maxship: I64  # orders with more blocks than max_shipments
     split: I64  # orders with >= 2 blocks (when split_penalty > 0)
+    side: I64 = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # side rows
 
 
 def binding_rows(d: WaveData, blocks: B) -> Rows:
@@ -145,12 +143,15 @@ def binding_rows(d: WaveData, blocks: B) -> Rows:
     stock_load = np.bincount(d.pair_row, weights=ub, minlength=len(d.stock_flat))
     node_load = np.bincount(d.pair_node, weights=ub, minlength=d.n_nodes)
     nb = np.bincount(d.block_order, weights=blocks, minlength=d.n_orders)
+    # Gated side rows always: their gate may be forced by units fixed outside the model.
+    side = np.flatnonzero((d.side.loads(ub) > d.side.rhs) | (d.side.gate >= 0))
     return Rows(
         line=np.nonzero(line_load > d.line_qty)[0],
         stock=np.nonzero(stock_load > d.stock_flat)[0],
         cap=np.nonzero(node_load > d.capacity)[0],
         maxship=np.nonzero(nb > d.order_max)[0],
         split=np.nonzero(nb >= 2)[0] if d.split_penalty > 0 else np.zeros(0, dtype=np.int64),
+        side=side,
     )
 
 
@@ -159,9 +160,10 @@ class Model:
     """A linear model over a subset of blocks, as arrays (every row is `a x <= ub`).
 
     Variables: x (one per pair in `pairs`), then y for the blocks that need one, then s (one per
-    order in `s_orders`) from `s0`. A block of one pair whose y would only mirror its x
-    (y = x / ub: always in the LP; in the MIP when ub = 1) has no y: `block_var` is then that x
-    and `block_coef` 1 / ub, so that y = block_coef * value[block_var] for every block.
+    order in `s_orders`) from `s0`, then the side rows' gates (binary) from `z0`. A block of one
+    pair whose y would only mirror its x (y = x / ub: always in the LP; in the MIP when ub = 1)
+    has no y: `block_var` is then that x and `block_coef` 1 / ub, so that y = block_coef *
+    value[block_var] for every block.
     Row families start at `row_start[name]`."""
 
     obj: F64
@@ -178,6 +180,7 @@ class Model:
     block_coef: F64
     s0: int
     s_orders: I64
+    z0: int
     rows: Rows
     row_start: dict[str, int]
     var_key: I64  # a name for each variable and row that stays the same across models of
@@ -208,12 +211,18 @@ def build_model(d: WaveData, blocks: B, *, relax: bool) -> Model:
     block_var[~merged] = nx + np.arange(ny)
     block_coef = np.where(merged, 1.0 / d.pair_ub[np.minimum(first, d.n_pairs - 1)], 1.0)
     s0, ns = nx + ny, len(rows.split)
+    z0, nz = s0 + ns, d.side.n_gates
     obj = np.concatenate(
-        [d.pair_cost[pairs], d.block_cost[bids][~merged], np.full(ns, d.split_penalty)]
+        [
+            d.pair_cost[pairs],
+            d.block_cost[bids][~merged],
+            np.full(ns, d.split_penalty),
+            np.zeros(nz),
+        ]
     )
     np.add.at(obj, block_var[merged], d.block_cost[bids][merged] * block_coef[merged])
     # s has no upper bound of its own: a restricted one would distort the duals for pricing
-    ub = np.concatenate([d.pair_ub[pairs], np.ones(ny), np.full(ns, np.inf)])
+    ub = np.concatenate([d.pair_ub[pairs], np.ones(ny), np.full(ns, np.inf), np.ones(nz)])
     # x - ub * y <= 0 for the pairs of blocks that keep a y
     bpos = np.full(d.n_blocks, -1, dtype=np.int64)
     bpos[bids] = np.arange(len(bids))
@@ -243,6 +252,7 @@ def build_model(d: WaveData, blocks: B, *, relax: bool) -> Model:
             np.ones(d.n_orders, dtype=np.int64),
             np.concatenate([block_coef, -np.ones(ns)]),
         ),
+        _side_part(d, rows.side, xpos, z0),
     ]
     row_start: dict[str, int] = {}
     r_all, c_all, v_all, ub_all = [], [], [], []
@@ -255,7 +265,9 @@ def build_model(d: WaveData, blocks: B, *, relax: bool) -> Model:
         ub_all.append(rhs.astype(np.float64))
         n_rows += len(rhs)
     big = d.n_pairs + d.n_blocks + len(d.stock_flat) + len(d.line_qty) + d.n_orders + d.n_nodes + 1
-    var_key = np.concatenate([pairs, big + bids[~merged], 2 * big + rows.split])
+    big += d.side.n_rows + nz
+    gates = np.arange(nz, dtype=np.int64)
+    var_key = np.concatenate([pairs, big + bids[~merged], 2 * big + rows.split, 3 * big + gates])
     row_key = np.concatenate(
         [
             pairs[lp],
@@ -264,12 +276,13 @@ def build_model(d: WaveData, blocks: B, *, relax: bool) -> Model:
             3 * big + rows.cap,
             4 * big + rows.maxship,
             5 * big + rows.split,
+            6 * big + rows.side,
         ]
     )
     return Model(
         obj=obj.astype(np.float64),
         ub=ub.astype(np.float64),
-        integer=(np.arange(len(obj)) < s0) & (not relax),
+        integer=((np.arange(len(obj)) < s0) | (np.arange(len(obj)) >= z0)) & (not relax),
         offset=d.offset,
         row_ub=np.concatenate(ub_all),
         coo_row=np.concatenate(r_all).astype(np.int64),
@@ -281,10 +294,27 @@ def build_model(d: WaveData, blocks: B, *, relax: bool) -> Model:
         block_coef=block_coef,
         s0=s0,
         s_orders=rows.split,
+        z0=z0,
         rows=rows,
         row_start=row_start,
         var_key=var_key,
         row_key=row_key,
+    )
+
+
+def _side_part(d: WaveData, keep: I64, xpos: I64, z0: int) -> tuple[str, I64, I64, F64, F64]:
+    """The kept side rows: their pairs in the model (others are 0 here) and their gates."""
+    side = d.side
+    pos = np.full(side.n_rows, -1, dtype=np.int64)
+    pos[keep] = np.arange(len(keep))
+    sel = (pos[side.row] >= 0) & (xpos[side.pair] >= 0)
+    gated = keep[side.gate[keep] >= 0]
+    return (
+        "side",
+        np.concatenate([pos[side.row[sel]], pos[gated]]),
+        np.concatenate([xpos[side.pair[sel]], z0 + side.gate[gated]]),
+        np.concatenate([np.ones(int(sel.sum())), side.gate_coef[gated]]),
+        side.rhs[keep],
     )
 
 
@@ -340,7 +370,8 @@ def hint_vector(d: WaveData, m: Model, qty: I64) -> F64:
     has_y = m.block_var >= len(m.pairs)
     h[m.block_var[has_y]] = used[m.blocks[has_y]]
     n_used = np.bincount(d.block_order, weights=used, minlength=d.n_orders)
-    h[m.s0 :] = np.maximum(n_used[m.s_orders] - 1, 0)
+    h[m.s0 : m.z0] = np.maximum(n_used[m.s_orders] - 1, 0)
+    h[m.z0 :] = d.side.gate_values(qty)
     return h
 
 
@@ -348,167 +379,3 @@ def values_to_qty(d: WaveData, m: Model, values: F64) -> I64:
     qty = np.zeros(d.n_pairs, dtype=np.int64)
     qty[m.pairs] = np.rint(values[: len(m.pairs)]).astype(np.int64)
     return np.clip(qty, 0, d.pair_ub)
-
-
-# ---------------------------------------------------------------- solving (MathOpt protos)
-
-
-@dataclass(frozen=True)
-class Solution:
-    """What a solve returned: `values` is None when no feasible point was found."""
-
-    optimal: bool
-    values: F64 | None
-    duals: F64 | None
-    objective: float
-    bound: float  # the solver's proven bound on this model (-inf when none)
-    basis: tuple[I64, I64] | None = None  # (variable, row) statuses
-
-
-@dataclass(frozen=True)
-class Basis:
-    """An LP basis (MathOpt BasisStatusProto values) named by the model's keys."""
-
-    var_key: I64
-    var_status: I64
-    row_key: I64
-    row_status: I64
-
-    def carried_to(self, m: Model) -> tuple[I64, I64]:
-        """This basis on a model with more columns and rows: new columns sit at their lower
-        bound (0) and new rows are slack (basic), so the basis stays square."""
-        at_lower, basic = solution_pb2.BASIS_STATUS_AT_LOWER_BOUND, solution_pb2.BASIS_STATUS_BASIC
-        return (
-            _lookup(self.var_key, self.var_status, m.var_key, at_lower),
-            _lookup(self.row_key, self.row_status, m.row_key, basic),
-        )
-
-
-def _lookup(keys: I64, values: I64, want: I64, default: int) -> I64:
-    order = np.argsort(keys)
-    pos = np.minimum(np.searchsorted(keys[order], want), max(len(keys) - 1, 0))
-    if len(keys) == 0:
-        return np.full(len(want), default, dtype=np.int64)
-    return np.where(keys[order][pos] == want, values[order][pos], default)
-
-
-def to_proto(m: Model) -> model_pb2.ModelProto:
-    """The model as a MathOpt proto, filled from arrays (no per-variable Python objects)."""
-    p = model_pb2.ModelProto(name="wave")
-    n, nr = m.n_vars, len(m.row_ub)
-    p.variables.ids.extend(range(n))
-    p.variables.lower_bounds.extend(np.zeros(n).tolist())
-    p.variables.upper_bounds.extend(m.ub.tolist())
-    p.variables.integers.extend(m.integer.tolist())
-    nz = np.nonzero(m.obj)[0]
-    p.objective.offset = m.offset
-    p.objective.linear_coefficients.ids.extend(nz.tolist())
-    p.objective.linear_coefficients.values.extend(m.obj[nz].tolist())
-    p.linear_constraints.ids.extend(range(nr))
-    p.linear_constraints.lower_bounds.extend(np.full(nr, -np.inf).tolist())
-    p.linear_constraints.upper_bounds.extend(m.row_ub.tolist())
-    order = np.lexsort((m.coo_col, m.coo_row))  # MathOpt wants row-major order
-    mat = p.linear_constraint_matrix
-    mat.row_ids.extend(m.coo_row[order].tolist())
-    mat.column_ids.extend(m.coo_col[order].tolist())
-    mat.coefficients.extend(m.coo_val[order].tolist())
-    return p
-
-
-def solve(
-    proto: model_pb2.ModelProto,
-    solver: str,
-    time_limit: float,
-    *,
-    hint: F64 | None = None,
-    basis: tuple[I64, I64] | None = None,
-    exact: bool = False,
-    highs_solver: str | None = None,
-) -> Solution:
-    """Solve with a MathOpt backend ("highs", "glop", "pdlp", "scip", "cpsat"); under a time limit
-    a feasible point with its bound is an answer, not a failure."""
-    kind = _SOLVERS[solver]
-    params = mo_params.SolveParameters(
-        time_limit=timedelta(seconds=max(time_limit, 0.01)),
-        enable_output=False,
-        # Objectives carry the offset (the penalty of filling nothing), so relative gaps are
-        # tiny in money: "exact" proves optimality, else stop within ~1e-7 of the objective.
-        relative_gap_tolerance=0.0 if exact else 1e-7,
-        absolute_gap_tolerance=1e-7 if exact else None,
-    )
-    params_proto = params.to_proto()
-    if highs_solver is not None:
-        params_proto.highs.string_options["solver"] = highs_solver
-    mp = model_parameters_pb2.ModelSolveParametersProto()
-    if hint is not None:  # complete, zeros included: SCIP treats a sparse hint as partial
-        h = mp.solution_hints.add().variable_values
-        h.ids.extend(range(len(hint)))
-        h.values.extend(hint.tolist())
-    if basis is not None:  # GLOP warm-starts from it; HiGHS (via MathOpt) ignores it
-        b = mp.initial_basis
-        b.variable_status.ids.extend(range(len(basis[0])))
-        b.variable_status.values.extend(basis[0].tolist())
-        b.constraint_status.ids.extend(range(len(basis[1])))
-        b.constraint_status.values.extend(basis[1].tolist())
-        b.basic_dual_feasibility = solution_pb2.SOLUTION_STATUS_UNDETERMINED
-    try:
-        res = core_solver.solve(
-            proto,
-            kind.value,
-            init_arguments.StreamableSolverInitArguments().to_proto(),
-            params_proto,
-            mp,
-            None,
-            callback.CallbackRegistration().to_proto(),
-            None,
-            None,
-        )
-    except StatusNotOk:  # a solver that gives up (e.g. on a basis it cannot use) found nothing
-        return Solution(False, None, None, math.inf, -math.inf)
-    return _extract(res, len(proto.variables.ids), len(proto.linear_constraints.ids))
-
-
-_SOLVERS = {
-    "highs": mo_params.SolverType.HIGHS,
-    "glop": mo_params.SolverType.GLOP,
-    "pdlp": mo_params.SolverType.PDLP,
-    "scip": mo_params.SolverType.GSCIP,
-    "cpsat": mo_params.SolverType.CP_SAT,
-}
-
-
-def _extract(res: result_pb2.SolveResultProto, n_vars: int, n_rows: int) -> Solution:
-    term = res.termination
-    bound = float(term.objective_bounds.dual_bound)
-    optimal = term.reason == result_pb2.TERMINATION_REASON_OPTIMAL
-    values: F64 | None = None
-    duals: F64 | None = None
-    basis: tuple[I64, I64] | None = None
-    objective = math.inf
-    for sol in res.solutions:
-        if basis is None and sol.HasField("basis"):
-            basis = (
-                _dense(sol.basis.variable_status, n_vars).astype(np.int64),
-                _dense(sol.basis.constraint_status, n_rows).astype(np.int64),
-            )
-        ps = sol.primal_solution
-        if (
-            values is None
-            and sol.HasField("primal_solution")
-            and (ps.feasibility_status == solution_pb2.SOLUTION_STATUS_FEASIBLE)
-        ):
-            values = _dense(ps.variable_values, n_vars)
-            objective = float(ps.objective_value)
-        if duals is None and sol.HasField("dual_solution"):
-            duals = _dense(sol.dual_solution.dual_values, n_rows)
-    return Solution(
-        optimal, values, duals, objective, bound if math.isfinite(bound) else -math.inf, basis
-    )
-
-
-def _dense(
-    v: sparse_containers_pb2.SparseDoubleVectorProto | solution_pb2.SparseBasisStatusVector, n: int
-) -> F64:
-    out = np.zeros(n)
-    out[np.asarray(v.ids, dtype=np.int64)] = np.asarray(v.values, dtype=np.float64)
-    return out

@@ -131,7 +131,7 @@ KERNELS = frozenset(
         "oms.sourcing.search_kernels",
         "oms.sourcing.set_kernels",
         "oms.sourcing.promise_kernels",
-        "oms.sourcing.wave_model",
+        "oms.sourcing.wave_mathopt",
     }
 )
 GATEWAYS = frozenset({"oms.sourcing.online", "oms.sourcing.wave", "oms.sourcing.registry"})
@@ -155,6 +155,7 @@ ENGINE_CLIENTS = frozenset(
         "oms.replay",
         "oms.replay.simulate",
         "oms.replay.bound",
+        "oms.replay.hindsight",
         "oms.replay.runner",
         "oms.replay.kpis",
         "oms.replay.fulfilment",
