@@ -165,6 +165,12 @@ def replay(
     bound_time_limit: Annotated[
         float | None, typer.Option(min=0.1, help="Seconds for the lower bound.")
     ] = None,
+    hindsight_time_limit: Annotated[
+        float | None, typer.Option(min=0.1, help="Seconds for the hindsight optimum.")
+    ] = None,
+    hindsight: Annotated[
+        bool, typer.Option("--hindsight/--no-hindsight", help="Solve the hindsight optimum.")
+    ] = True,
     forecast: Annotated[
         str,
         typer.Option(
@@ -185,6 +191,8 @@ def replay(
             wave_minutes=wave_minutes,
             wave_time_limit_s=wave_time_limit,
             bound_time_limit_s=bound_time_limit,
+            hindsight_time_limit_s=hindsight_time_limit,
+            with_hindsight=hindsight,
             forecast=rp.parse_forecast(forecast),
         )
         scenario = rp.load_scenario(scenario_path)

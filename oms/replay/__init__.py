@@ -6,8 +6,9 @@ side, each measured by the same KPIs and against one proven lower bound.
     write_outputs(result, Path("var/replay"))
 
 Modules: scenario (format and validation), day (the seeded day), simulate (clock, events,
-strategies), forecasts (what lookahead forecasts from), bound, hindsight, kpis (every definition), ontime and fulfilment (promise dates, short picks,
-availability, returns), timeline, plots, report, builder (the shipped scenarios).
+strategies), forecasts (what lookahead forecasts from), bound, hindsight, kpis (every
+definition), ontime and fulfilment (promise dates, short picks, availability, returns), timeline,
+plots, report, policies (the report's policies side by side), builder (the shipped scenarios).
 """
 
 from oms.replay.forecasts import ForecastSource, parse_forecast

@@ -346,6 +346,25 @@ def gap_to_hindsight(f: Facts) -> Value:
     return None
 
 
+@kpi("gap_closed", "Gap to hindsight closed (vs online)", "share")
+def gap_closed(f: Facts) -> Value:
+    """Filled in by `close_gaps` when `online` ran too: (online's cost - cost) / (online's cost -
+    hindsight_cost), the share of what hindsight would have saved over `online` that this
+    strategy saves (online: 0; the hindsight plan: 1; worse than online: < 0)."""
+    return None
+
+
+def close_gaps(rows: dict[str, dict[str, Value]], hindsight: Hindsight | None) -> None:
+    """Fill each strategy's `gap_closed` (KPIs by strategy name) when online is among them."""
+    online = rows.get("online")
+    if hindsight is None or online is None:
+        return
+    reference = float(online["total_cost"] or 0.0)
+    for values in rows.values():
+        cost = float(values["total_cost"] or 0.0)
+        values["gap_closed"] = ratio(reference - cost, reference - hindsight.cost)
+
+
 def strategy_kpis(
     f: Facts, bound: Bound | None, hindsight: Hindsight | None = None
 ) -> dict[str, Value]:

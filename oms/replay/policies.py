@@ -9,6 +9,7 @@ between myopic and clairvoyant decisions on a large US retailer's data).
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 
 from oms.replay.runner import ReplayResult
@@ -66,15 +67,63 @@ class PolicyRow:
 
 def policy_rows(result: ReplayResult) -> list[PolicyRow]:
     """Each strategy replayed, explained, with its cost and where it sits between online and
-    the hindsight optimum."""
-    costs = {s.run.name: float(s.kpis["total_cost"] or 0.0) for s in result.strategies}
-    best = result.hindsight.cost if result.hindsight is not None else None
-    online = costs.get("online")
-    rows = []
-    for name, cost in costs.items():
-        gap = (cost - best) / best if best else None
-        closed = None
-        if best is not None and online is not None and online - best > 1e-9:
-            closed = (online - cost) / (online - best)
-        rows.append(PolicyRow(name, EXPLAINED.get(name, ""), cost, gap, closed))
-    return rows
+    the hindsight optimum (`kpis.close_gaps`)."""
+    return [
+        PolicyRow(
+            s.run.name,
+            EXPLAINED.get(s.run.name, ""),
+            float(s.kpis["total_cost"] or 0.0),
+            _share(s.kpis.get("gap_to_hindsight")),
+            _share(s.kpis.get("gap_closed")),
+        )
+        for s in result.strategies
+    ]
+
+
+def _share(value: object) -> float | None:
+    return float(value) if isinstance(value, int | float) else None
+
+
+def policies_html(result: ReplayResult) -> str:
+    """The report's section: a row per policy (how it decides, cost, gap to the hindsight
+    optimum, gap closed against online), then what looking ahead is worth here."""
+    e = html.escape
+    rows = "".join(
+        f"<tr><th>{e(r.name)}</th><td>{e(r.explained)}</td>"
+        f'<td class="num">{r.cost:,.2f}</td><td class="num">{_pct(r.gap_to_hindsight)}</td>'
+        f'<td class="num">{_pct(r.gap_closed)}</td></tr>'
+        for r in policy_rows(result)
+    )
+    best = result.hindsight
+    if best is not None:
+        rows += (
+            f'<tr><th>hindsight optimum</th><td>{e(HINDSIGHT)}</td><td class="num">'
+            f'{best.cost:,.2f}</td><td class="num">0.0%</td><td class="num">100.0%</td></tr>'
+        )
+    head = (
+        "<tr><th>policy</th><th>how it decides</th><th>cost</th><th>gap to hindsight</th>"
+        "<th>gap closed vs online</th></tr>"
+    )
+    return (
+        "<h2>Policies side by side</h2>"
+        f"<table>{head}{rows}</table><p>{e(_worth(result))} {e(PUBLISHED)}</p>"
+    )
+
+
+def _worth(result: ReplayResult) -> str:
+    """What looking ahead is worth on this day, in one sentence."""
+    by_name = {r.name: r for r in policy_rows(result)}
+    ahead, online = by_name.get("lookahead"), by_name.get("online")
+    if ahead is None or online is None:
+        return "Replay with online and lookahead to see what looking ahead is worth here."
+    saved = online.cost - ahead.cost
+    if ahead.gap_closed is None:
+        return f"Looking ahead saved {saved:,.2f} over online on this day."
+    return (
+        f"Looking ahead saved {saved:,.2f} over online on this day, {_pct(ahead.gap_closed)} of "
+        "what knowing the whole day in advance would have saved."
+    )
+
+
+def _pct(value: float | None) -> str:
+    return "" if value is None else f"{100 * value:.1f}%"

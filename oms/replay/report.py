@@ -17,6 +17,7 @@ from rich.table import Table
 
 from oms.replay.kpis import KPIS, KpiSpec, Value, kpi_definition
 from oms.replay.plots import write_plots
+from oms.replay.policies import policies_html
 from oms.replay.runner import ReplayResult
 from oms.replay.scenario_types import (
     CapacityChange,
@@ -143,6 +144,7 @@ def report_html(result: ReplayResult, plots: dict[str, str]) -> str:
         _kpi_table_html(result),
         _bound_html(result),
         _hindsight_html(result),
+        policies_html(result),
         "<h2>Cost and splits</h2>",
         _img(plots["cost"], "Total cost per strategy, by component, and the lower bound"),
         _img(plots["splits"], "Shipments per order and split rate per strategy"),

@@ -3,14 +3,16 @@ hindsight optimum."""
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from oms.replay.bound import Bound, day_bound
 from oms.replay.day import Day, build_day
+from oms.replay.forecasts import ForecastSource, forecast_lines
 from oms.replay.hindsight import Hindsight, day_hindsight
-from oms.replay.kpis import Value, facts, strategy_kpis
+from oms.replay.kpis import Value, close_gaps, facts, strategy_kpis
 from oms.replay.ontime import promised_dates
 from oms.replay.scenario_types import Scenario, WaveSettings
 from oms.replay.simulate import StrategyRun, run_strategy
@@ -33,6 +35,8 @@ class ReplayOptions:
     # The hindsight optimum (hindsight.py); its time limit defaults to the scenario's bound's.
     with_hindsight: bool = True
     hindsight_time_limit_s: float | None = None
+    # What the lookahead strategy forecasts from (forecasts.py): the true rates or the estimator.
+    forecast: ForecastSource = ForecastSource.model
 
 
 @dataclass(frozen=True)
@@ -79,6 +83,7 @@ def replay_day(
             wave_period_s=wave.period_s,
             wave_time_limit_s=wave.time_limit_s,
             progress=tell(name, day.n_orders),
+            demand=functools.partial(forecast_lines, day, options.forecast),
         )
         for name in options.strategies
     ]
@@ -99,6 +104,7 @@ def replay_day(
         kpis = strategy_kpis(facts(day, run, promised), bound, hindsight)
         results.append(StrategyResult(run, kpis, kpis_over_time(day, run)))
         step(1)
+    close_gaps({r.run.name: r.kpis for r in results}, hindsight)
     return ReplayResult(day, wave, results, bound, time.perf_counter() - started, hindsight)
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Protocol
 
 import numpy as np
 from ortools.math_opt import (
@@ -21,7 +22,7 @@ from ortools.math_opt.python import callback, init_arguments
 from ortools.math_opt.python import parameters as mo_params
 from pybind11_abseil.status import StatusNotOk  # type: ignore[import-untyped]
 
-from oms.sourcing.contract import F64, I64
+from oms.sourcing.contract import F64, I64, B
 from oms.sourcing.wave_model import Model
 
 
@@ -64,9 +65,33 @@ def _lookup(keys: I64, values: I64, want: I64, default: int) -> I64:
     return np.where(keys[order][pos] == want, values[order][pos], default)
 
 
-def to_proto(m: Model) -> model_pb2.ModelProto:
+class LinearArrays(Protocol):
+    """A linear model as arrays, every row `a x <= row_ub`, x in [0, ub]: the wave's `Model`,
+    the look-ahead policy's transportation LP."""
+
+    @property
+    def n_vars(self) -> int: ...
+    @property
+    def obj(self) -> F64: ...
+    @property
+    def ub(self) -> F64: ...
+    @property
+    def integer(self) -> B: ...
+    @property
+    def offset(self) -> float: ...
+    @property
+    def row_ub(self) -> F64: ...
+    @property
+    def coo_row(self) -> I64: ...
+    @property
+    def coo_col(self) -> I64: ...
+    @property
+    def coo_val(self) -> F64: ...
+
+
+def to_proto(m: LinearArrays, name: str = "wave") -> model_pb2.ModelProto:
     """The model as a MathOpt proto, filled from arrays (no per-variable Python objects)."""
-    p = model_pb2.ModelProto(name="wave")
+    p = model_pb2.ModelProto(name=name)
     n, nr = m.n_vars, len(m.row_ub)
     p.variables.ids.extend(range(n))
     p.variables.lower_bounds.extend(np.zeros(n).tolist())

@@ -134,7 +134,9 @@ KERNELS = frozenset(
         "oms.sourcing.wave_mathopt",
     }
 )
-GATEWAYS = frozenset({"oms.sourcing.online", "oms.sourcing.wave", "oms.sourcing.registry"})
+GATEWAYS = frozenset(
+    {"oms.sourcing.online", "oms.sourcing.wave", "oms.sourcing.registry", "oms.sourcing.lookahead"}
+)
 ENGINE = KERNELS | GATEWAYS | {"oms.sourcing.wave_decompose"}
 ENGINE_CLIENTS = frozenset(
     {
@@ -161,6 +163,7 @@ ENGINE_CLIENTS = frozenset(
         "oms.replay.fulfilment",
         "oms.replay.timeline",
         "oms.replay.report",
+        "oms.replay.policies",
         "oms.replay.plots",
     }
 )
