@@ -106,3 +106,22 @@ def test_same_seed_gives_byte_identical_kpis(written):
 
 def test_another_seed_gives_another_day():
     assert kpis_csv(replay_small(seed=12)) != kpis_csv(replay_small(seed=13))
+
+
+def test_the_report_sets_every_policy_side_by_side_with_its_gap_closed_against_online(written):
+    result, out = written
+    text = (out / "report.html").read_text(encoding="utf-8")
+    section = text.split("<h2>Policies side by side</h2>", 1)[1].split("<h2>", 1)[0]
+    page = Page()
+    page.feed(section)
+    assert result.hindsight is not None
+    for s in result.strategies:
+        assert s.run.name in page.cells
+    assert "hindsight optimum" in page.cells
+    assert "Acimovic &amp; Graves" in section
+    kpis = {s.run.name: s.kpis for s in result.strategies}
+    assert kpis["online"]["gap_closed"] == 0.0
+    gap = kpis["online"]["total_cost"] - result.hindsight.cost
+    saved = kpis["online"]["total_cost"] - kpis["lookahead"]["total_cost"]
+    assert kpis["lookahead"]["gap_closed"] == pytest.approx(saved / gap)
+    assert f"{100 * saved / gap:.1f}%" in section
