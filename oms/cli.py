@@ -171,6 +171,10 @@ def replay(
     hindsight: Annotated[
         bool, typer.Option("--hindsight/--no-hindsight", help="Solve the hindsight optimum.")
     ] = True,
+    lookahead_minutes: Annotated[
+        float | None,
+        typer.Option(min=1.0, help="How often lookahead re-prices, in simulated minutes (60)."),
+    ] = None,
     forecast: Annotated[
         str,
         typer.Option(
@@ -194,6 +198,7 @@ def replay(
             hindsight_time_limit_s=hindsight_time_limit,
             with_hindsight=hindsight,
             forecast=rp.parse_forecast(forecast),
+            lookahead_minutes=lookahead_minutes,
         )
         scenario = rp.load_scenario(scenario_path)
         with _task_progress() as progress:

@@ -100,6 +100,7 @@ def timings(result: ReplayResult) -> dict[str, object]:
         for s in result.strategies
         if s.run.waves
     }
+    pricings = {s.run.name: s.run.pricings for s in result.strategies if s.run.pricings}
     bound = None
     if result.bound is not None:
         bound = {"elapsed_s": round(result.bound.elapsed_s, 3), "converged": result.bound.converged}
@@ -110,6 +111,7 @@ def timings(result: ReplayResult) -> dict[str, object]:
     return {
         "strategies_s": runs,
         "waves": waves,
+        "pricings": pricings,
         "bound": bound,
         "hindsight": hindsight,
         "total_s": round(result.elapsed_s, 3),
@@ -302,6 +304,11 @@ def _timings_html(result: ReplayResult) -> str:
         f" {s.run.name}: {s.run.waves} waves, {s.run.waves_optimal} proven optimal."
         for s in result.strategies
         if s.run.waves
+    )
+    waves += "".join(
+        f" {s.run.name}: priced {s.run.pricings} times."
+        for s in result.strategies
+        if s.run.pricings
     )
     bound = "" if result.bound is None else f" Bound: {result.bound.elapsed_s:.2f} s."
     if result.hindsight is not None:

@@ -37,6 +37,7 @@ class ReplayOptions:
     hindsight_time_limit_s: float | None = None
     # What the lookahead strategy forecasts from (forecasts.py): the true rates or the estimator.
     forecast: ForecastSource = ForecastSource.model
+    lookahead_minutes: float | None = None  # its re-pricing period (None: the strategy's own)
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,9 @@ def replay_day(
             wave_time_limit_s=wave.time_limit_s,
             progress=tell(name, day.n_orders),
             demand=functools.partial(forecast_lines, day, options.forecast),
+            lookahead_period_s=None
+            if options.lookahead_minutes is None
+            else options.lookahead_minutes * 60.0,
         )
         for name in options.strategies
     ]

@@ -135,9 +135,11 @@ def run_strategy(
     wave_time_limit_s: float,
     progress: Progress,
     demand: Callable[[], DemandLines] | None = None,
+    lookahead_period_s: float | None = None,
 ) -> StrategyRun:
     """One strategy over the day; `demand` gives the forecast a look-ahead strategy prices with
-    (default: the scenario's own demand model, `forecasts.forecast_lines`)."""
+    (default: the scenario's own demand model, `forecasts.forecast_lines`), every
+    `lookahead_period_s` (default: the strategy's own period)."""
     strategy = get(name)
     strategy.prepare()  # compile (or load) its kernels before the clock starts
     started = time.perf_counter()
@@ -147,7 +149,8 @@ def run_strategy(
         return sim.result(name, time.perf_counter() - started, waves, optimal)
     if isinstance(strategy, LookaheadStrategy):
         lines = demand() if demand is not None else _model_lines(day)
-        pricings = sim.run_lookahead(strategy, lines, progress)
+        period = lookahead_period_s or strategy.period_s
+        pricings = sim.run_lookahead(strategy, lines, period, progress)
         return sim.result(name, time.perf_counter() - started, pricings=pricings)
     sim.run_online_type(strategy, progress)
     return sim.result(name, time.perf_counter() - started)
@@ -214,14 +217,14 @@ class _Simulation:
     # ------------------------------------------------------------ look-ahead
 
     def run_lookahead(
-        self, strategy: LookaheadStrategy, lines: DemandLines, progress: Progress
+        self, strategy: LookaheadStrategy, lines: DemandLines, period_s: float, progress: Progress
     ) -> int:
         """As online, each order against what earlier ones left, with each unit's cost raised by
         its opportunity cost for the demand still to come: re-priced every `period_s` and at
         every event. Returns the number of price solves."""
         arrival = self.day.arrival_s
         horizon = self.day.scenario.clock.horizon_s
-        cuts = {*np.arange(0.0, horizon, strategy.period_s).tolist()}
+        cuts = {*np.arange(0.0, horizon, period_s).tolist()}
         cuts |= {e.at_s for e in self.events if e.at_s < horizon}
         bounds = [*sorted(cuts), np.inf]
         per_order = units_per_order(lines)

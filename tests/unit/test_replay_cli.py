@@ -66,3 +66,23 @@ def test_a_missing_scenario_file_exits_2(tmp_path):
     result = runner.invoke(app, ["replay", str(tmp_path / "none.json"), "--out", str(tmp_path)])
     assert result.exit_code == 2
     assert "cannot read scenario file" in result.stderr
+
+
+def test_lookahead_re_prices_as_often_as_told_and_an_unknown_forecast_exits_2(tmp_path):
+    path = scenario_file(tmp_path, small_dict(60))
+    out = tmp_path / "out"
+    options = ["--strategy", "lookahead", "--lookahead-minutes", "30", "--forecast", "history"]
+    result = runner.invoke(app, ["replay", str(path), "--out", str(out), *options])
+    assert result.exit_code == 0, result.output
+    timings = json.loads((out / "timings.json").read_text())
+    hourly = runner.invoke(
+        app, ["replay", str(path), "--out", str(tmp_path / "h"), "--strategy", "lookahead"]
+    )
+    assert hourly.exit_code == 0, hourly.output
+    every_hour = json.loads((tmp_path / "h" / "timings.json").read_text())
+    assert timings["pricings"]["lookahead"] > every_hour["pricings"]["lookahead"] > 0
+    bad = runner.invoke(
+        app, ["replay", str(path), "--out", str(tmp_path / "b"), "--forecast", "oracle"]
+    )
+    assert bad.exit_code == 2
+    assert "--forecast: unknown forecast 'oracle'; valid: model, history" in bad.stderr
