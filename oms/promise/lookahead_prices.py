@@ -7,30 +7,22 @@ the first refresh, and for a SKU or node the prices do not know, a unit's price 
 online policy's decision.
 
 Prices steer which nodes serve an order, never whether a unit is served: a priced order is
-sourced with the unfilled penalty raised by its largest price (`steering_settings`), so a unit
-the online policy would fill is filled here too. Pure: numpy and the sourcing contract only.
+sourced with the unfilled penalty raised by its largest price
+(`oms.sourcing.lookahead.steering_settings`), so a unit the online policy would fill is filled
+here too. Pure: numpy and the sourcing contract only.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 import numpy as np
 
-from oms.sourcing.contract import F64, Settings
+from oms.sourcing.contract import F64
 
 TOP_PRICES = 10
-
-
-def steering_settings(settings: Settings, unit_price: F64) -> Settings:
-    """`settings` with the unfilled penalty raised by the largest price: with prices added to
-    the units' costs, leaving a unit unfilled still costs more than any node's unit."""
-    return dataclasses.replace(
-        settings, unfilled_penalty=settings.unfilled_penalty + float(unit_price.max())
-    )
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from time import monotonic
 import numpy as np
 
 from oms.inventory.errors import UnknownSku
-from oms.promise.lookahead_prices import PriceBoard, steering_settings
+from oms.promise.lookahead_prices import PriceBoard
 from oms.promise.nodes import node_info
 from oms.promise.option_dates import OptionDates
 from oms.promise.options import Cart, PromiseResult, promise
@@ -21,6 +21,7 @@ from oms.promise.outcomes import PromiseOutcomes
 from oms.promise.ports import NetworkSource, StockLevels
 from oms.promise.stock_cache import NO_ROW, StockCache
 from oms.sourcing.contract import F64, Settings
+from oms.sourcing.lookahead import steering_settings
 from oms.sourcing.network import Network
 from oms.sourcing.online import OnlineSourcer, haversine_km
 
