@@ -17,7 +17,7 @@ from oms.promise.lookahead_prices import BoardPrices
 from oms.promise.lookahead_refresh import compute_prices
 from oms.promise.service import NetworkCache, promise_for
 from tests.fakes import FakeUnitOfWork
-from tests.unit.services.orders_world import DC, PARIS, S1, S2, held, ship_request, world
+from tests.unit.services.orders_world import DC, PARIS, S1, S2, ship_request, world
 
 NODES = (DC, S1, S2)
 
@@ -32,7 +32,9 @@ def priced(policy: str, mug_at_s1: float, *, skus=("MUG",)) -> NetworkCache:
 
 
 def nodes_of(uow: FakeUnitOfWork, sku: str) -> dict[str, int]:
-    return {n: held(uow, n, sku)[1] for n in NODES if held(uow, n, sku)[1]}
+    """Units of the SKU held, by node."""
+    levels = {n: uow.stock.levels(n, sku) for n in NODES}
+    return {n: lv.reserved for n, lv in levels.items() if lv is not None and lv.reserved}
 
 
 def test_under_lookahead_a_reservation_leaves_the_stock_its_prices_make_dear_and_online_takes_it():
