@@ -72,8 +72,8 @@ def compute_prices(
     history = history_arrays(rows, nodes, zone)
     skus = history.sku_ids
     about = {"computed_at": now, "history_orders": len(history.orders)}
-    if not skus:
-        unit = np.zeros((0, len(network)))
+    if not skus or not len(network):  # nothing to price
+        unit = np.zeros((len(skus), len(network)))
         return BoardPrices.of(skus, network.ids, unit, elapsed_s=_since(started), **about)
     lines = same_weekday_lines(history, nodes, weeks)
     forecast = lines.after(seconds_into_day(now, zone))

@@ -4,6 +4,9 @@ policy ignores them; a refresh prices the scarce near stock from last week's ord
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -14,7 +17,7 @@ from oms.orders.lifecycle import OrderStatus
 from oms.orders.model import DeliveryMethod, Order, OrderLine, OrderLineStatus
 from oms.orders.reservations import reserve_held
 from oms.promise.lookahead_prices import BoardPrices
-from oms.promise.lookahead_refresh import compute_prices
+from oms.promise.lookahead_refresh import compute_prices, refresh_forever
 from oms.promise.service import NetworkCache, promise_for
 from tests.fakes import FakeUnitOfWork
 from tests.unit.services.orders_world import DC, PARIS, S1, S2, ship_request, world
@@ -129,3 +132,28 @@ def test_after_the_days_last_forecast_order_nothing_is_priced():
     evening = NOW + timedelta(hours=12)  # 20:00: last week's 15:00 orders are past
     prices = compute_prices(uow, NetworkCache(policy="lookahead"), weeks=1, now=evening)
     assert prices.forecast_units == 0.0 and prices.priced_pairs == 0
+
+
+def test_the_refresh_loop_publishes_and_a_failed_refresh_keeps_the_last_prices():
+    uow = world(dc=10, store=3)
+    past_order(uow, 1, datetime.now(PARIS_TZ) + timedelta(minutes=1) - timedelta(weeks=1), 4)
+    cache = NetworkCache(policy="lookahead")
+    stop = threading.Event()
+    stop.set()  # one refresh, then the loop ends
+
+    @contextmanager
+    def reads() -> Iterator[FakeUnitOfWork]:
+        yield uow
+
+    refresh_forever(reads, cache, stop, weeks=1, every_s=600)
+    published = cache.board.current
+    assert published.computed_at is not None and published.history_orders in (0, 1)
+
+    @contextmanager
+    def broken() -> Iterator[FakeUnitOfWork]:
+        raise RuntimeError("database is away")
+        yield uow
+
+    refresh_forever(broken, cache, stop, weeks=1, every_s=600)
+    assert cache.board.current is published
+    assert cache.board.last_error == "RuntimeError: database is away"
