@@ -47,6 +47,7 @@ class BoardPrices:
     history_orders: int = 0  # past orders the forecast was made of
     optimal: bool = True
     _sku_row: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
+    _row_top: tuple[float, ...] = field(default=(0.0,), repr=False, compare=False)
 
     @staticmethod
     def of(
@@ -62,7 +63,8 @@ class BoardPrices:
         padded[:-1] = np.maximum(unit, 0.0)
         padded.setflags(write=False)
         rows = {s: k for k, s in enumerate(skus)}
-        return BoardPrices(skus, nodes, padded, _sku_row=rows, **about)  # type: ignore[arg-type]
+        top = tuple(padded.max(axis=1).tolist()) if len(nodes) else (0.0,) * (len(skus) + 1)
+        return BoardPrices(skus, nodes, padded, _sku_row=rows, _row_top=top, **about)  # type: ignore[arg-type]
 
     @staticmethod
     def empty() -> BoardPrices:
@@ -71,13 +73,22 @@ class BoardPrices:
     def rows(self, skus: Sequence[str], node_ids: tuple[str, ...]) -> F64 | None:
         """Prices [len(skus), len(node_ids)] (a SKU or node not priced: 0), or None when they
         are all 0 (the online decision, at no cost)."""
+        found = self.rows_and_top(skus, node_ids)
+        return None if found is None else found[0]
+
+    def rows_and_top(
+        self, skus: Sequence[str], node_ids: tuple[str, ...]
+    ) -> tuple[F64, float] | None:
+        """`rows` and their largest price (kept per SKU: a request pays no reduction)."""
         index = [self._sku_row.get(s, -1) for s in skus]
-        if max(index, default=-1) < 0:
+        top = max(self._row_top[i] for i in index)  # the zero row's is 0
+        if top <= 0.0:
             return None
         block = self.unit[index]
         if node_ids is not self.node_ids and node_ids != self.node_ids:
             block = self._columns_for(block, node_ids)
-        return block if block.max() > 0.0 else None
+            top = float(block.max())
+        return (block, top) if top > 0.0 else None
 
     def _columns_for(self, block: F64, node_ids: tuple[str, ...]) -> F64:
         """The network changed since the refresh: its nodes' columns, 0 for a new node."""

@@ -99,10 +99,11 @@ class NetworkCache:
         sourcer whose unfilled penalty is raised by their largest (prices steer, never fill)."""
         if self.policy != LOOKAHEAD:
             return sourcer, None
-        price = self.board.current.rows(skus, network.ids)
-        if price is None:
+        found = self.board.current.rows_and_top(skus, network.ids)
+        if found is None:
             return sourcer, None
-        return self._steering_sourcer(network, float(price.max())), price
+        price, top = found
+        return self._steering_sourcer(network, top), price
 
     def _steering_sourcer(self, network: Network, top: float) -> OnlineSourcer:
         built_on, kept = self._steering
