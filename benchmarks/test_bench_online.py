@@ -1,8 +1,10 @@
-"""Checkout path: one 3-line order over 200, 1,000 and 5,000 nodes; the plain-Python run of the
-same search as the reference; `oms source --mode online` on a 10,000-order file.
+"""Checkout path: one 3-line order over 200, 1,000 and 5,000 nodes, a 10-line order over 200 and
+1,000 nodes; the plain-Python run of the same search as the reference; `oms source --mode online`
+on a 10,000-order file; 400 scarce orders over 44 nodes (issue 17's exactness case).
 
 Targets (issue 2): median <= 20 us per 3-line order at 200 nodes, >= 50x the plain-Python
-reference. Compile time is excluded (kernels are warmed up before timing).
+reference; issue 17 reports the 10-line order's time (the search is exact for any number of
+nodes). Compile time is excluded (kernels are warmed up before timing).
 Run: `make bench` or `.venv/bin/pytest benchmarks/test_bench_online.py --benchmark-only`.
 """
 
@@ -26,6 +28,7 @@ from oms.cli import app
 from oms.sourcing.contract import NO_LIMIT, Problem, parse_problem
 from oms.sourcing.demo import generate_network_problem, write_problem
 from oms.sourcing.online import KernelNetwork, NetworkArrays, OnlineSourcer, warm_up
+from tests.problems import random_problem
 
 
 @cache
@@ -48,10 +51,19 @@ def three_line_order(problem: Problem) -> tuple[np.ndarray, np.ndarray, float, f
     )
 
 
-def args_for(problem: Problem) -> tuple[OnlineSourcer, tuple[object, ...]]:
+def ten_line_order(problem: Problem) -> tuple[np.ndarray, np.ndarray, float, float]:
+    """Ten distinct SKUs in the order the stream first asks for them, two units of the first
+    five, to the 3-line order's customer: more units than most nodes hold."""
+    skus = list(dict.fromkeys(problem.orders.line_sku.tolist()))[:10]
+    _, _, lat, lon = three_line_order(problem)
+    qty = np.array([2] * 5 + [1] * 5, dtype=np.int64)
+    return np.array(skus, dtype=np.int64), qty, lat, lon
+
+
+def args_for(problem: Problem, lines: int = 3) -> tuple[OnlineSourcer, tuple[object, ...]]:
     warm_up()
     sourcer = OnlineSourcer(NetworkArrays.from_nodes(problem.nodes), problem.settings)
-    sku, qty, lat, lon = three_line_order(problem)
+    sku, qty, lat, lon = (three_line_order if lines == 3 else ten_line_order)(problem)
     return sourcer, (
         np.ascontiguousarray(problem.stock),
         problem.nodes.capacity.copy(),
@@ -71,8 +83,63 @@ def test_bench_one_three_line_order(benchmark, n_nodes):
         assert benchmark.stats.stats.median <= 20e-6
 
 
+def test_bench_one_three_line_order_with_prices(benchmark):
+    """The 3-line order at 200 nodes with an opportunity price on every unit (issue 17)."""
+    problem = network(200)
+    sourcer, args = args_for(problem)
+    prices = np.random.default_rng(1).uniform(0.0, 2.0, problem.stock.shape)
+    decision = benchmark(sourcer.source_order, *args, unit_price=prices)
+    benchmark.extra_info.update(nodes=200, cost=decision.cost, nodes_used=decision.nodes_used)
+
+
+@pytest.mark.parametrize("n_nodes", [200, 1_000])
+def test_bench_one_ten_line_order(benchmark, n_nodes):
+    sourcer, args = args_for(network(n_nodes), lines=10)
+    decision = benchmark(sourcer.source_order, *args)
+    benchmark.extra_info.update(nodes=n_nodes, cost=decision.cost, nodes_used=decision.nodes_used)
+
+
+def test_bench_four_hundred_scarce_orders_over_44_nodes(benchmark):
+    """Issue 17's exactness case: 400 independent orders (each against the initial stock) of up to
+    5 lines over 44 nodes with scarce stock; some optima use 4-5 nodes. Reports the time per
+    order (median, p99) and how many plans use 4 nodes or more."""
+    problem = random_problem(0, n_nodes=44, n_orders=400, n_skus=10, max_lines=5, max_stock=2)
+    warm_up()
+    sourcer = OnlineSourcer(NetworkArrays.from_nodes(problem.nodes), problem.settings)
+    o = problem.orders
+
+    def source_all() -> list[tuple[float, int, float]]:
+        out = []
+        for k in range(len(o)):
+            lines = o.lines_of(k)
+            started = time.perf_counter()
+            decision = sourcer.source_order(
+                problem.stock,
+                problem.nodes.capacity,
+                o.line_sku[lines.start : lines.stop],
+                o.line_qty[lines.start : lines.stop],
+                o.dest_lat[k],
+                o.dest_lon[k],
+                pickup_node=int(o.pickup_node[k]) if o.is_pickup[k] else -1,
+                max_shipments=None if o.max_shipments[k] >= NO_LIMIT else int(o.max_shipments[k]),
+            )
+            out.append((decision.cost, decision.nodes_used, time.perf_counter() - started))
+        return out
+
+    result = benchmark.pedantic(source_all, rounds=3, iterations=1)
+    seconds = np.array([t for _, _, t in result])
+    benchmark.extra_info.update(
+        orders=len(result),
+        total_cost=round(sum(c for c, _, _ in result), 4),
+        plans_with_4_nodes_or_more=sum(n >= 4 for _, n, _ in result),
+        median_us=round(float(np.median(seconds)) * 1e6, 1),
+        p99_us=round(float(np.percentile(seconds, 99)) * 1e6, 1),
+    )
+
+
 KERNEL_MODULES = (
     "oms.sourcing.compiled_rules",
+    "oms.sourcing.set_kernels",
     "oms.sourcing.search_kernels",
     "oms.sourcing.kernels",
 )
@@ -98,8 +165,9 @@ def kernel_call(module: ModuleType, sourcer: OnlineSourcer, args: tuple[object, 
     stock, cap, sku, qty, lat, lon = args
     out, cost = np.empty(3 * 3 * 200 + 3, dtype=np.int64), np.empty(1)
     network = KernelNetwork.of(sourcer.network, sourcer.settings)
+    prices = np.zeros(stock.shape)
     module.source_order_kernel(
-        *network, stock, cap, sku, qty, lat, lon, False, -1, NO_LIMIT, out, cost
+        *network, stock, cap, prices, sku, qty, lat, lon, False, -1, NO_LIMIT, out, cost
     )
     return float(cost[0])
 

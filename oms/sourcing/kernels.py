@@ -10,14 +10,18 @@ take their parameters in groups, in this order, so that a caller passes each gro
 - the network and the rules, the same for every call of a sourcer: `floats, flags` (the packed
   node arrays, `online.NetworkArrays`) and `allow_transfers, split_penalty, unfilled_penalty`
   (the problem's settings); `online.KernelNetwork` bundles the five, in this order;
-- what is left: `stock` [sku, node] and `cap_left` [node];
+- what is left: `stock` [sku, node] and `cap_left` [node], then `unit_price` [sku, node], an
+  opportunity price added to the handling cost of every unit of that SKU taken at that node
+  (zeros: none). Prices steer the choice only: every cost a kernel reports is the contract's
+  cost of the plan chosen, without them (the search minimises contract cost + prices taken);
 - the order: `line_sku, line_qty, dest_lat, dest_lon, is_pickup, pickup_node, max_shipments`
   (the stream kernel: the same as arrays over orders, after `line_start`);
 - then the kernel's own inputs and its outputs.
 Entry kernels take plain arrays and scalars (a tuple argument costs numba's dispatcher more than
 the call itself); inside, they hand the groups on as tuples `net, rules, left, order`.
 
-The search itself, and why its pruning is safe, is in `search_kernels.py`.
+The search itself, and why it is exact, is in `search_kernels.py`; the pricing of one set of
+nodes in `set_kernels.py`.
 """
 
 from __future__ import annotations
@@ -26,12 +30,8 @@ import numpy as np
 from numba import njit
 
 from oms.sourcing.compiled_rules import haversine_km, is_eligible, shipment_cost, unfilled_cost
-from oms.sourcing.search_kernels import (
-    eval_set_kernel,
-    handling_lower_bound,
-    search_kernel,
-    skyline_kernel,
-)
+from oms.sourcing.search_kernels import handling_lower_bound, search_kernel, skyline_kernel
+from oms.sourcing.set_kernels import eval_set_kernel, single_node_cost
 
 __all__ = ["eval_set_kernel", "search_kernel", "skyline_kernel"]
 
@@ -99,6 +99,7 @@ def merge_lines_kernel(line_sku, line_qty, out_sku, out_dem, out_line_u):  # typ
 @njit(cache=True)
 def coverage_kernel(  # type: ignore[no-untyped-def]
     stock,
+    unit_price,
     u_sku,
     u_dem,
     n_u,
@@ -109,19 +110,26 @@ def coverage_kernel(  # type: ignore[no-untyped-def]
     out_cand,
     out_cov,
     out_cap,
+    out_hu,
 ):
-    """Candidates: eligible nodes with capacity, useful handling cost and stock of some SKU.
+    """Candidates: eligible nodes with capacity and stock of some SKU at a useful unit cost
+    (handling + price below the unfilled penalty: else a unit there never beats leaving it; a
+    price that is not finite makes the unit useless too).
 
-    Writes each candidate's node index, units it can cover per SKU (capped at demand) and its
-    capacity capped at what it covers; returns the number of candidates."""
+    Writes each candidate's node index, units it can cover per SKU (capped at demand, 0 where
+    not useful), its capacity capped at what it covers and the unit cost of each SKU there;
+    returns the number of candidates."""
     m = 0
     for i in range(eligible.shape[0]):
-        if not eligible[i] or cap_left[i] <= 0 or handling[i] >= unfilled_penalty:
+        if not eligible[i] or cap_left[i] <= 0:
             continue
         total = 0
         for u in range(n_u):
-            c = min(max(stock[u_sku[u], i], 0), u_dem[u])
+            hu = handling[i] + unit_price[u_sku[u], i]
+            useful = hu < unfilled_penalty  # False for a NaN price too
+            c = min(max(stock[u_sku[u], i], 0), u_dem[u]) if useful else 0
             out_cov[m, u] = c
+            out_hu[m, u] = hu if useful else unfilled_penalty  # the search sees finite costs
             total += c
         if total > 0:
             out_cand[m] = i
@@ -155,7 +163,7 @@ def prune_kernel(  # type: ignore[no-untyped-def]
     cand,
     cov,
     capc,
-    hc,
+    hu,
     m,
     n_u,
     dem,
@@ -165,33 +173,33 @@ def prune_kernel(  # type: ignore[no-untyped-def]
     max_shipments,
     split_penalty,
     unfilled_penalty,
+    units_cost,
 ):
     """Drop candidates that no plan cheaper than the best single node can use; returns how many
-    remain (compacted in place, handling costs in hc).
+    remain (compacted in place with their coverage, capacity and unit costs hu).
 
     A candidate's shipment cost is bounded below with the chord to the destination (a chord is
     never longer than its arc), which needs no trigonometry per node. The best single node by
     that bound is priced exactly: that is the incumbent. A candidate stays if it could beat it
     alone, or, when splits are allowed, as one of several nodes (bound + split penalty + the
-    least handling cost of the order's units). The exact search then runs on far fewer nodes."""
+    least unit cost of the order's units). The exact search then runs on far fewer nodes.
+    `units_cost` [m] is scratch: each node's single-node cost less its shipment cost."""
     dx, dy, dz = unit_vector(dest_lat, dest_lon)
     total = 0
     for u in range(n_u):
         total += dem[u]
     best_k, best_lb = -1, np.inf
     for k in range(m):
-        i = cand[k]
-        hc[k] = floats[HANDLING, i]
-        lb = _single_cost(
-            _shipment_lower_bound(floats, i, dx, dy, dz, free_node),
-            k,
-            cov,
-            capc,
-            hc,
-            n_u,
-            total,
-            unfilled_penalty,
-        )
+        covered, cost = 0, 0.0
+        for u in range(n_u):  # single_node_cost written out: a call per node costs more
+            covered += cov[k, u]
+            cost += cov[k, u] * hu[k, u]
+        if covered > capc[k]:
+            cost = single_node_cost(0.0, k, cov, capc, hu, n_u, total, unfilled_penalty)
+        else:
+            cost += unfilled_cost(total - covered, unfilled_penalty)
+        units_cost[k] = cost
+        lb = _shipment_lower_bound(floats, cand[k], dx, dy, dz, free_node) + units_cost[k]
         if lb < best_lb:
             best_k, best_lb = k, lb
     if best_k < 0:
@@ -203,18 +211,19 @@ def prune_kernel(  # type: ignore[no-untyped-def]
         haversine_km(floats[LAT, i], floats[LON, i], dest_lat, dest_lon),
         1.0 if i == free_node else 0.0,
     )
-    incumbent = _single_cost(f0, best_k, cov, capc, hc, n_u, total, unfilled_penalty)
-    hlb = handling_lower_bound(hc, cov, m, dem, n_u, unfilled_penalty)
+    incumbent = f0 + units_cost[best_k]
+    hlb = handling_lower_bound(hu, cov, m, dem, n_u, unfilled_penalty)
     kept = 0
     for k in range(m):
         i = cand[k]
         f_lb = _shipment_lower_bound(floats, i, dx, dy, dz, free_node)
-        alone = _single_cost(f_lb, k, cov, capc, hc, n_u, total, unfilled_penalty) < incumbent
+        alone = f_lb + units_cost[k] < incumbent
         shared = max_shipments >= 2 and f_lb + split_penalty + hlb < incumbent
         if k == best_k or alone or shared:
-            cand[kept], capc[kept], hc[kept] = i, capc[k], hc[k]
+            cand[kept], capc[kept] = i, capc[k]
             for u in range(n_u):
                 cov[kept, u] = cov[k, u]
+                hu[kept, u] = hu[k, u]
             kept += 1
     return kept
 
@@ -228,15 +237,6 @@ def _shipment_lower_bound(floats, i, dx, dy, dz, free_node):  # type: ignore[no-
     return floats[BASE, i] + floats[PER_KM, i] * chord
 
 
-@njit(cache=True)
-def _single_cost(f, k, cov, capc, hc, n_u, total, unfilled_penalty):  # type: ignore[no-untyped-def]
-    covered = 0
-    for u in range(n_u):
-        covered += cov[k, u]
-    units = min(covered, capc[k])
-    return f + units * hc[k] + unfilled_cost(total - units, unfilled_penalty)
-
-
 @njit(cache=True, inline="always")
 def _source_one(net, rules, left, order, scratch, rows, row0):  # type: ignore[no-untyped-def]
     """Source one order; writes rows (line within order, node, qty) from row0.
@@ -245,16 +245,17 @@ def _source_one(net, rules, left, order, scratch, rows, row0):  # type: ignore[n
     written, cost). Reads stock and capacity, changes neither."""
     floats, flags = net
     allow_transfers, split_penalty, unfilled_penalty = rules
-    stock, cap_left = left
+    stock, cap_left, unit_price = left
     line_sku, line_qty, dest_lat, dest_lon, is_pickup, pickup_node, max_shipments = order
     out_line, out_node, out_qty = rows
-    eligible, cand, cov, capc, f, hc, u_sku, u_dem, line_u, line_rem, sel, alloc = scratch
+    eligible, cand, cov, capc, f, hc, hu, u_sku, u_dem, line_u, line_rem, sel, alloc = scratch
     n_u = merge_lines_kernel(line_sku, line_qty, u_sku, u_dem, line_u)
     eligibility_kernel(
         flags[CAN_SHIP], flags[ENABLED], is_pickup, pickup_node, allow_transfers, eligible
     )
     m = coverage_kernel(
         stock,
+        unit_price,
         u_sku,
         u_dem,
         n_u,
@@ -265,6 +266,7 @@ def _source_one(net, rules, left, order, scratch, rows, row0):  # type: ignore[n
         cand,
         cov,
         capc,
+        hu,
     )
     free_node = pickup_node if is_pickup else -1
     m = prune_kernel(
@@ -272,7 +274,7 @@ def _source_one(net, rules, left, order, scratch, rows, row0):  # type: ignore[n
         cand,
         cov,
         capc,
-        hc,
+        hu,
         m,
         n_u,
         u_dem,
@@ -282,6 +284,7 @@ def _source_one(net, rules, left, order, scratch, rows, row0):  # type: ignore[n
         max_shipments,
         split_penalty,
         unfilled_penalty,
+        hc,
     )
     candidate_cost_kernel(
         floats[LAT],
@@ -298,7 +301,19 @@ def _source_one(net, rules, left, order, scratch, rows, row0):  # type: ignore[n
         hc,
     )
     n_sel, cost = search_kernel(
-        f, hc, cov, capc, u_dem, m, n_u, max_shipments, split_penalty, unfilled_penalty, sel, alloc
+        f,
+        hc,
+        hu,
+        cov,
+        capc,
+        u_dem,
+        m,
+        n_u,
+        max_shipments,
+        split_penalty,
+        unfilled_penalty,
+        sel,
+        alloc,
     )
     for j in range(line_sku.shape[0]):
         line_rem[j] = line_qty[j]
@@ -328,6 +343,7 @@ def make_scratch(n_nodes, max_lines):  # type: ignore[no-untyped-def]
         np.empty(n_nodes, dtype=np.int64),
         np.empty(n_nodes, dtype=np.float64),
         np.empty(n_nodes, dtype=np.float64),
+        np.empty((n_nodes, max_lines), dtype=np.float64),
         np.empty(max_lines, dtype=np.int64),
         np.empty(max_lines, dtype=np.int64),
         np.empty(max_lines, dtype=np.int64),
@@ -355,6 +371,7 @@ def source_order_kernel(  # type: ignore[no-untyped-def]
     unfilled_penalty,
     stock,
     cap_left,
+    unit_price,
     line_sku,
     line_qty,
     dest_lat,
@@ -368,11 +385,12 @@ def source_order_kernel(  # type: ignore[no-untyped-def]
     """The checkout path: one order against current stock and capacity (neither is changed).
 
     `out` holds, for room = (len(out) - lines) // 3: line within the order [0:room], node
-    [room:2 room], units [2 room:3 room], then the unfilled units per line. Returns the rows
-    written, or an ERR_ code."""
+    [room:2 room], units [2 room:3 room], then the unfilled units per line; out_cost[0] the
+    contract's cost of the plan (without prices). Returns the rows written, or an ERR_ code."""
     order = (line_sku, line_qty, dest_lat, dest_lon, is_pickup, pickup_node, max_shipments)
     rules = (allow_transfers, split_penalty, unfilled_penalty)
-    return source_order_tuples((floats, flags), rules, (stock, cap_left), order, out, out_cost)
+    left = (stock, cap_left, unit_price)
+    return source_order_tuples((floats, flags), rules, left, order, out, out_cost)
 
 
 @njit(cache=True, inline="always")
@@ -429,6 +447,7 @@ def source_stream_kernel(  # type: ignore[no-untyped-def]
     unfilled_penalty,
     stock,
     cap_left,
+    unit_price,
     line_start,
     line_sku,
     line_qty,
@@ -448,15 +467,16 @@ def source_stream_kernel(  # type: ignore[no-untyped-def]
 ):
     """Online semantics: orders start..stop-1 in turn, each against what earlier ones left.
 
-    Takes the chosen units off `stock` and `cap_left`. Writes rows with global line indices from
-    row0; returns (next order to source, next free row): next < stop when the rows ran out."""
+    Takes the chosen units off `stock` and `cap_left` (`unit_price` is not changed). Writes rows
+    with global line indices from row0 and each order's contract cost (without prices) in
+    out_cost; returns (next order to source, next free row): next < stop when the rows ran out."""
     n_nodes = floats.shape[1]
     max_lines = 1
     for o in range(start, stop):
         max_lines = max(max_lines, line_start[o + 1] - line_start[o])
     net = (floats, flags)
     rules = (allow_transfers, split_penalty, unfilled_penalty)
-    left = (stock, cap_left)
+    left = (stock, cap_left, unit_price)
     rows_out = (out_line, out_node, out_qty)
     scratch = make_scratch(n_nodes, max_lines)
     r = row0

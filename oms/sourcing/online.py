@@ -119,7 +119,7 @@ class PromisePlan:
 
 
 class OnlineSourcer:
-    """Minimum-cost sourcing of one order at a time (exact up to 3 nodes per order)."""
+    """Minimum-cost sourcing of one order at a time (exact, whatever the number of nodes)."""
 
     def __init__(
         self, network: NetworkArrays, settings: Settings, *, _skip_warm_up: bool = False
@@ -145,13 +145,19 @@ class OnlineSourcer:
         *,
         pickup_node: int = -1,
         max_shipments: int | None = None,
+        unit_price: F64 | None = None,
     ) -> OrderDecision:
-        """Decide one order against `stock` [sku, node] and `cap_left` [node]; changes neither."""
+        """Decide one order against `stock` [sku, node] and `cap_left` [node]; changes neither.
+
+        `unit_price` [sku, node], when given, is added to the handling cost of every unit taken
+        (an opportunity price): the plan minimises contract cost + prices, and `cost` is the
+        contract's cost of that plan, without the prices."""
         started = time.perf_counter()
         line_sku, line_qty = _i64(line_sku), _i64(line_qty)
         n = len(self.network)
         max_ship = NO_LIMIT if max_shipments is None else int(max_shipments)
         self._check_shapes(stock, cap_left, line_sku, line_qty, max_ship)
+        prices = _prices(unit_price, stock.shape)
         room = len(line_qty) * min(max_ship, n)
         # One buffer for every integer output: fewer allocations and arguments on this path.
         out = np.empty(3 * room + len(line_qty), dtype=np.int64)
@@ -159,6 +165,7 @@ class OnlineSourcer:
         rows = self._order_kernel(
             stock,
             cap_left,
+            prices,
             line_sku,
             line_qty,
             float(dest_lat),
@@ -193,12 +200,14 @@ class OnlineSourcer:
         dest_lat: float,
         dest_lon: float,
         pickup_stores: int,
+        unit_price: F64 | None = None,
     ) -> list[PromisePlan]:
         """The plan shipping the order to the destination, then a pickup plan at each of the
         ``pickup_stores`` nearest enabled pickup stores, nearest first: the same decisions as
-        `source_order` asked one by one, in one kernel call."""
+        `source_order` asked one by one (with the same `unit_price`), in one kernel call."""
         line_sku, line_qty = _i64(line_sku), _i64(line_qty)
         self._check_shapes(stock, cap_left, line_sku, line_qty, NO_LIMIT)
+        prices = _prices(unit_price, stock.shape)
         n_lines = len(line_qty)
         room = n_lines * len(self.network)
         scratch = np.empty(3 * room + n_lines, dtype=np.int64)
@@ -207,6 +216,7 @@ class OnlineSourcer:
         used = self._promise_kernel(
             stock,
             cap_left,
+            prices,
             line_sku,
             line_qty,
             float(dest_lat),
@@ -288,13 +298,16 @@ def source_stream(
     progress: Callable[[int], None] | None = None,
     first: int = 0,
     end: int | None = None,
+    unit_price: F64 | None = None,
 ) -> tuple[Allocations, F64]:
     """Source `orders` one after another, taking their units off `stock` and `cap_left`.
 
     Only orders `first` to `end - 1` (default: all) are sourced; allocations keep the global order
-    and line indices. Returns the allocations and each order's cost as the sourcer priced it (0
-    outside the range)."""
+    and line indices. `unit_price` [sku, node], when given, is added to the handling cost of
+    every unit taken (see `OnlineSourcer.source_order`). Returns the allocations and each order's
+    contract cost (without prices; 0 outside the range)."""
     o = orders
+    prices = _prices(unit_price, stock.shape)
     kernel_network = KernelNetwork.of(net, settings)
     end = len(o) if end is None else end
     size = max(16, int(o.line_start[end] - o.line_start[first]) * 2)
@@ -307,6 +320,7 @@ def source_stream(
             *kernel_network,
             stock,
             cap_left,
+            prices,
             o.line_start,
             o.line_sku,
             o.line_qty,
@@ -361,6 +375,23 @@ def _tiny_orders() -> Orders:
         line_qty=np.array([1, 2], dtype=np.int64),
         line_order=np.zeros(2, dtype=np.int64),
     )
+
+
+@functools.lru_cache(maxsize=8)
+def _no_prices(shape: tuple[int, ...]) -> F64:
+    """Zero prices for a stock shape, made once: the checkout path allocates nothing for them."""
+    return np.zeros(shape, dtype=np.float64)
+
+
+def _prices(unit_price: F64 | None, shape: tuple[int, ...]) -> F64:
+    """The kernels' `unit_price`: zeros when none is given, else a float64 C-contiguous array of
+    the stock's shape (a unit whose price is not finite is never taken: see coverage_kernel)."""
+    if unit_price is None:
+        return _no_prices(shape)
+    prices = np.ascontiguousarray(unit_price, dtype=np.float64)
+    if prices.shape != shape:
+        raise ValidationError([f"unit_price must have the stock's shape {shape}"])
+    return prices
 
 
 def _i64(a: np.ndarray) -> I64:

@@ -52,6 +52,7 @@ def promise_kernel(  # type: ignore[no-untyped-def]
     unfilled_penalty,
     stock,
     cap_left,
+    unit_price,
     line_sku,
     line_qty,
     dest_lat,
@@ -64,8 +65,8 @@ def promise_kernel(  # type: ignore[no-untyped-def]
     """Plan 0 ships to the destination; plan p >= 1 is a pickup at the p-th nearest of up to
     `pickup_stores` stores. `scratch` is `source_order_kernel`'s output for one order; each plan
     is packed into `out` as [store (-1: ship), rows, (line, node, units) per row, unfilled units
-    per line] and its cost put in `out_cost[p]`. Returns the length of `out` used, or the ERR_
-    code of the first plan that failed."""
+    per line] and its contract cost (without prices) put in `out_cost[p]`. Returns the length of
+    `out` used, or the ERR_ code of the first plan that failed."""
     n_lines = line_sku.shape[0]
     room = (scratch.shape[0] - n_lines) // 3
     stores = np.empty(pickup_stores + 1, dtype=np.int64)
@@ -73,7 +74,7 @@ def promise_kernel(  # type: ignore[no-untyped-def]
     plans = 1 + nearest_pickup_kernel(floats, flags, dest_lat, dest_lon, stores[1:])
     net = (floats, flags)
     rules = (allow_transfers, split_penalty, unfilled_penalty)
-    left = (stock, cap_left)
+    left = (stock, cap_left, unit_price)
     used = 0
     for p in range(plans):
         store = stores[p]

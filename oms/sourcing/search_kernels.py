@@ -1,29 +1,52 @@
 """Numba kernels of the exact one-order search: node sets, their allocation, pruning.
 
-The exact search (`search_kernel`) and why its pruning is safe
----------------------------------------------------------------
+The exact search (`search_kernel`) and why it returns the optimum
+-----------------------------------------------------------------
 Per order, lines are merged by SKU (they share a node's stock). A *candidate* is an eligible node
-with remaining capacity, handling cost below the unfilled penalty (else a unit there never beats
-leaving it unfilled) and stock of at least one ordered SKU. For a set S of candidates the best
-allocation is a min-cost flow (SKU -> node -> sink, node capacities); when capacities do not bind
-it is the per-SKU greedy by handling cost, which is exact, so the flow runs only when they bind.
+with remaining capacity and stock of at least one ordered SKU whose unit cost there is below the
+unfilled penalty U (else a unit there never beats leaving it unfilled). Write f_n for its shipment
+cost, c_nu for the unit cost of SKU u at n (its handling cost), P for the split penalty, K for
+max_shipments. Costs are >= 0. For a set S of candidates, c(S) = sum_S f + P (|S| - 1) + A(S),
+where A(S) is the least unit cost (c_nu per unit taken, U per unit unfilled) of an allocation that
+uses only S: a min-cost flow (SKU -> node -> sink, node capacities). When capacities do not bind it
+is the per-SKU greedy by unit cost, which is exact, so the flow runs only when they bind. The
+optimum is c(T*) for the set T* of nodes an optimal plan uses; every set evaluated is priced by a
+real plan, so no evaluation is below it.
 
-1. Every single candidate is evaluated (and the empty set: all unfilled). That is the incumbent.
-2. Cost bound: any set costs at least sum_{n in S} f_n + P (|S| - 1) + HLB, where f_n is the
-   shipment cost, P the split penalty and HLB the cheapest conceivable handling/unfilled cost of the
-   order's units. A node with f_n + P + HLB >= incumbent can be in no better set of 2+ nodes.
-3. Dominance: m dominates n when f_m <= f_n, h_m <= h_n, capacity_m >= capacity_n and m covers at
-   least as many units of every SKU, with ties broken by sorted position (so the relation is a
-   strict partial order). In a set of at most k nodes, a node with k dominators can be replaced by
-   one of them that is not in the set: n's units fit at m (coverage and capacity) and cost no more.
-   Repeating this ends (the order is acyclic), so some optimal set of <= k nodes uses only nodes
-   with fewer than k dominators (the k-skyline). Scanning candidates by f and counting dominators
-   among those already kept finds exactly them: a node's first k dominators are themselves kept.
-4. Pairs and triples over the skyline, in increasing f, stop as soon as the cost bound of (2) for
-   the remaining ones reaches the incumbent.
-Hence the result is the true optimum whenever an optimal plan uses at most 3 nodes (at most
-max_shipments when that is smaller). When more nodes are allowed and units remain unfilled, a
-greedy step adds the node that lowers the cost most while it helps (a heuristic beyond 3 nodes).
+1. Every single candidate is priced (one node: its cheapest units up to capacity) and the best one
+   evaluated; with the empty set (all unfilled) that is the incumbent. A greedy warm start then
+   adds, while that lowers the cost, the node whose units are worth most net of its f + P: only
+   an earlier, lower incumbent (steps 2-4 prune more); nothing below depends on how it was found.
+2. Filter: a set of 2+ nodes holding n costs at least f_n + P + HLB, HLB the least conceivable
+   unit cost of the order's units (each SKU at its cheapest covering node, ignoring capacities).
+   A node where that reaches the incumbent is in no better set, and a better set of j nodes needs
+   (j smallest f) + P (j - 1) + HLB below it: that bounds its size k, with k <= K, the number of
+   candidates, and the order's units (every used node carries one).
+3. Dominance: m dominates n when f_m <= f_n, c_mu <= c_nu for every SKU, capacity_m >= capacity_n
+   and m covers at least as many units of every SKU, with ties broken by sorted position (so the
+   relation is a strict partial order). In a set of at most k nodes, a node with k dominators can be
+   replaced by one of them that is not in the set: n's units fit at m (coverage and capacity) and
+   cost no more. Repeating this ends (the order is acyclic), so some optimal set of <= k nodes uses
+   only nodes with fewer than k dominators (the k-skyline). Scanning candidates by f and counting
+   dominators among those already kept finds exactly them: a node's first k dominators are kept.
+4. Depth-first branch and bound over the skyline in increasing f: the children of a set S are S + r
+   for each r after S's last node, so every subset of <= k skyline nodes is reached by exactly one
+   path, and T* is reached unless a bound on its branch prunes it. The sets below S are S + R, R a
+   non-empty subset of the nodes after S's last one (Rem). Two lower bounds on their c, each valid:
+   a. c(S + R) >= sum_S f + P |S| + f_r + A'(S + Rem) for the first r of R (least f), where A' is A
+      with capacities and the sharing of capacity between SKUs relaxed (per-SKU greedy): the set
+      has at least the f of S and r and |S| splits, and an allocation over S + R is one over
+      S + Rem. It grows with f_r, so the children are tried in increasing f until it fails.
+   b. c(S + R) >= sum_S f + P (|S| - 1) + A''(S, Rem), where A'' is A' with every unit taken at a
+      node r of Rem charged (f_r + P) / q_r more, q_r = min(capacity_r, units r covers): r carries
+      at most q_r units, so its own f_r + P (paid when used, and >= 0 when not) is at least the
+      units it carries times that share. A superset only helps through units still unfilled or
+      dearer at S, and this charges the remaining nodes for each unit they could take.
+   Both also cap a node's units of one SKU at its capacity. A set S itself is priced only if
+   c(S) may beat the incumbent: when capacities bind, the flow runs only if sum_S f + P (|S| - 1)
+   + A'(S) is below it (c charges every node of S; a cheaper subset is a set of its own).
+   A branch is pruned when its bound reaches the incumbent (less rounding), so a set cheaper than
+   the incumbent is never pruned: the search ends with the optimum, for any number of nodes.
 """
 
 from __future__ import annotations
@@ -31,123 +54,19 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from oms.sourcing.compiled_rules import split_cost, unfilled_cost
-
-_EPS = 1e-9  # a set must beat the incumbent by more than rounding to replace it
-
-
-@njit(cache=True)
-def _flow_assign(sel, k, h, cov, cap, dem, n_u, unfilled_penalty, alloc, load):  # type: ignore[no-untyped-def]
-    """Exact min-cost allocation of the SKUs to the nodes of `sel` under node capacities.
-
-    Successive shortest paths (Bellman-Ford; the graph has a few dozen vertices) on
-    source -> SKU (demand) -> node (stock, cost h - U) -> sink (capacity); stops when no path
-    has negative cost. Returns the unfilled units."""
-    v_n = 2 + n_u + k
-    sink = v_n - 1
-    res = np.zeros((v_n, v_n), dtype=np.int64)
-    w = np.zeros((v_n, v_n), dtype=np.float64)
-    for u in range(n_u):
-        res[0, 1 + u] = dem[u]
-        for a in range(k):
-            c = cov[sel[a], u]
-            if c > 0:
-                res[1 + u, 1 + n_u + a] = c
-                w[1 + u, 1 + n_u + a] = h[sel[a]] - unfilled_penalty
-                w[1 + n_u + a, 1 + u] = unfilled_penalty - h[sel[a]]
-    for a in range(k):
-        res[1 + n_u + a, sink] = cap[sel[a]]
-    dist = np.empty(v_n, dtype=np.float64)
-    prev = np.empty(v_n, dtype=np.int64)
-    while True:
-        dist[:] = np.inf
-        prev[:] = -1
-        dist[0] = 0.0
-        for _ in range(v_n - 1):
-            changed = False
-            for x in range(v_n):
-                if dist[x] == np.inf:
-                    continue
-                for y in range(v_n):
-                    if res[x, y] > 0 and dist[x] + w[x, y] < dist[y] - _EPS:
-                        dist[y] = dist[x] + w[x, y]
-                        prev[y] = x
-                        changed = True
-            if not changed:
-                break
-        if prev[sink] < 0 or dist[sink] >= -_EPS:
-            break
-        push = np.int64(2**62)
-        y = sink
-        while y != 0:
-            push = min(push, res[prev[y], y])
-            y = prev[y]
-        y = sink
-        while y != 0:
-            res[prev[y], y] -= push
-            res[y, prev[y]] += push
-            y = prev[y]
-    unfilled = 0
-    for a in range(k):
-        load[a] = 0
-    for u in range(n_u):
-        got = 0
-        for a in range(k):
-            q = res[1 + n_u + a, 1 + u] if cov[sel[a], u] > 0 else 0
-            alloc[u, a] = q
-            load[a] += q
-            got += q
-        unfilled += dem[u] - got
-    return unfilled
+from oms.sourcing.compiled_rules import unfilled_cost
+from oms.sourcing.set_kernels import (
+    EPS,
+    eval_set_below,
+    eval_set_kernel,
+    plan_cost,
+    single_node_cost,
+)
 
 
 @njit(cache=True)
-def eval_set_kernel(  # type: ignore[no-untyped-def]
-    sel, k, f, h, cov, cap, dem, n_u, split_penalty, unfilled_penalty, alloc, load, by_h
-):
-    """Cost of the best allocation of the order to the candidate set sel[:k]; writes alloc[u, a]."""
-    for a in range(k):
-        by_h[a] = a
-    for a in range(1, k):  # insertion sort by handling cost: k is tiny
-        b = a
-        while b > 0 and h[sel[by_h[b - 1]]] > h[sel[by_h[b]]]:
-            by_h[b - 1], by_h[b] = by_h[b], by_h[b - 1]
-            b -= 1
-    for a in range(k):
-        load[a] = 0
-    unfilled = 0
-    for u in range(n_u):
-        rem = dem[u]
-        for b in range(k):
-            a = by_h[b]
-            t = min(rem, cov[sel[a], u])
-            alloc[u, a] = t
-            load[a] += t
-            rem -= t
-        unfilled += rem
-    for a in range(k):
-        if load[a] > cap[sel[a]]:
-            unfilled = _flow_assign(sel, k, h, cov, cap, dem, n_u, unfilled_penalty, alloc, load)
-            break
-    ship = 0.0
-    handling = 0.0
-    used = 0
-    for a in range(k):
-        if load[a] > 0:
-            used += 1
-            ship += f[sel[a]]
-            handling += load[a] * h[sel[a]]
-    return (
-        ship
-        + handling
-        + split_cost(used, split_penalty)
-        + unfilled_cost(unfilled, unfilled_penalty)
-    )
-
-
-@njit(cache=True)
-def handling_lower_bound(h, cov, m, dem, n_u, unfilled_penalty):  # type: ignore[no-untyped-def]
-    """Least conceivable handling + unfilled cost of the order's units over all candidates."""
+def handling_lower_bound(hu, cov, m, dem, n_u, unfilled_penalty):  # type: ignore[no-untyped-def]
+    """Least conceivable unit + unfilled cost of the order's units over all candidates."""
     lb = 0.0
     for u in range(n_u):
         min_h = unfilled_penalty
@@ -155,31 +74,31 @@ def handling_lower_bound(h, cov, m, dem, n_u, unfilled_penalty):  # type: ignore
         for s in range(m):
             if cov[s, u] > 0:
                 total += cov[s, u]
-                min_h = min(min_h, h[s])
+                min_h = min(min_h, hu[s, u])
         coverable = min(total, dem[u])
         lb += coverable * min_h + (dem[u] - coverable) * unfilled_penalty
     return lb
 
 
 @njit(cache=True)
-def _dominates(i, j, f, h, cov, cap, n_u):  # type: ignore[no-untyped-def]
-    if f[i] > f[j] or h[i] > h[j] or cap[i] < cap[j]:
+def _dominates(i, j, f, hu, cov, cap, n_u):  # type: ignore[no-untyped-def]
+    if f[i] > f[j] or cap[i] < cap[j]:
         return False
     for u in range(n_u):  # noqa: SIM110 - a plain loop compiles in numba, all(genexpr) does not
-        if cov[i, u] < cov[j, u]:
+        if cov[i, u] < cov[j, u] or hu[i, u] > hu[j, u]:
             return False
     return True
 
 
 @njit(cache=True)
-def skyline_kernel(order, n, f, h, cov, cap, n_u, k, out_kept):  # type: ignore[no-untyped-def]
+def skyline_kernel(order, n, f, hu, cov, cap, n_u, k, out_kept):  # type: ignore[no-untyped-def]
     """Candidates (given in increasing f) with fewer than k dominators; returns how many."""
     n_kept = 0
     for t in range(n):
         j = order[t]
         dominators = 0
         for r in range(n_kept):
-            if _dominates(out_kept[r], j, f, h, cov, cap, n_u):
+            if _dominates(out_kept[r], j, f, hu, cov, cap, n_u):
                 dominators += 1
                 if dominators >= k:
                     break
@@ -199,125 +118,229 @@ def _keep(sel, alloc, k, n_u, out_sel, out_alloc):  # type: ignore[no-untyped-de
 
 @njit(cache=True)
 def search_kernel(  # type: ignore[no-untyped-def]
-    f, h, cov, cap, dem, m, n_u, max_shipments, split_penalty, unfilled_penalty, out_sel, out_alloc
+    f, h, hu, cov, cap, dem, m, n_u, max_shipments, split_p, unfilled_p, out_sel, out_alloc
 ):
-    """Minimum-cost node set and allocation for one order (see the module docstring).
+    """Minimum-cost node set and allocation for one order (see the module docstring): f, h per
+    candidate, hu [candidate, SKU] the unit costs the search minimises (h, or h plus a price).
 
-    Returns (number of nodes chosen, cost); out_sel[:n] are candidate positions and
-    out_alloc[u, a] the units of merged SKU u at out_sel[a]."""
+    Returns (number of nodes chosen, cost): the cost is the contract's (handling h, no price);
+    out_sel[:n] are candidate positions and out_alloc[u, a] the units of merged SKU u at
+    out_sel[a]."""
+    n_sel = _search(
+        f, hu, cov, cap, dem, m, n_u, max_shipments, split_p, unfilled_p, out_sel, out_alloc
+    )
+    total = 0
+    for u in range(n_u):
+        total += dem[u]
+    return n_sel, plan_cost(out_sel, n_sel, f, h, out_alloc, n_u, total, split_p, unfilled_p)
+
+
+@njit(cache=True)
+def _search(  # type: ignore[no-untyped-def]
+    f, hu, cov, cap, dem, m, n_u, max_shipments, split_penalty, unfilled_penalty, out_sel, out_alloc
+):
+    """Steps 1-4 of the module docstring on unit costs hu; returns the number of nodes chosen."""
     total = 0
     for u in range(n_u):
         total += dem[u]
     best = unfilled_cost(total, unfilled_penalty) * 1.0
     best_k = 0
-    k_max = min(max_shipments, m)
+    k_max = min(max_shipments, m, total)
     if k_max <= 0:
-        return 0, best
+        return 0
     sel = np.empty(k_max + 1, dtype=np.int64)
     alloc = np.empty((n_u, k_max + 1), dtype=np.int64)
     load = np.empty(k_max + 1, dtype=np.int64)
     by_h = np.empty(k_max + 1, dtype=np.int64)
-    args = (f, h, cov, cap, dem, n_u, split_penalty, unfilled_penalty, alloc, load, by_h)
+    args = (f, hu, cov, cap, dem, n_u, split_penalty, unfilled_penalty, alloc, load, by_h)
     best_single = -1
     for s in range(m):
-        # One node: every unit costs the same there, so it takes all it covers up to capacity.
-        covered = 0
-        for u in range(n_u):
-            covered += cov[s, u]
-        units = min(covered, cap[s])
-        c = f[s] + units * h[s] + unfilled_cost(total - units, unfilled_penalty)
-        if c < best - _EPS:
+        c = single_node_cost(f[s], s, cov, cap, hu, n_u, total, unfilled_penalty)
+        if c < best - EPS:
             best, best_single = c, s
     if best_single >= 0:
         sel[0] = best_single
         best = eval_set_kernel(sel, 1, *args)
         best_k = 1
         _keep(sel, alloc, 1, n_u, out_sel, out_alloc)
-    if k_max >= 2:
-        best, best_k = _pairs_and_triples(m, k_max, sel, args, best, best_k, out_sel, out_alloc)
-    if k_max > 3 and best_k >= 3:
-        best, best_k = _greedy_extend(m, k_max, sel, args, best, best_k, total, out_sel, out_alloc)
-    return best_k, best
+    if k_max < 2:
+        return best_k
+    best, best_k = _greedy_start(m, k_max, sel, args, best, best_k, out_sel, out_alloc)
+    kept, n_s, k = _skyline(m, k_max, args, best)
+    if k >= 2 and n_s >= 2:
+        best_k = _branch_and_bound(kept, n_s, k, sel, args, best, best_k, out_sel, out_alloc)
+    return best_k
 
 
 @njit(cache=True)
-def _pairs_and_triples(m, k_max, sel, args, best, best_k, out_sel, out_alloc):  # type: ignore[no-untyped-def]
-    f, h, cov, cap, dem, n_u, split_p, unfilled_p, alloc = args[:9]
-    hlb = handling_lower_bound(h, cov, m, dem, n_u, unfilled_p)
+def _greedy_start(m, k_max, sel, args, best, best_k, out_sel, out_alloc):  # type: ignore[no-untyped-def]
+    """Step 1b: from the best single node, add the node whose units still unfilled are worth
+    most net of its f + P, while that lowers the cost. Only a warm start: a low incumbent early
+    makes k, the skyline and the pruning smaller; the result does not depend on it."""
+    f, hu, cov, cap, dem, n_u, split_p, unfilled_p, alloc = args[:9]
+    need = np.empty(n_u, dtype=np.int64)
+    d = best_k
+    for a in range(d):
+        sel[a] = out_sel[a]
+    while 1 <= d < k_max:
+        short = 0
+        for u in range(n_u):
+            need[u] = dem[u]
+            for a in range(d):
+                need[u] -= out_alloc[u, a]
+            short += need[u]
+        if short == 0:
+            break
+        add, add_score = -1, 0.0
+        for r in range(m):
+            taken = False
+            for a in range(d):
+                taken = taken or sel[a] == r
+            room, score = cap[r], -f[r] - split_p
+            for u in range(n_u):
+                t = min(cov[r, u], need[u], room)
+                score += t * (unfilled_p - hu[r, u])
+                room -= t
+            if not taken and score > add_score:
+                add, add_score = r, score
+        if add < 0:
+            break
+        sel[d] = add
+        c = eval_set_kernel(sel, d + 1, *args)
+        if c >= best - EPS:
+            break
+        best, best_k, d = c, d + 1, d + 1
+        _keep(sel, alloc, d, n_u, out_sel, out_alloc)
+    return best, best_k
+
+
+@njit(cache=True)
+def _skyline(m, k_max, args, best):  # type: ignore[no-untyped-def]
+    """Steps 2-3: the candidates that may be in a better set of 2+ nodes, in increasing f, reduced
+    to the k-skyline, and k, the most nodes such a set can have."""
+    f, hu, cov, cap, dem, n_u, split_p, unfilled_p = args[:8]
+    hlb = handling_lower_bound(hu, cov, m, dem, n_u, unfilled_p)
     filt = np.empty(m, dtype=np.int64)
     n_f = 0
     for s in range(m):
-        if f[s] + split_p + hlb < best - _EPS:
+        if f[s] + split_p + hlb < best - EPS:
             filt[n_f] = s
             n_f += 1
-    if n_f < 2:
-        return best, best_k
     by_f = filt[:n_f][np.argsort(f[filt[:n_f]], kind="mergesort")]
+    k = 1
+    least = f[by_f[0]] if n_f > 0 else 0.0
+    while k < min(k_max, n_f) and least + f[by_f[k]] + k * split_p + hlb < best - EPS:
+        least += f[by_f[k]]
+        k += 1
     kept = np.empty(n_f, dtype=np.int64)
-    n_s = skyline_kernel(by_f, n_f, f, h, cov, cap, n_u, min(3, k_max), kept)
-    for a in range(n_s):
-        ia = kept[a]
-        if 2.0 * f[ia] + split_p + hlb >= best - _EPS:
-            break
-        for b in range(a + 1, n_s):
-            ib = kept[b]
-            if f[ia] + f[ib] + split_p + hlb >= best - _EPS:
-                break
-            sel[0], sel[1] = ia, ib
-            c = eval_set_kernel(sel, 2, *args)
-            if c < best - _EPS:
-                best, best_k = c, 2
-                _keep(sel, alloc, 2, n_u, out_sel, out_alloc)
-    if k_max < 3:
-        return best, best_k
-    for a in range(n_s):
-        ia = kept[a]
-        if 3.0 * f[ia] + 2.0 * split_p + hlb >= best - _EPS:
-            break
-        for b in range(a + 1, n_s):
-            ib = kept[b]
-            if f[ia] + 2.0 * f[ib] + 2.0 * split_p + hlb >= best - _EPS:
-                break
-            for c_ in range(b + 1, n_s):
-                ic = kept[c_]
-                if f[ia] + f[ib] + f[ic] + 2.0 * split_p + hlb >= best - _EPS:
-                    break
-                sel[0], sel[1], sel[2] = ia, ib, ic
-                c = eval_set_kernel(sel, 3, *args)
-                if c < best - _EPS:
-                    best, best_k = c, 3
-                    _keep(sel, alloc, 3, n_u, out_sel, out_alloc)
-    return best, best_k
+    n_s = skyline_kernel(by_f, n_f, f, hu, cov, cap, n_u, k, kept) if k >= 2 else 0
+    return kept, n_s, k
 
 
 @njit(cache=True)
-def _greedy_extend(m, k_max, sel, args, best, best_k, total, out_sel, out_alloc):  # type: ignore[no-untyped-def]
-    """Beyond 3 nodes: add the node that lowers the cost most, while units are still unfilled."""
-    n_u, alloc = args[5], args[8]
-    while best_k < k_max:
-        placed = 0
-        for a in range(best_k):
-            for u in range(n_u):
-                placed += out_alloc[u, a]
-        if placed >= total:
-            break
-        for a in range(best_k):
-            sel[a] = out_sel[a]
-        add, add_cost = -1, best
-        for s in range(m):
-            taken = False
-            for a in range(best_k):
-                taken = taken or sel[a] == s
-            if taken:
+def _unit_cost_orders(kept, n_s, f, hu, cov, cap, n_u, split_p):  # type: ignore[no-untyped-def]
+    """Per SKU, skyline positions by unit cost (plain) and by unit cost plus the node's share of
+    its own f + P (step 4b), and that share."""
+    share = np.empty(n_s, dtype=np.float64)
+    for p in range(n_s):
+        s = kept[p]
+        covered = 0
+        for u in range(n_u):
+            covered += cov[s, u]
+        share[p] = (f[s] + split_p) / max(min(cap[s], covered), 1)
+    plain = np.empty((n_u, n_s), dtype=np.int64)
+    charged = np.empty((n_u, n_s), dtype=np.int64)
+    for u in range(n_u):
+        c = hu[kept[:n_s], u]
+        plain[u] = np.argsort(c, kind="mergesort")
+        charged[u] = np.argsort(c + share, kind="mergesort")
+    return plain, charged, share
+
+
+@njit(cache=True)
+def _extension_bounds(last, in_set, kept, n_s, orders, hu, cov, cap, dem, n_u, unfilled_p):  # type: ignore[no-untyped-def]
+    """A'(S + Rem) and A''(S, Rem) of step 4 for S = in_set, Rem = positions after `last`."""
+    plain, charged, share = orders
+    relaxed = 0.0
+    charged_cost = 0.0
+    for u in range(n_u):
+        rem = dem[u]
+        for t in range(n_s):
+            p = plain[u, t]
+            if rem == 0 or hu[kept[p], u] >= unfilled_p:
+                break
+            if in_set[p] or p > last:
+                q = min(rem, cov[kept[p], u], cap[kept[p]])
+                relaxed += q * hu[kept[p], u]
+                rem -= q
+        relaxed += rem * unfilled_p
+        rem, i, j = dem[u], 0, 0
+        while rem > 0:  # merge: S's nodes at their unit cost, Rem's with their share
+            while i < n_s and not in_set[plain[u, i]]:
+                i += 1
+            while j < n_s and charged[u, j] <= last:
+                j += 1
+            ci = hu[kept[plain[u, i]], u] if i < n_s else np.inf
+            cj = hu[kept[charged[u, j]], u] + share[charged[u, j]] if j < n_s else np.inf
+            if min(ci, cj) >= unfilled_p:
+                break
+            if ci <= cj:
+                p, c = plain[u, i], ci
+                i += 1
+            else:
+                p, c = charged[u, j], cj
+                j += 1
+            q = min(rem, cov[kept[p], u], cap[kept[p]])
+            charged_cost += q * c
+            rem -= q
+        charged_cost += rem * unfilled_p
+    return relaxed, charged_cost
+
+
+@njit(cache=True)
+def _branch_and_bound(kept, n_s, k, sel, args, best, best_k, out_sel, out_alloc):  # type: ignore[no-untyped-def]
+    """Step 4: every set of 2..k skyline nodes that its branch's bounds do not rule out."""
+    f, hu, cov, cap, dem, n_u, split_p, unfilled_p, alloc = args[:9]
+    orders = _unit_cost_orders(kept, n_s, f, hu, cov, cap, n_u, split_p)
+    in_set = np.zeros(n_s, dtype=np.bool_)
+    pos = np.empty(k + 1, dtype=np.int64)  # skyline positions of the set's nodes
+    nxt = np.empty(k + 1, dtype=np.int64)  # the next child to try, per depth
+    base = np.empty(k + 1, dtype=np.float64)  # bound (a) of a child, less its f
+    ship = np.zeros(k + 1, dtype=np.float64)  # sum of f over the set
+    root, _ = _extension_bounds(-1, in_set, kept, n_s, orders, hu, cov, cap, dem, n_u, unfilled_p)
+    depth = 0
+    nxt[0] = 0
+    while True:
+        r = nxt[depth]
+        if depth == 0:  # a first node needs a second one after it
+            go = r + 1 < n_s and f[kept[r]] + f[kept[r + 1]] + split_p + root < best - EPS
+        else:
+            go = r < n_s and base[depth] + f[kept[r]] < best - EPS
+        if not go:
+            if depth == 0:
+                return best_k
+            depth -= 1
+            in_set[pos[depth]] = False
+            continue
+        nxt[depth] = r + 1
+        pos[depth], sel[depth], in_set[r] = r, kept[r], True
+        d = depth + 1
+        ship[d] = ship[depth] + f[kept[r]]
+        if d >= 2:
+            c = eval_set_below(sel, d, args, best - EPS)
+            if c < best - EPS:
+                best, best_k = c, d
+                _keep(sel, alloc, d, n_u, out_sel, out_alloc)
+        # (a) with the root's A' (a lower A') first: it is free, and the exact bounds cost a
+        # pass over the skyline.
+        if d < k and r + 1 < n_s and ship[d] + split_p * d + f[kept[r + 1]] + root < best - EPS:
+            a, b = _extension_bounds(
+                r, in_set, kept, n_s, orders, hu, cov, cap, dem, n_u, unfilled_p
+            )
+            bound = max(ship[d] + split_p * d + f[kept[r + 1]] + a, ship[d] + split_p * (d - 1) + b)
+            if bound < best - EPS:
+                base[d] = ship[d] + split_p * d + a
+                nxt[d] = r + 1
+                depth = d
                 continue
-            sel[best_k] = s
-            c = eval_set_kernel(sel, best_k + 1, *args)
-            if c < add_cost - _EPS:
-                add, add_cost = s, c
-        if add < 0:
-            break
-        sel[best_k] = add
-        eval_set_kernel(sel, best_k + 1, *args)
-        best, best_k = add_cost, best_k + 1
-        _keep(sel, alloc, best_k, n_u, out_sel, out_alloc)
-    return best, best_k
+        in_set[r] = False

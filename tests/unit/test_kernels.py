@@ -62,7 +62,9 @@ def test_merge_lines_kernel_sums_quantities_per_sku(lines):
 
 @settings(max_examples=60)
 @given(st.integers(0, 2**31), st.integers(1, 12), st.integers(1, 4))
-def test_coverage_kernel_lists_useful_nodes_with_capped_coverage(seed, n_nodes, n_u):
+def test_coverage_kernel_lists_useful_nodes_with_capped_coverage_and_priced_unit_costs(
+    seed, n_nodes, n_u
+):
     rng = np.random.default_rng(seed)
     stock = rng.integers(-1, 4, size=(6, n_nodes)).astype(np.int64)
     u_sku = rng.choice(6, size=n_u, replace=False).astype(np.int64)
@@ -72,15 +74,23 @@ def test_coverage_kernel_lists_useful_nodes_with_capped_coverage(seed, n_nodes, 
     handling = rng.choice([0.5, 150.0], size=n_nodes, p=[0.9, 0.1])
     cand, capc = np.empty(n_nodes, dtype=np.int64), np.empty(n_nodes, dtype=np.int64)
     cov = np.empty((n_nodes, n_u), dtype=np.int64)
+    price = rng.choice([0.0, 0.0, 0.3, 120.0], size=(6, n_nodes))
+    hu = np.empty((n_nodes, n_u))
     m = kernels.coverage_kernel(
-        stock, u_sku, u_dem, n_u, eligible, cap, handling, 100.0, cand, cov, capc
+        stock, price, u_sku, u_dem, n_u, eligible, cap, handling, 100.0, cand, cov, capc, hu
     )
     expected = []
     for i in range(n_nodes):
-        c = [min(max(int(stock[u_sku[u], i]), 0), int(u_dem[u])) for u in range(n_u)]
-        if eligible[i] and cap[i] > 0 and handling[i] < 100.0 and sum(c) > 0:
-            expected.append((i, c, min(int(cap[i]), sum(c))))
-    got = [(int(cand[k]), cov[k, :n_u].tolist(), int(capc[k])) for k in range(m)]
+        unit = [min(handling[i] + price[u_sku[u], i], 100.0) for u in range(n_u)]
+        c = [
+            min(max(int(stock[u_sku[u], i]), 0), int(u_dem[u])) if unit[u] < 100.0 else 0
+            for u in range(n_u)
+        ]
+        if eligible[i] and cap[i] > 0 and sum(c) > 0:
+            expected.append((i, c, min(int(cap[i]), sum(c)), unit))
+    got = [
+        (int(cand[k]), cov[k, :n_u].tolist(), int(capc[k]), hu[k, :n_u].tolist()) for k in range(m)
+    ]
     assert got == expected
 
 
@@ -139,7 +149,8 @@ def test_set_evaluation_finds_the_cheapest_allocation_even_when_capacity_binds(s
     sel = rng.choice(m, size=k, replace=False).astype(np.int64)
     alloc = np.empty((n_u, k), dtype=np.int64)
     load, by_h = np.empty(k, dtype=np.int64), np.empty(k, dtype=np.int64)
-    got = kernels.eval_set_kernel(sel, k, f, h, cov, cap, dem, n_u, 1.5, 10.0, alloc, load, by_h)
+    hu = np.repeat(h[:, None], n_u, axis=1)
+    got = kernels.eval_set_kernel(sel, k, f, hu, cov, cap, dem, n_u, 1.5, 10.0, alloc, load, by_h)
     assert np.all(alloc <= cov[sel].T) and np.all(alloc.sum(axis=1) <= dem)
     assert np.all(alloc.sum(axis=0) <= cap[sel])
     node_load = alloc.sum(axis=0)
@@ -164,7 +175,8 @@ def test_skyline_keeps_exactly_the_nodes_with_fewer_than_k_dominators(seed, k):
     cap = rng.integers(1, 3, n).astype(np.int64)
     order = np.argsort(f, kind="mergesort").astype(np.int64)
     kept = np.empty(n, dtype=np.int64)
-    n_kept = kernels.skyline_kernel(order, n, f, h, cov, cap, n_u, k, kept)
+    hu = np.repeat(h[:, None], n_u, axis=1)
+    n_kept = kernels.skyline_kernel(order, n, f, hu, cov, cap, n_u, k, kept)
 
     def dominates(i, j):
         return f[i] <= f[j] and h[i] <= h[j] and cap[i] >= cap[j] and bool(np.all(cov[i] >= cov[j]))

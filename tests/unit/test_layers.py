@@ -129,6 +129,7 @@ KERNELS = frozenset(
         "oms.sourcing.compiled_rules",
         "oms.sourcing.kernels",
         "oms.sourcing.search_kernels",
+        "oms.sourcing.set_kernels",
         "oms.sourcing.promise_kernels",
         "oms.sourcing.wave_model",
     }
