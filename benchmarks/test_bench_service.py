@@ -196,7 +196,8 @@ def server_cpu_s(base: str) -> float:
 def test_bench_promise_online_next_to_lookahead(benchmark: Any, tmp_path: Path) -> None:
     """The promise's throughput under OMS_SOURCING_POLICY=lookahead with priced prices on the
     board, next to online measured in the same run; and while the prices are re-solved every
-    second (the refresh's worst case: it shares the process's interpreter lock).
+    second (the refresh's worst case: it shares the process's interpreter lock). Online is
+    measured first and last: the reference is their mean, their spread the machine's noise.
     Target: lookahead >= 90% of online."""
     now = datetime.now(UTC)
     if now.astimezone(PARIS_TZ).hour == 23 and now.astimezone(PARIS_TZ).minute >= 45:
@@ -216,13 +217,15 @@ def test_bench_promise_online_next_to_lookahead(benchmark: Any, tmp_path: Path) 
             "OMS_SOURCING_POLICY": "lookahead",
             "OMS_LOOKAHEAD_REFRESH_S": "1",
         },
+        "online_again": {"OMS_SOURCING_POLICY": "online"},
     }
 
     def run() -> None:
         for name, extra in runs.items():
             env = {"OMS_DATABASE_URL": url, **extra}
             with uvicorn_server(APP, env, factory=True, ready="/readyz") as base:
-                figures[name + "_board"] = priced_board(base, ops) if name != "online" else None
+                if extra["OMS_SOURCING_POLICY"] == "lookahead":
+                    figures[name + "_board"] = priced_board(base, ops)
                 wrk_post(base + "/v1/promise", CARTS, {"X-API-Key": key}, seconds=2)
                 cpu = server_cpu_s(base)
                 figures[name] = load = wrk_post(base + "/v1/promise", CARTS, {"X-API-Key": key})
@@ -230,16 +233,17 @@ def test_bench_promise_online_next_to_lookahead(benchmark: Any, tmp_path: Path) 
                 figures[name + "_cpu_us"] = (server_cpu_s(base) - cpu) / served * 1e6
 
     benchmark.pedantic(run, rounds=1, iterations=1)
-    online, ahead, busy = figures["online"], figures["lookahead"], figures["lookahead_refreshing"]
+    ahead, busy = figures["lookahead"], figures["lookahead_refreshing"]
     board = figures["lookahead_board"]
-    share = ahead.requests_per_s / online.requests_per_s
-    busy_share = busy.requests_per_s / online.requests_per_s
+    online_rps = (figures["online"].requests_per_s + figures["online_again"].requests_per_s) / 2
+    share = ahead.requests_per_s / online_rps
+    busy_share = busy.requests_per_s / online_rps
     cpu = {name: round(figures[name + "_cpu_us"], 1) for name in runs}
     # Throughput at equal CPU: what the policy would serve where it had the cores to itself.
-    cpu_share = cpu["online"] / cpu["lookahead"]
+    cpu_share = (cpu["online"] + cpu["online_again"]) / 2 / cpu["lookahead"]
     benchmark.extra_info.update(
-        online_rps=online.requests_per_s,
-        online_p99_ms=online.p99_ms,
+        online_rps=[figures["online"].requests_per_s, figures["online_again"].requests_per_s],
+        online_p99_ms=[figures["online"].p99_ms, figures["online_again"].p99_ms],
         lookahead_rps=ahead.requests_per_s,
         lookahead_p99_ms=ahead.p99_ms,
         lookahead_share=round(share, 3),
@@ -252,14 +256,15 @@ def test_bench_promise_online_next_to_lookahead(benchmark: Any, tmp_path: Path) 
         cpu_us_per_promise=cpu,
         lookahead_cpu_share=round(cpu_share, 3),
     )
-    print(f"\nonline {online}\nlookahead {ahead} ({share:.1%} of online)")
+    print(f"\nonline {figures['online']}\nonline again {figures['online_again']}")
+    print(f"lookahead {ahead} ({share:.1%} of online's mean)")
     print(f"lookahead refreshing every 1 s {busy} ({busy_share:.1%} of online)")
     print(f"server CPU per promise (us): {cpu}; lookahead at equal CPU: {cpu_share:.1%} of online")
     print(
         f"board: {board['priced_pairs']} priced pairs, {board['forecast_units']} units to come, "
         f"refresh {board['elapsed_s']} s, top {board['top_prices'][:3]}"
     )
-    assert online.non_2xx == ahead.non_2xx == busy.non_2xx == 0
+    assert all(figures[name].non_2xx == 0 for name in runs)
     assert board["last_error"] is None and board["priced_pairs"] > 0  # prices, not online
     if STRICT:
         assert share >= 0.9 and cpu_share >= 0.9
