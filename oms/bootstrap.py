@@ -32,7 +32,7 @@ def open_state(
         migrate(url)
     engine = make_engine(url)
     sessions = make_session_factory(engine)
-    networks = NetworkCache()
+    networks = NetworkCache(policy=settings.sourcing_policy)
     commit_hooks.on_commit(sessions, networks.changed)
     return AppState(
         engine,

@@ -15,6 +15,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from oms.notifications.smtp import parse_smtp_url
 
 DEFAULT_DATABASE_URL = "sqlite:///./var/oms.db"
+SOURCING_POLICIES = ("online", "lookahead")
 
 
 class Settings(BaseSettings):
@@ -73,6 +74,23 @@ class Settings(BaseSettings):
     # ops approval; a count with every line within is applied at once.
     count_variance_units: int = Field(default=2, ge=0, le=1_000_000)
     count_variance_percent: float | None = Field(default=None, ge=0, le=100_000)
+    # The sourcing policy of the live service (promise, reservations, orders): "online" decides
+    # each order at its cheapest; "lookahead" adds to each unit's cost its opportunity cost
+    # from forecast demand (oms/promise/lookahead_prices.py), re-priced off the request path
+    # every lookahead_refresh_s seconds from the same weekday's orders of the last
+    # lookahead_weeks weeks.
+    sourcing_policy: Literal["online", "lookahead"] = "online"
+    lookahead_weeks: int = Field(default=4, ge=1, le=52)
+    lookahead_refresh_s: float = Field(default=600.0, ge=1, le=24 * 3600)
+
+    @field_validator("sourcing_policy", mode="before")
+    @classmethod
+    def _known_policy(cls, policy: object) -> object:
+        # Refused at start with the variable's name: a typo must not serve another policy.
+        if policy not in SOURCING_POLICIES:
+            known = " or ".join(SOURCING_POLICIES)
+            raise ValueError(f"OMS_SOURCING_POLICY must be {known}, not {policy!r}")
+        return policy
 
     @field_validator("smtp_url")
     @classmethod

@@ -91,3 +91,10 @@ RESERVATION_CONFLICTS = Counter(
 )
 RESERVATION_STOCK_RACES = RESERVATION_CONFLICTS.labels(reason="stock_race")
 RESERVATION_IDEMPOTENCY_RACES = RESERVATION_CONFLICTS.labels(reason="idempotency")
+
+LOOKAHEAD_REFRESH_SECONDS = Histogram(
+    "oms_lookahead_refresh_duration_seconds",
+    "Time of one refresh of the look-ahead policy's prices (forecast, history read, LP), off "
+    "the request path (oms/promise/lookahead_refresh.py).",
+    buckets=(0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0),
+)

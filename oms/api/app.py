@@ -30,6 +30,7 @@ from oms.api.routers import (
     promise,
     reservations,
     returns,
+    sourcing,
     store_counter,
     store_counter_pages,
     store_counts,
@@ -50,6 +51,7 @@ from oms.api.routers import (
 )
 from oms.api.state import AppState
 from oms.config import get_settings
+from oms.promise.lookahead_refresh import refresh_forever
 
 # The service exports its own Prometheus metrics (oms/api/observability.py); FastAPI's native
 # OpenTelemetry looks up its providers on every request (~10 us) when it may: off, where the
@@ -80,6 +82,21 @@ def create_app(state: AppState) -> FastAPI:
             target=write_tallies_forever, args=(state, stop), name="oms-tallies", daemon=True
         )
         tallies.start()
+        # The look-ahead policy's prices, refreshed off the request path (once warm, then every
+        # OMS_LOOKAHEAD_REFRESH_S seconds).
+        prices = threading.Thread(
+            target=refresh_forever,
+            args=(state.read_uow, state.networks, stop),
+            kwargs={
+                "weeks": get_settings().lookahead_weeks,
+                "every_s": get_settings().lookahead_refresh_s,
+                "after": state.warm,
+            },
+            name="oms-lookahead-prices",
+            daemon=True,
+        )
+        if state.networks.policy == "lookahead":
+            prices.start()
         yield
         stop.set()
         sweeper.join(timeout=5)
@@ -118,6 +135,7 @@ def create_app(state: AppState) -> FastAPI:
     app.include_router(customer_orders.router)
     app.include_router(kpis.router)
     app.include_router(ops_pages.router)
+    app.include_router(sourcing.router)  # the live sourcing policy and its prices (ops)
     # The store's incoming transfers and returns desk (JSON, then the pages).
     app.include_router(store_receiving.router)
     app.include_router(store_returns_desk.router)

@@ -31,6 +31,7 @@ from oms.db.repositories.catalog import (
 )
 from oms.db.repositories.counts import SqlStockCountLines, SqlStockCounts
 from oms.db.repositories.customers import SqlCustomerAddresses, SqlCustomers
+from oms.db.repositories.demand_history import SqlDemandHistory
 from oms.db.repositories.kpis import SqlKpiFacts
 from oms.db.repositories.notifications import SqlPickupReminders
 from oms.db.repositories.order_search import SqlOrderSearch
@@ -283,6 +284,10 @@ class SqlUnitOfWork:
     @cached_property
     def pickups_to_reshelve(self) -> SqlPickupsToReshelve:
         return SqlPickupsToReshelve(self.session)
+
+    @cached_property
+    def demand_history(self) -> SqlDemandHistory:
+        return SqlDemandHistory(self.session)
 
 
 _REPOSITORIES = [

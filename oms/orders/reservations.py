@@ -359,7 +359,14 @@ def _source(
     snap = snapshot_cart(uow, cache, req.lines, lat, lon, cached_stock=not fresh)
     c = snap.cart
     decision = snap.sourcer.source_order(
-        snap.stock, snap.capacity, c.sku_index, c.qty, c.lat, c.lon, pickup_node=store
+        snap.stock,
+        snap.capacity,
+        c.sku_index,
+        c.qty,
+        c.lat,
+        c.lon,
+        pickup_node=store,
+        unit_price=snap.unit_price,  # the look-ahead policy's prices (None: online)
     )
     return decision, c.skus
 

@@ -11,7 +11,7 @@ from datetime import date, datetime
 
 from oms.promise.choice import DeliveryService, option_id
 from oms.promise.option_dates import MinuteDates, OptionDates
-from oms.sourcing.contract import I64
+from oms.sourcing.contract import F64, I64
 from oms.sourcing.network import Network
 from oms.sourcing.online import OnlineSourcer, PromisePlan
 
@@ -112,14 +112,25 @@ def promise(
     cart: Cart,
     now: datetime,
     dates: OptionDates | None = None,
+    *,
+    unit_price: F64 | None = None,
 ) -> PromiseResult:
     """Standard delivery (and express where it is faster) from the cheapest plan, and
     click-and-collect at the nearest stores; options that cannot deliver every unit are left
-    out (shortfalls say why). Dates are the one promise-date rule's (`oms.promise.rule`)."""
+    out (shortfalls say why). Dates are the one promise-date rule's (`oms.promise.rule`).
+    ``unit_price`` [stock row, node]: the look-ahead policy's prices (`sourcer` steered by
+    them), added to each unit's cost when choosing nodes; an option's cost stays the true one."""
     result = PromiseResult()
     minute = (dates or OptionDates(network)).at(now)
     plans = sourcer.source_promise(
-        stock, cap_left, cart.sku_index, cart.qty, cart.lat, cart.lon, PICKUP_STORES
+        stock,
+        cap_left,
+        cart.sku_index,
+        cart.qty,
+        cart.lat,
+        cart.lon,
+        PICKUP_STORES,
+        unit_price=unit_price,
     )
     for plan in plans:
         if plan.store >= 0:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from oms.inventory.model import Node
 
@@ -45,3 +45,29 @@ class NetworkSource(Protocol):
 
     @property
     def stock(self) -> StockReader: ...
+
+
+class HistoryLine(NamedTuple):
+    """One line of a past order, as the look-ahead forecast reads it (`demand_estimate.py`)."""
+
+    order_id: str
+    created_at: datetime
+    pickup_node: str | None  # a pickup order's store; None for a shipped order
+    dest_lat: float | None  # a shipped order's address (None once erased)
+    dest_lon: float | None
+    sku_id: str
+    qty: int
+
+
+class DemandHistoryReader(Protocol):
+    def lines_between(self, windows: Sequence[tuple[datetime, datetime]]) -> list[HistoryLine]:
+        """The lines of the orders created within any of the [start, end) windows, an order's
+        lines together and in line order."""
+        ...
+
+
+class PriceSource(NetworkSource, Protocol):
+    """What a price refresh reads: the network and stock, and the order history."""
+
+    @property
+    def demand_history(self) -> DemandHistoryReader: ...

@@ -13,18 +13,23 @@ from time import monotonic
 import numpy as np
 
 from oms.inventory.errors import UnknownSku
+from oms.promise.lookahead_prices import PriceBoard
 from oms.promise.nodes import node_info
 from oms.promise.option_dates import OptionDates
 from oms.promise.options import Cart, PromiseResult, promise
 from oms.promise.outcomes import PromiseOutcomes
 from oms.promise.ports import NetworkSource, StockLevels
 from oms.promise.stock_cache import NO_ROW, StockCache
-from oms.sourcing.contract import Settings
+from oms.sourcing.contract import F64, Settings
+from oms.sourcing.lookahead import steering_settings
 from oms.sourcing.network import Network
 from oms.sourcing.online import OnlineSourcer, haversine_km
 
 log = logging.getLogger("oms.promise")
 SOURCING = Settings(split_penalty=1.5, unfilled_penalty=100.0, allow_transfers=True)
+ONLINE, LOOKAHEAD = "online", "lookahead"
+# Sourcers kept per steering penalty (a few hundred distinct ones at most between refreshes).
+STEERING_KEPT = 256
 
 
 class NetworkCache:
@@ -33,10 +38,19 @@ class NetworkCache:
     The node signature, the nodes closed for orders (paused, or their daily order limit
     reached: served as disabled) and the capacity left are re-read at most every `refresh_s`
     seconds: they change rarely, and a promise is advice (a hold re-checks stock). SKUs are
-    kept once found."""
+    kept once found.
 
-    def __init__(self, refresh_s: float = 1.0) -> None:
+    ``policy`` is the live service's sourcing policy: "online", or "lookahead", where each
+    request's units are priced by the ``board`` (oms/promise/lookahead_prices.py)."""
+
+    def __init__(self, refresh_s: float = 1.0, policy: str = ONLINE) -> None:
+        if policy not in (ONLINE, LOOKAHEAD):
+            raise ValueError(f"unknown sourcing policy {policy!r}")
         self.refresh_s = refresh_s
+        self.policy = policy
+        self.board = PriceBoard()
+        # Steering sourcers by unfilled penalty, for the network they were built on.
+        self._steering: tuple[Network | None, dict[float, OnlineSourcer]] = (None, {})
         self._lock = threading.Lock()
         self._signature: tuple[object, ...] | None = None
         self._network: Network | None = None
@@ -76,6 +90,31 @@ class NetworkCache:
                 self._capacity = (-math.inf, None)
             self._checked = now + self.refresh_s
             return self._network, self._sourcer
+
+    def pricing(
+        self, network: Network, sourcer: OnlineSourcer, skus: list[str]
+    ) -> tuple[OnlineSourcer, F64 | None]:
+        """The sourcer and unit prices [SKU row, node] of a request: ``sourcer`` and None under
+        the online policy, or when the board prices none of the SKUs; else the prices and a
+        sourcer whose unfilled penalty is raised by their largest (prices steer, never fill)."""
+        if self.policy != LOOKAHEAD:
+            return sourcer, None
+        found = self.board.current.rows_and_top(skus, network.ids)
+        if found is None:
+            return sourcer, None
+        price, top = found
+        return self._steering_sourcer(network, top), price
+
+    def _steering_sourcer(self, network: Network, top: float) -> OnlineSourcer:
+        built_on, kept = self._steering
+        if built_on is not network or len(kept) > STEERING_KEPT:
+            kept = {}
+            self._steering = (network, kept)
+        found = kept.get(top)
+        if found is None:
+            priced = steering_settings(SOURCING, np.array([top]))
+            found = kept[top] = OnlineSourcer(network.arrays, priced, _skip_warm_up=True)
+        return found
 
     def dates(self, network: Network) -> OptionDates:
         """The option dates kept for ``network`` (a new book when the network was rebuilt)."""
@@ -151,13 +190,15 @@ def check_skus(
 @dataclass(slots=True)
 class CartSnapshot:
     """What sourcing a cart needs, read once: the network, its sourcer, the cart as arrays,
-    the ATP of the cart's SKUs and the capacity left."""
+    the ATP of the cart's SKUs and the capacity left; under the look-ahead policy, the units'
+    prices [SKU row, node] (None: online) and a sourcer steered by them."""
 
     network: Network
     sourcer: OnlineSourcer
     cart: Cart
     stock: np.ndarray
     capacity: np.ndarray
+    unit_price: F64 | None = None
 
 
 def snapshot_cart(
@@ -174,6 +215,7 @@ def snapshot_cart(
     plan: its hold re-checks every unit)."""
     skus = check_skus(source, [s for s, _ in lines], cache)
     network, sourcer = cache.get(source)
+    sourcer, unit_price = cache.pricing(network, sourcer, skus)
     row = {s: k for k, s in enumerate(skus)}
     cart = Cart(
         skus=[s for s, _ in lines],
@@ -192,6 +234,7 @@ def snapshot_cart(
         cart,
         stock,
         cache.capacity_left(source, network),  # capacity is a soft input: a second old is fine
+        unit_price,
     )
 
 
@@ -213,6 +256,7 @@ def promise_for(
         snap.cart,
         now,
         cache.dates(snap.network),
+        unit_price=snap.unit_price,
     )
     cache.outcomes.record(now, len(lines), len(result.shortfalls))
     return result

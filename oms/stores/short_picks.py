@@ -170,8 +170,16 @@ def place_elsewhere(
         snap = snapshot_cart(uow, cache, cart, lat, lon)
         snap.stock[:, network.index[exclude]] = 0  # not back to the shelf that lacked them
         c = snap.cart
+        # Re-sourced by the service's policy too: under look-ahead, priced as a new order is.
         d = snap.sourcer.source_order(
-            snap.stock, snap.capacity, c.sku_index, c.qty, c.lat, c.lon, pickup_node=store
+            snap.stock,
+            snap.capacity,
+            c.sku_index,
+            c.qty,
+            c.lat,
+            c.lon,
+            pickup_node=store,
+            unit_price=snap.unit_price,
         )
         placed = [
             (int(j), network.nodes[int(n)].id, int(q))

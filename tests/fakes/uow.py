@@ -10,6 +10,7 @@ from oms.domain.events import Aggregate, DomainEvent, EventRecord
 from oms.handlers import message_bus
 from tests.fakes.catalog import FakeApiKeys, FakeNodes, FakeSkus, FakeStoreSessions
 from tests.fakes.customers import FakeCustomerAddresses, FakeCustomers
+from tests.fakes.demand_history import FakeDemandHistory
 from tests.fakes.kpis import FakeKpiFacts
 from tests.fakes.notifications import FakePickupReminders
 from tests.fakes.order_search import FakeOrderSearch, Rows
@@ -116,6 +117,9 @@ class FakeUnitOfWork:
         self.store_queues = FakeStoreQueues(self)
         self.parcels = FakeParcels()
         self.pickups_to_reshelve = FakePickupsToReshelve()
+        self.demand_history = FakeDemandHistory(
+            lambda: self.orders.rows.values(), lambda: self.order_lines.rows.values()
+        )
 
     def __enter__(self) -> Self:
         return self

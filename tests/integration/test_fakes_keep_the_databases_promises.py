@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -64,7 +65,15 @@ def day(open_uow: Callable[[], Any], cache: NetworkCache) -> dict[str, Any]:
                 for o in names
                 for n in uow.order_nodes.list_by(order_id=o)
             ),
+            # The look-ahead forecast's reading of the same orders (cancelled ones count).
+            "history": sorted(
+                (names[x.order_id], x.pickup_node, x.dest_lat is None, x.sku_id, x.qty)
+                for x in uow.demand_history.lines_between(ALL_TIME)
+            ),
         }
+
+
+ALL_TIME = [(datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC))]
 
 
 def _levels(uow: Any) -> dict[tuple[str, str], Any]:
@@ -103,6 +112,15 @@ def test_a_day_on_the_fake_unit_of_work_tells_the_same_story_as_on_the_database(
     assert in_memory["involved"] == stored["involved"]
     assert {(o, n, True) for o, n, _ in stored["shipments"]} == set(stored["involved"])
     assert in_memory["stock"] == stored["stock"]
+    assert (
+        in_memory["history"]
+        == stored["history"]
+        == [
+            ("pickup", S1, True, "MUG", 2),
+            ("shipped", None, False, "MUG", 2),
+            ("shipped", None, False, "TEA", 1),
+        ]
+    )
     assert in_memory["events"] == stored["events"]
     assert ("ShortPicked", "order") in stored["events"] and ("Resourced", "order") in stored[
         "events"

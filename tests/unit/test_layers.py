@@ -143,6 +143,7 @@ ENGINE_CLIENTS = frozenset(
         # Quote, promise and reserve: they run the one-order sourcer.
         "oms.promise.options",
         "oms.promise.service",
+        "oms.promise.lookahead_refresh",  # the look-ahead prices: the LP of sourcing.lookahead
         "oms.orders.reservations",
         # Services that reserve or re-promise through the ones above.
         "oms.orders.service",
