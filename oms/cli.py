@@ -260,7 +260,11 @@ def sweep(
             problems=cluster_problems(scheduler, workers),
         )
         scenario = load_scenario(scenario_path)
-        with open_client(ClusterSpec(scheduler, workers)) as client, _task_progress() as progress:
+        with (
+            _exit_on_sigterm(),
+            open_client(ClusterSpec(scheduler, workers)) as client,
+            _task_progress() as progress,
+        ):
             result = run_sweep(client, scenario, options, progress)
     except OmsError as exc:
         _fail(exc.detail)
@@ -274,6 +278,16 @@ def sweep(
         f"{result.workers} workers, {result.elapsed_s:.1f} s)",
         err=True,
     )
+
+
+@contextmanager
+def _exit_on_sigterm() -> Iterator[None]:
+    """SIGTERM unwinds like Ctrl-C, so that a local cluster's worker processes are shut down."""
+    previous = signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 @app.command()

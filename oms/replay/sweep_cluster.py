@@ -74,7 +74,7 @@ def open_client(spec: ClusterSpec) -> Iterator[Client]:
         threads_per_worker=1,
         processes=True,
         host="127.0.0.1",
-        dashboard_address=None,  # no web server to bind (and no port to collide on)
+        dashboard_address="127.0.0.1:0",  # any free port, this host only: no collision
         silence_logs=logging.ERROR,
     )
     try:
