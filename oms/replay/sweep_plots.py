@@ -12,6 +12,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from oms.replay.sweep import SweepResult
+from oms.replay.sweep_stats import Interval
 
 PLOT_FILE = "distributions.png"
 PLOT_KPIS = (("total_cost", "Total cost"), ("fill_rate", "Fill rate"))
@@ -28,27 +29,41 @@ def write_sweep_plot(result: SweepResult, out_dir: Path) -> str:
 
 
 def plot_distributions(result: SweepResult) -> Figure:
+    """A row per KPI: the strategies' values side by side, then one panel per other strategy
+    with its paired differences on a scale of their own (a baseline far off would flatten the
+    rest), its mean and 95% interval drawn beside them."""
     names = list(result.options.strategies)
     base = result.options.baseline
     others = [n for n in names if n != base]
-    fig = Figure(figsize=(11, 4.2 * len(PLOT_KPIS)), layout="constrained")
-    axes = fig.subplots(len(PLOT_KPIS), 2, squeeze=False)
+    cols = 1 + len(others)
+    fig = Figure(figsize=(4.5 + 2.6 * len(others), 3.8 * len(PLOT_KPIS)), layout="constrained")
+    axes = fig.subplots(len(PLOT_KPIS), cols, squeeze=False)
     seeds = len(result.options.seeds)
-    fig.suptitle(f"{result.scenario.name}: {seeds} seeds, {len(result.runs)} runs")
+    fig.suptitle(
+        f"{result.scenario.name}: {seeds} seeds; right, each strategy - {base} on the same seed"
+    )
+    intervals = {(s.strategy, s.kpi): s.difference for s in result.summaries}
     for row, (key, label) in enumerate(PLOT_KPIS):
-        values = [_values(result, name, key) for name in names]
-        _box_strip(axes[row][0], names, values)
+        _box_strip(axes[row][0], names, [_values(result, name, key) for name in names])
         axes[row][0].set_title(f"{label} per strategy")
-        diff_axes = axes[row][1]
-        if others:
-            _box_strip(diff_axes, others, [_differences(result, n, base, key) for n in others])
-            diff_axes.axhline(0.0, color="#555", linewidth=0.8, linestyle="--")
-        else:
-            diff_axes.text(
-                0.5, 0.5, "no other strategy", ha="center", transform=diff_axes.transAxes
-            )
-        diff_axes.set_title(f"{label}: paired difference to {base} (same seed)")
+        for col, name in enumerate(others, start=1):
+            ax = axes[row][col]
+            _box_strip(ax, [name], [_differences(result, name, base, key)])
+            ax.axhline(0.0, color="#555", linewidth=0.8, linestyle="--")
+            _interval_bar(ax, intervals.get((name, key)))
+            ax.set_title(f"{label}: {name} - {base}", fontsize=10)
     return fig
+
+
+def _interval_bar(ax: Axes, interval: Interval | None) -> None:
+    """The mean and its 95% interval, right of the box."""
+    if interval is None or interval.low is None or interval.high is None:
+        return
+    below, above = interval.mean - interval.low, interval.high - interval.mean
+    ax.errorbar(
+        [0.42], [interval.mean], yerr=[[below], [above]], fmt="D", color="#c0392b", capsize=4
+    )
+    ax.set_xlim(-0.5, 0.65)
 
 
 def _values(result: SweepResult, strategy: str, key: str) -> list[float]:

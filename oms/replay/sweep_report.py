@@ -189,7 +189,8 @@ def sweep_html(result: SweepResult, plot: str) -> str:
         _facts_html(result),
         "<h2>Distributions over the seeds</h2>",
         f'<p><img src="{html.escape(plot)}" alt="Total cost and fill rate per strategy over the '
-        'seeds, and their paired difference to the baseline"></p>',
+        "seeds, and each strategy's paired differences to the baseline with their mean and 95% "
+        'interval"></p>',
         "<h2>Mean and 95% confidence interval</h2>",
         _summary_table_html(result, difference=False),
         f"<h2>Paired difference to {html.escape(result.options.baseline)} (same seed)</h2>",
