@@ -163,3 +163,27 @@ def test_a_scheduler_nobody_listens_on_exits_2(scenario, tmp_path, monkeypatch):
     result = runner.invoke(app, ["sweep", str(scenario), "--out", str(tmp_path / "o"), *flags])
     assert result.exit_code == 2, result.output
     assert f"--scheduler: cannot reach tcp://127.0.0.1:{port}" in result.stderr
+
+
+def test_a_sweep_on_a_running_scheduler_gives_the_same_rows_and_leaves_its_cluster_up(
+    swept, scenario, tmp_path
+):
+    from distributed import Client, LocalCluster
+
+    with LocalCluster(
+        n_workers=1,
+        processes=False,  # a worker thread here: quicker to start, same protocol
+        protocol="tcp://",
+        host="127.0.0.1",
+        dashboard_address="127.0.0.1:0",
+    ) as cluster:
+        flags = ["--seeds", "2", "--strategy", "online", "--scheduler", cluster.scheduler_address]
+        result = runner.invoke(app, ["sweep", str(scenario), "--out", str(tmp_path), *flags])
+        assert result.exit_code == 0, result.output
+        (row,) = rows(tmp_path / "runs.csv")
+        local = {(r["seed"], r["strategy"]): r for r in rows(swept / "runs.csv")}
+        assert row == local["2", "online"]
+        timings = json.loads((tmp_path / "timings.json").read_text())
+        assert timings["cluster"] == cluster.scheduler_address and timings["workers"] == 1
+        with Client(cluster) as client:  # still up: the sweep closed its client only
+            assert len(client.scheduler_info()["workers"]) == 1
