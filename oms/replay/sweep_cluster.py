@@ -2,9 +2,13 @@
 worker process per core, shut down when the sweep ends; or an existing scheduler's cluster
 (`--scheduler tcp://host:8786`), which is left running.
 
-Processes, not threads: the replay's Python (simulation, KPIs) holds the GIL, and each process
-compiles or loads its numba kernels once (NUMBA_CACHE_DIR is inherited), which the warm-up
-plugin (`sweep.WarmUp`) does before the first task.
+Processes, not threads, by measurement on the 2-core machine (black-friday-fr, a busy machine,
+so a rough figure): 20 seeds x online,nearest took 18.8 s on two worker processes and 24.5 s on
+two threads of one (the simulation and KPIs are Python and hold the GIL); wave runs, mostly
+OR-Tools time with the GIL released, were level (7.9-8.4 s a run on processes, 7.3-7.9 s on
+threads). Processes also keep a crash or a leak to one worker. Each process compiles or loads
+its numba kernels once (NUMBA_CACHE_DIR is inherited), which the warm-up plugin (`sweep.WarmUp`)
+does before its first task.
 """
 
 from __future__ import annotations

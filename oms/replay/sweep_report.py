@@ -115,7 +115,9 @@ def _write_parquet(result: SweepResult, path: Path) -> bool:
     }
     for spec in KPIS:
         columns[spec.key] = [r.kpis.get(spec.key) for r in result.runs]
-    pq.write_table(pa.table(columns), path)
+    types = [("seed", pa.int64()), ("strategy", pa.string())]
+    schema = pa.schema(types + [(spec.key, pa.float64()) for spec in KPIS])  # None: null
+    pq.write_table(pa.table(columns, schema=schema), path)
     return True
 
 

@@ -5,6 +5,7 @@ bad flags exit 2 before any cluster starts."""
 from __future__ import annotations
 
 import csv
+import importlib.util
 import json
 import math
 import socket
@@ -59,6 +60,22 @@ def test_runs_csv_has_a_row_per_seed_and_strategy_with_the_replays_kpi_columns(s
         (s, n) for s in SEEDS for n in STRATEGIES
     ]
     assert all(r["orders"] == "300" and r["lower_bound"] == "" for r in runs)
+
+
+def test_runs_parquet_holds_the_same_runs_when_pyarrow_is_installed_and_is_absent_otherwise(swept):
+    path = swept / "runs.parquet"
+    if importlib.util.find_spec("pyarrow") is None:
+        assert not path.exists()
+        return
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(path).to_pylist()
+    runs = rows(swept / "runs.csv")
+    assert [(t["seed"], t["strategy"]) for t in table] == [
+        (int(r["seed"]), r["strategy"]) for r in runs
+    ]
+    assert [round(t["total_cost"], 2) for t in table] == [float(r["total_cost"]) for r in runs]
+    assert all(t["lower_bound"] is None for t in table)
 
 
 def test_each_seeds_online_row_is_what_oms_replay_gives_for_that_seed(swept, scenario, tmp_path):
