@@ -231,6 +231,87 @@ def _task_progress() -> Iterator[Callable[[str, int], Callable[[int], None]] | N
 
 
 @app.command()
+def sweep(
+    scenario_path: Annotated[
+        Path, typer.Argument(metavar="SCENARIO.json", help="Scenario file (scenarios/README.md).")
+    ],
+    out: Annotated[
+        Path, typer.Option("--out", help="Directory for runs.csv, summary.csv, the report.")
+    ],
+    seeds: Annotated[
+        str, typer.Option(help="Seeds to replay: a range 1-50, a list 1,2,5, one seed, or a mix.")
+    ],
+    strategy: Annotated[
+        str, typer.Option(help=f"Comma-separated: {', '.join(STRATEGY_NAMES)}.")
+    ] = ",".join(STRATEGY_NAMES),
+    baseline: Annotated[
+        str, typer.Option(help="The strategy the others are compared with, seed by seed.")
+    ] = "online",
+    workers: Annotated[
+        int | None,
+        typer.Option(help="Worker processes of the local cluster (default: one per core)."),
+    ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(help="Run on this Dask scheduler's cluster (tcp://host:8786) instead."),
+    ] = None,
+    wave_minutes: Annotated[
+        float | None, typer.Option(min=0.1, help="Wave period in simulated minutes.")
+    ] = None,
+    wave_time_limit: Annotated[
+        float | None, typer.Option(min=0.1, help="Seconds per wave solve.")
+    ] = None,
+) -> None:
+    """Replay SCENARIO for every seed and strategy on a Dask cluster; write every run's KPIs,
+    their means with 95% intervals and paired differences, and a report to DIR."""
+    from rich.console import Console
+
+    from oms.replay.scenario import load_scenario
+    from oms.replay.sweep import run_sweep, sweep_options
+    from oms.replay.sweep_cluster import ClusterSpec, cluster_problems, open_client
+    from oms.replay.sweep_report import summary_table, write_sweep_outputs
+
+    try:
+        options = sweep_options(
+            seeds,
+            strategy,
+            baseline,
+            wave_minutes=wave_minutes,
+            wave_time_limit_s=wave_time_limit,
+            problems=cluster_problems(scheduler, workers),
+        )
+        scenario = load_scenario(scenario_path)
+        with (
+            _exit_on_sigterm(),
+            open_client(ClusterSpec(scheduler, workers)) as client,
+            _task_progress() as progress,
+        ):
+            result = run_sweep(client, scenario, options, progress)
+    except OmsError as exc:
+        _fail(exc.detail)
+    try:
+        write_sweep_outputs(result, out)
+    except OSError as exc:
+        _fail(f"cannot write to {out}: {exc.strerror}")
+    Console(width=max(100, shutil.get_terminal_size().columns)).print(summary_table(result))
+    typer.echo(
+        f"wrote {out}: runs.csv, summary.csv, report.html ({len(result.runs)} runs on "
+        f"{result.workers} workers, {result.elapsed_s:.1f} s)",
+        err=True,
+    )
+
+
+@contextmanager
+def _exit_on_sigterm() -> Iterator[None]:
+    """SIGTERM unwinds like Ctrl-C, so that a local cluster's worker processes are shut down."""
+    previous = signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+@app.command()
 def demo(
     output: Annotated[
         Path, typer.Option("-o", "--output", help="Where to write the problem.")

@@ -166,6 +166,10 @@ ENGINE_CLIENTS = frozenset(
         "oms.replay.report",
         "oms.replay.policies",
         "oms.replay.plots",
+        # A sweep runs the replay per (seed, strategy) on Dask and reports on the runs.
+        "oms.replay.sweep",
+        "oms.replay.sweep_report",
+        "oms.replay.sweep_plots",
     }
 )
 
