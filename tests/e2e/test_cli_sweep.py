@@ -82,7 +82,15 @@ def test_each_seeds_online_row_is_what_oms_replay_gives_for_that_seed(swept, sce
     runs = {(r["seed"], r["strategy"]): r for r in rows(swept / "runs.csv")}
     for seed in SEEDS:
         out = tmp_path / str(seed)
-        options = ["--seed", str(seed), "--strategy", "online", "--bound-time-limit", "2"]
+        options = [
+            "--seed",
+            str(seed),
+            "--strategy",
+            "online",
+            "--no-hindsight",
+            "--bound-time-limit",
+            "2",
+        ]
         result = runner.invoke(app, ["replay", str(scenario), "--out", str(out), *options])
         assert result.exit_code == 0, result.output
         (replayed,) = rows(out / "kpis.csv")
