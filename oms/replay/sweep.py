@@ -17,8 +17,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, fields, replace
-from typing import Any
+from dataclasses import dataclass
 
 from distributed import Client, WorkerPlugin, as_completed
 
@@ -31,10 +30,6 @@ from oms.replay.sweep_stats import KpiSummary, SweepRun, summarise
 from oms.sourcing import registry
 from oms.sourcing.registry import Mode
 
-# A replay's switches for what is worked out once per day, not per strategy (the lower bound;
-# the hindsight optimum where ReplayOptions has it): a task would redo it for each strategy, at
-# many times the run's cost, so a sweep turns them off.
-PER_SEED_YARDSTICKS = ("with_bound", "with_hindsight")
 MAX_SEED = 2**32 - 1  # numpy's seed words are 32-bit; a bigger one would alias another
 _SEED_ITEM = re.compile(r"^(\d+)(?:-(\d+))?$")
 
@@ -48,16 +43,13 @@ class SweepOptions:
     wave_time_limit_s: float | None = None
 
     def replay_options(self, seed: int, strategy: str) -> ReplayOptions:
-        options = ReplayOptions(
+        return ReplayOptions(
             (strategy,),
             seed=seed,
             wave_minutes=self.wave_minutes,
             wave_time_limit_s=self.wave_time_limit_s,
+            with_bound=False,
         )
-        off: dict[str, Any] = {
-            f.name: False for f in fields(options) if f.name in PER_SEED_YARDSTICKS
-        }
-        return replace(options, **off)
 
 
 @dataclass(frozen=True)

@@ -4,11 +4,10 @@ forms, intervals and paired differences against hand-worked numbers."""
 from __future__ import annotations
 
 import math
-from dataclasses import fields
 
 import pytest
 
-from oms.replay.sweep import PER_SEED_YARDSTICKS, parse_seeds, sweep_options
+from oms.replay.sweep import parse_seeds
 from oms.replay.sweep_stats import (
     Interval,
     SweepRun,
@@ -108,11 +107,3 @@ def test_seeds_are_ranges_lists_or_one_in_the_order_given_each_once(text, seeds)
 )
 def test_a_bad_seed_list_is_named_with_what_is_wrong(text, problem):
     assert parse_seeds(text)[1] == [problem]
-
-
-def test_a_sweep_task_replays_one_strategy_without_the_per_seed_yardsticks():
-    options = sweep_options("1-2", "online,nearest").replay_options(2, "nearest")
-    assert options.strategies == ("nearest",) and options.seed == 2
-    switches = {f.name for f in fields(options)} & set(PER_SEED_YARDSTICKS)
-    assert "with_bound" in switches
-    assert all(getattr(options, name) is False for name in switches)
