@@ -204,11 +204,17 @@ def migrated_db_url(db_url: str, request: pytest.FixtureRequest) -> str:
     if db_url.startswith("sqlite"):
         shutil.copyfile(sqlite_template(), database)
         return db_url
+    copy_pg_template(request, database)
+    return db_url
+
+
+def copy_pg_template(request: pytest.FixtureRequest, database: str) -> None:
+    """Replace ``database`` (made empty by pg_url, no one connected yet) by a copy of the
+    migrated template."""
     template = request.getfixturevalue("pg_template")
     cluster = request.getfixturevalue("pg_cluster")
-    _admin(cluster, "DROP DATABASE {}", database)  # made empty by pg_url, no one connected yet
+    _admin(cluster, "DROP DATABASE {}", database)
     _admin(cluster, "CREATE DATABASE {} TEMPLATE " + template, database)
-    return db_url
 
 
 @pytest.fixture
