@@ -1,7 +1,8 @@
 """Browser fixtures: the real app served by uvicorn, driven by Debian's headless Chromium.
 
 - ``server``: ``uvicorn --factory oms.bootstrap:app_from_env`` in a subprocess on a free loopback
-  port, against a fresh SQLite file, with an ops and a checkout key; stopped by its PID.
+  port, against a fresh SQLite file (a copy of the migrated template), with an ops and a
+  checkout key; stopped by its PID.
 - ``browser``: Chromium launched by Playwright from its path (Debian's ``chromium`` package,
   installed by ``.ci/run``). Playwright never downloads a browser here.
 - ``context``: a fresh browser context per test (own cookies), its base URL the server's.
@@ -35,9 +36,10 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Error, Page, sync_playwright
 
 from oms.access.keys import create_key
-from oms.db.engine import make_engine, make_session_factory, migrate
+from oms.db.engine import make_engine, make_session_factory
 from oms.db.uow import SqlUnitOfWork
 from oms.handlers import message_bus
+from tests.db_templates import migrated_sqlite
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "var" / "artifacts"
@@ -173,8 +175,7 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[Server]:
-    url = f"sqlite:///{tmp_path / 'oms.db'}"
-    migrate(url)
+    url = migrated_sqlite(tmp_path / "oms.db")  # a copy of the migrated template
     srv = Server("", url, "", "")
     srv.ops, srv.checkout = srv.create_key("ops"), srv.create_key("checkout")
     port = _free_port()

@@ -1,4 +1,4 @@
-"""An app on a fresh SQLite file, with a key per role."""
+"""An app on a fresh SQLite file (a copy of the migrated template), with a key per role."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from oms.access.keys import create_key
 from oms.api.app import create_app
 from oms.api.state import AppState
 from oms.bootstrap import open_state
+from tests.db_templates import migrated_sqlite
 
 
 @dataclass
@@ -25,7 +26,7 @@ class Api:
 
 @pytest.fixture
 def api(tmp_path: Path) -> Iterator[Api]:
-    state = open_state(f"sqlite:///{tmp_path / 'oms.db'}")
+    state = open_state(migrated_sqlite(tmp_path / "oms.db"), run_migrations=False)
     with state.unit_of_work() as uow:
         ops, checkout = create_key(uow, "ops"), create_key(uow, "checkout")
     with TestClient(create_app(state)) as client:

@@ -22,6 +22,7 @@ from oms.bootstrap import open_state
 from oms.config import get_settings
 from oms.db import tables
 from oms.domain.events import utcnow
+from tests.db_templates import migrated_sqlite
 from tests.e2e.conftest import Api
 from tests.e2e.stores_fixture import build
 from tests.smtp_server import SmtpServer, bodies, subjects
@@ -34,7 +35,7 @@ def serve(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **env: str) -> Iterat
         monkeypatch.setenv(name, value)
     monkeypatch.setenv("OMS_SMTP_FROM", SENDER)
     get_settings.cache_clear()
-    state = open_state(f"sqlite:///{tmp_path / 'oms.db'}")
+    state = open_state(migrated_sqlite(tmp_path / "oms.db"), run_migrations=False)
     with state.unit_of_work() as uow:
         ops, checkout = create_key(uow, "ops"), create_key(uow, "checkout")
     try:

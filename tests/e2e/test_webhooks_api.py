@@ -21,6 +21,7 @@ from oms.domain.events import utcnow
 from oms.integrations.dispatcher import Dispatcher
 from oms.integrations.webhooks_http import HttpSender
 from oms.integrations.webhooks_schedule import MAX_ATTEMPTS
+from tests.db_templates import migrated_sqlite
 from tests.e2e.conftest import Api
 from tests.webhook_receiver import Receiver
 
@@ -29,7 +30,7 @@ def _api(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, dispatcher: str) -> It
     monkeypatch.setenv("OMS_WEBHOOKS_ALLOW_PRIVATE", "true")
     monkeypatch.setenv("OMS_DISPATCHER", dispatcher)
     get_settings.cache_clear()
-    state = open_state(f"sqlite:///{tmp_path / 'oms.db'}")
+    state = open_state(migrated_sqlite(tmp_path / "oms.db"), run_migrations=False)
     with state.unit_of_work() as uow:
         ops, checkout = create_key(uow, "ops"), create_key(uow, "checkout")
     try:

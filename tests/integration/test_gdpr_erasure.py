@@ -46,11 +46,13 @@ ADDRESS = {"line1": LINE1, "postcode": "26000", "city": "Valence", "country": "F
 
 
 @pytest.fixture
-def app(db_url: str, monkeypatch: pytest.MonkeyPatch, smtp_server: SmtpServer) -> Iterator[Api]:
+def app(
+    migrated_db_url: str, monkeypatch: pytest.MonkeyPatch, smtp_server: SmtpServer
+) -> Iterator[Api]:
     monkeypatch.setenv("OMS_WEBHOOKS_ALLOW_PRIVATE", "true")
     monkeypatch.setenv("OMS_SMTP_URL", smtp_server.url)
     get_settings.cache_clear()
-    state = open_state(db_url)
+    state = open_state(migrated_db_url)
     with state.unit_of_work() as uow:
         ops, checkout = create_key(uow, "ops"), create_key(uow, "checkout")
     try:

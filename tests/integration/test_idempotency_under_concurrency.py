@@ -6,11 +6,11 @@ key with another body is refused; keys are scoped to the API key that sent them.
 from __future__ import annotations
 
 import threading
+import uuid
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -24,9 +24,12 @@ from oms.handlers import message_bus
 from oms.orders.model import IdempotencyRecord, Order, Reservation
 from tests.e2e.test_catalog_api import NODE
 from tests.e2e.test_promise_api import CART, STORE
+from tests.integration.conftest import PgCluster, _admin
 from tests.live_server import LiveServer
 
-# A server process per test (about 2-3 s to start): 13 tests, about 45 s in all.
+# One server process per backend for the module (it took 10-18 s to start on the shared CI
+# machine, and 13 tests each started one): the tests share its database, so each uses its own
+# Idempotency-Keys and counts what it made relative to what was there before it.
 pytestmark = pytest.mark.slow
 N = 20  # concurrent callers
 TIMEOUT_S = 30.0  # any one wait: a request, the barrier, the whole burst
@@ -93,13 +96,27 @@ def _seed(base: str, ops: dict[str, str]) -> None:
             assert r.status_code == 200, r.text
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def live(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Live]:
+@pytest.fixture(scope="module")
+def module_pg_url(pg_cluster: PgCluster) -> Iterator[str]:
+    """A database of its own in the session's cluster, for this module's server."""
+    name = f"oms_idem_{uuid.uuid4().hex[:12]}"
+    _admin(pg_cluster, "CREATE DATABASE {}", name)
+    try:
+        yield pg_cluster.url(name)
+    finally:
+        _admin(pg_cluster, "DROP DATABASE IF EXISTS {} WITH (FORCE)", name)
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def live(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Live]:
+    tmp_path = tmp_path_factory.mktemp(f"idempotency-{request.param}")
     # Looked up lazily, so that a SQLite-only selection never starts PostgreSQL.
     url = (
         f"sqlite:///{tmp_path / 'oms.db'}"
         if request.param == "sqlite"
-        else str(request.getfixturevalue("pg_url"))
+        else str(request.getfixturevalue("module_pg_url"))
     )
     keys = _keys(url)
     # Stopped however the test ends, even when it never became ready: SIGTERM to its process
@@ -157,11 +174,12 @@ def _answers_once(answers: list[tuple[int, dict[str, Any]]]) -> str:
 
 def test_twenty_concurrent_orders_with_one_key_make_one_order_and_take_the_stock_once(live):
     before = live.reserved()
+    orders, reservations = live.count(Order), live.count(Reservation)
     headers = {**live.checkout, "Idempotency-Key": "order-once"}
     answers = burst(live, "/v1/orders", [(ORDER, headers)] * N)
     made = _answers_once(answers)
     assert live.reserved() == before + 2
-    assert live.count(Order) == 1 and live.count(Reservation) == 1
+    assert live.count(Order) == orders + 1 and live.count(Reservation) == reservations + 1
     assert live.count(IdempotencyRecord, endpoint="orders", key="order-once") == 1
     r = live.get(f"/v1/orders/{made}", live.checkout)
     assert r.status_code == 200 and r.json()["lines"][0]["qty"] == 2, r.text
@@ -173,19 +191,21 @@ def test_twenty_concurrent_orders_with_one_key_make_one_order_and_take_the_stock
 
 def test_twenty_concurrent_reservations_with_one_key_hold_the_stock_once(live):
     before = live.reserved()
+    orders, reservations = live.count(Order), live.count(Reservation)
     headers = {**live.checkout, "Idempotency-Key": "hold-once"}
     answers = burst(live, "/v1/reservations", [(HOLD, headers)] * N)
     made = _answers_once(answers)
     held = [body["lines"] for status, body in answers if status in (200, 201)]
     assert all(lines == held[0] for lines in held) and sum(x["qty"] for x in held[0]) == 2
     assert live.reserved() == before + 2
-    assert live.count(Reservation) == 1 and live.count(Order) == 0
+    assert live.count(Reservation) == reservations + 1 and live.count(Order) == orders
     r = live.get(f"/v1/reservations/{made}", live.checkout)
     assert r.status_code == 200 and r.json()["status"] == "active", r.text
 
 
 def test_the_same_key_with_another_body_is_409_idempotency_key_reused(live):
     headers = {**live.checkout, "Idempotency-Key": "one-body"}
+    orders = live.count(Order)
     first = httpx.post(live.base + "/v1/orders", json=ORDER, headers=headers, timeout=TIMEOUT_S)
     assert first.status_code == 201, first.text
     before = live.reserved()
@@ -193,13 +213,13 @@ def test_the_same_key_with_another_body_is_409_idempotency_key_reused(live):
     for path, body in (("/v1/orders", other), ("/v1/orders", {**ORDER, "shipping_minor": 5})):
         r = httpx.post(live.base + path, json=body, headers=headers, timeout=TIMEOUT_S)
         assert r.status_code == 409 and r.json()["error"] == "idempotency_key_reused", r.text
-    assert live.reserved() == before and live.count(Order) == 1
+    assert live.reserved() == before and live.count(Order) == orders + 1
 
 
 def test_two_bodies_racing_on_one_key_make_one_order_and_refuse_the_other(live):
     headers = {**live.checkout, "Idempotency-Key": "racing-bodies"}
     other = {**ORDER, "lines": [{"sku": "MUG", "qty": 3}]}
-    before = live.reserved()
+    before, orders = live.reserved(), live.count(Order)
     answers = burst(live, "/v1/orders", [(ORDER, headers), (other, headers)] * (N // 2))
     assert not [a for a in answers if a[0] >= 500], answers
     assert Counter(s for s, _ in answers)[201] == 1, answers
@@ -215,12 +235,12 @@ def test_two_bodies_racing_on_one_key_make_one_order_and_refuse_the_other(live):
             assert status == 409, (status, body)
             assert body["error"] in ("idempotency_key_reused", "request_in_progress"), body
     assert live.reserved() == before + made["lines"][0]["qty"]
-    assert live.count(Order) == 1
+    assert live.count(Order) == orders + 1
 
 
 def test_the_same_key_from_another_checkout_api_key_is_a_new_order(live):
     key = "shared-key"
-    before = live.reserved()
+    before, orders = live.reserved(), live.count(Order)
     mine = {**live.checkout, "Idempotency-Key": key}
     theirs = {**live.other_checkout, "Idempotency-Key": key}
     first = httpx.post(live.base + "/v1/orders", json=ORDER, headers=mine, timeout=TIMEOUT_S)
@@ -228,7 +248,7 @@ def test_the_same_key_from_another_checkout_api_key_is_a_new_order(live):
     second = httpx.post(live.base + "/v1/orders", json=ORDER, headers=theirs, timeout=TIMEOUT_S)
     assert second.status_code == 201, second.text
     assert second.json()["id"] != first.json()["id"]
-    assert live.reserved() == before + 4 and live.count(Order) == 2
+    assert live.reserved() == before + 4 and live.count(Order) == orders + 2
     # Each API key replays its own order.
     for headers, made in ((mine, first), (theirs, second)):
         r = httpx.post(live.base + "/v1/orders", json=ORDER, headers=headers, timeout=TIMEOUT_S)
@@ -237,14 +257,14 @@ def test_the_same_key_from_another_checkout_api_key_is_a_new_order(live):
 
 def test_two_checkout_api_keys_racing_with_one_key_make_one_order_each(live):
     key = "raced-across-api-keys"
-    before = live.reserved()
+    before, orders = live.reserved(), live.count(Order)
     mine = {**live.checkout, "Idempotency-Key": key}
     theirs = {**live.other_checkout, "Idempotency-Key": key}
     answers = burst(live, "/v1/orders", [(ORDER, mine), (ORDER, theirs)] * (N // 2))
     first = _answers_once(answers[0::2])
     second = _answers_once(answers[1::2])
     assert first != second
-    assert live.reserved() == before + 4 and live.count(Order) == 2
+    assert live.reserved() == before + 4 and live.count(Order) == orders + 2
 
 
 @pytest.mark.parametrize("live", ["sqlite"], indirect=True)
@@ -261,12 +281,12 @@ def test_a_chunked_order_body_over_the_cap_is_413_on_the_real_server_and_writes_
         for start in range(0, len(body), 64 * 1024):
             yield body[start : start + 64 * 1024]
 
-    before = live.reserved()
+    before, orders = live.reserved(), live.count(Order)
     headers = {**live.checkout, "Content-Type": "application/json", "Idempotency-Key": "big"}
     r = httpx.post(live.base + "/v1/orders", content=chunks(), headers=headers, timeout=TIMEOUT_S)
     assert r.request.headers.get("transfer-encoding") == "chunked"
     assert "content-length" not in r.request.headers
     assert r.status_code == 413 and r.json()["error"] == "payload_too_large", r.text
-    assert live.reserved() == before and live.count(Order) == 0
-    assert live.count(IdempotencyRecord) == 0
+    assert live.reserved() == before and live.count(Order) == orders
+    assert live.count(IdempotencyRecord, key="big") == 0
     assert live.get("/readyz", {}).status_code == 200  # and the server still serves

@@ -56,10 +56,10 @@ class CountingSessions:
 
 
 @pytest.fixture
-def workers(db_url: str) -> Iterator[tuple[AppState, AppState]]:
+def workers(migrated_db_url: str) -> Iterator[tuple[AppState, AppState]]:
     """Two "workers": two AppStates (engines, caches) on the same database."""
-    first = open_state(db_url)
-    second = open_state(db_url, run_migrations=False)
+    first = open_state(migrated_db_url)
+    second = open_state(migrated_db_url, run_migrations=False)
     try:
         yield first, second
     finally:

@@ -25,8 +25,8 @@ HOUR = datetime(2026, 9, 1, 10, tzinfo=UTC)
 
 
 @pytest.fixture
-def api(db_url: str) -> Iterator[Api]:
-    state = open_state(db_url)
+def api(migrated_db_url: str) -> Iterator[Api]:
+    state = open_state(migrated_db_url)
     with state.unit_of_work() as uow:
         ops, checkout = create_key(uow, "ops"), create_key(uow, "checkout")
     with TestClient(create_app(state)) as client:

@@ -10,17 +10,18 @@ import time
 from collections import defaultdict
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, make_url, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from oms.db import tables
-from oms.db.engine import make_engine, make_session_factory, migrate
+from oms.db.engine import make_engine, make_session_factory
 from oms.db.outbox import SqlFeed, sequence_pending
 from oms.db.uow import SqlUnitOfWork
 from oms.domain.bus import NO_HANDLERS
 from oms.domain.events import NodeDisabled, OrderCreated
 from oms.integrations.catalogue import OutboxMessage
 from oms.integrations.feed import read_feed
+from tests.integration.conftest import copy_pg_template
 
 
 def _created(order_id: str) -> OrderCreated:
@@ -92,8 +93,8 @@ def _write_orders(sessions: sessionmaker[Session], writer: int, count: int) -> l
 
 
 @pytest.fixture
-def pg_sessions(pg_url: str) -> sessionmaker[Session]:
-    migrate(pg_url)
+def pg_sessions(pg_url: str, request: pytest.FixtureRequest) -> sessionmaker[Session]:
+    copy_pg_template(request, str(make_url(pg_url).database))  # migrated
     engine: Engine = make_engine(pg_url)
     return make_session_factory(engine)
 

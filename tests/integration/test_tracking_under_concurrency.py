@@ -26,8 +26,8 @@ N = 8  # concurrent deliveries of the same checkpoint
 
 
 @pytest.fixture
-def state(db_url: str) -> Iterator[AppState]:
-    app_state = open_state(db_url)
+def state(migrated_db_url: str) -> Iterator[AppState]:
+    app_state = open_state(migrated_db_url)
     try:
         yield app_state
     finally:

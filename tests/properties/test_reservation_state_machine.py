@@ -12,7 +12,7 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, invaria
 
 from oms.catalog import service as catalog
 from oms.db import ledger
-from oms.db.engine import make_engine, make_session_factory, migrate
+from oms.db.engine import make_engine, make_session_factory
 from oms.db.uow import SqlUnitOfWork
 from oms.domain.errors import ConflictError, ValidationError
 from oms.handlers import message_bus
@@ -21,6 +21,7 @@ from oms.inventory.model import Sku
 from oms.orders import reservations as svc
 from oms.orders.model import DeliveryMethod
 from oms.promise.service import NetworkCache
+from tests.db_templates import migrated_sqlite
 
 NODE = {
     "id": "DC",
@@ -44,8 +45,8 @@ class ReservationMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         ReservationMachine.counter += 1
-        url = f"sqlite:///{ReservationMachine.base}/m{ReservationMachine.counter}.db"
-        migrate(url)
+        # A copy of the migrated template: migrating per example cost 0.5-1 s.
+        url = migrated_sqlite(ReservationMachine.base / f"m{ReservationMachine.counter}.db")
         self.engine = make_engine(url)
         self.sessions = make_session_factory(self.engine)
         self.cache = NetworkCache()
