@@ -69,7 +69,15 @@ OMS = Path(__file__).resolve().parents[2] / "oms"
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (
         "(a) composition root",
-        ("oms.api", "oms.cli", "oms.bootstrap", "oms.handlers", "oms.config"),
+        (
+            "oms.api",
+            "oms.cli",
+            "oms.cli_replay",
+            "oms.cli_common",
+            "oms.bootstrap",
+            "oms.handlers",
+            "oms.config",
+        ),
     ),
     (
         "(b) contexts",
