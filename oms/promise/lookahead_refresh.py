@@ -31,7 +31,7 @@ from oms.promise.lookahead_prices import BoardPrices
 from oms.promise.ports import PriceSource
 from oms.promise.service import SOURCING, NetworkCache, capacity_left, stock_and_versions
 from oms.sourcing.contract import Nodes
-from oms.sourcing.lookahead import opportunity_costs, units_per_order
+from oms.sourcing.lookahead import prices_after
 from oms.sourcing.network import Network
 
 log = logging.getLogger("oms.promise")
@@ -76,24 +76,23 @@ def compute_prices(
         unit = np.zeros((len(skus), len(network)))
         return BoardPrices.of(skus, network.ids, unit, elapsed_s=_since(started), **about)
     lines = same_weekday_lines(history, nodes, weeks)
-    forecast = lines.after(seconds_into_day(now, zone))
     stock, _ = stock_and_versions(source, network, skus)
     enabled = np.array([n.enabled for n in network.nodes], dtype=np.bool_)
-    prices = opportunity_costs(
+    prices = prices_after(
         nodes,
         SOURCING,
         stock,
         capacity_left(source, network),
         enabled,
-        forecast,
-        units_per_shipment=units_per_order(lines),
+        lines,
+        seconds_into_day(now, zone),
     )
     return BoardPrices.of(
         skus,
         network.ids,
         prices.unit,
         elapsed_s=_since(started),
-        forecast_units=forecast.total,
+        forecast_units=prices.forecast_units,
         optimal=prices.optimal,
         **about,
     )

@@ -37,7 +37,7 @@ from oms.replay.scenario_types import (
 from oms.replay.stream import lift, order_range, problem_at
 from oms.sourcing.contract import F64, I64, NO_LIMIT, Allocations, B, Problem
 from oms.sourcing.forecast import DemandLines
-from oms.sourcing.lookahead import opportunity_costs, units_per_order
+from oms.sourcing.lookahead import prices_after
 from oms.sourcing.online import source_online
 from oms.sourcing.registry import (
     STRATEGY_NAMES,
@@ -227,7 +227,6 @@ class _Simulation:
         cuts = {*np.arange(0.0, horizon, period_s).tolist()}
         cuts |= {e.at_s for e in self.events if e.at_s < horizon}
         bounds = [*sorted(cuts), np.inf]
-        per_order = units_per_order(lines)
         pricings = 0
         for start, stop in itertools.pairwise(bounds):
             self.advance_to(start)
@@ -236,14 +235,14 @@ class _Simulation:
             if end <= first:
                 continue
             cap = self.state.cap_left()
-            prices = opportunity_costs(
+            prices = prices_after(
                 self.problem.nodes,
                 self.problem.settings,
                 self.state.stock,
                 cap,
                 self.state.enabled,
-                lines.after(start),
-                units_per_shipment=per_order,
+                lines,
+                start,
             )
             pricings += 1
             before = cap.copy()

@@ -68,9 +68,10 @@ class Prices:
     arcs: int
     elapsed_s: float
     optimal: bool
+    forecast_units: float = 0.0  # the units the forecast priced against
 
     @staticmethod
-    def zero(n_skus: int, n_nodes: int) -> Prices:
+    def zero(n_skus: int, n_nodes: int, forecast_units: float = 0.0) -> Prices:
         return Prices(
             np.zeros((n_skus, n_nodes)),
             np.zeros((n_skus, n_nodes)),
@@ -78,6 +79,7 @@ class Prices:
             0,
             0.0,
             True,
+            forecast_units,
         )
 
 
@@ -150,7 +152,7 @@ def opportunity_costs(
     cost, may = unit_costs(nodes, settings, forecast, units_per_shipment)
     arcs = arcs_of(cost, may, stock, cap_left, enabled, forecast, settings.unfilled_penalty)
     if not len(arcs.cost):
-        return Prices.zero(n_skus, n_nodes)
+        return Prices.zero(n_skus, n_nodes, forecast.total)
     lp = _transportation_lp(arcs, stock, cap_left, forecast, settings.unfilled_penalty)
     duals, optimal = _solve_duals(lp, time_limit_s)
     lam = np.zeros((n_skus, n_nodes))
@@ -159,9 +161,8 @@ def opportunity_costs(
         # MathOpt's duals of "<=" rows in a minimisation are <= 0; the price is their negation.
         lam.reshape(-1)[lp.stock_keys] = np.maximum(-duals[lp.stock_rows], 0.0)
         mu[lp.cap_nodes] = np.maximum(-duals[lp.cap_rows], 0.0)
-    return Prices(
-        lam + mu[None, :], lam, mu, len(arcs.cost), time.perf_counter() - started, optimal
-    )
+    elapsed = time.perf_counter() - started
+    return Prices(lam + mu[None, :], lam, mu, len(arcs.cost), elapsed, optimal, forecast.total)
 
 
 @dataclass(frozen=True)
@@ -249,6 +250,29 @@ def units_per_order(lines: DemandLines) -> float:
     return float(lines.units.sum() / lines.orders) if lines.orders > 0 else 1.0
 
 
+def prices_after(
+    nodes: Nodes,
+    settings: Settings,
+    stock: I64,
+    cap_left: I64,
+    enabled: B,
+    lines: DemandLines,
+    t_s: float,
+) -> Prices:
+    """The opportunity costs for the demand `lines` forecast after time of day `t_s`, a
+    shipment's cost spread over their mean units per order: what the replay, a problem file's
+    plan and the service's refresh each price with."""
+    return opportunity_costs(
+        nodes,
+        settings,
+        stock,
+        cap_left,
+        enabled,
+        lines.after(t_s),
+        units_per_shipment=units_per_order(lines),
+    )
+
+
 def plan_static(
     problem: Problem,
     source_range: PricedRange,
@@ -268,14 +292,8 @@ def plan_static(
     for first, end in itertools.pairwise(cuts):
         if end <= first:
             continue
-        prices = opportunity_costs(
-            problem.nodes,
-            problem.settings,
-            stock,
-            cap,
-            enabled,
-            lines.after(float(first)),
-            units_per_shipment=units_per_order(lines),
+        prices = prices_after(
+            problem.nodes, problem.settings, stock, cap, enabled, lines, float(first)
         )
         pieces.append(source_range(problem, stock, cap, first, end, progress, prices.unit))
     alloc = Allocations.concat(pieces)
