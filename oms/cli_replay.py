@@ -18,22 +18,25 @@ from oms.cli_common import fail as _fail
 from oms.domain.errors import OmsError
 from oms.sourcing.registry import STRATEGY_NAMES
 
+# The options both commands take, declared once.
+ScenarioArg = Annotated[
+    Path, typer.Argument(metavar="SCENARIO.json", help="Scenario file (scenarios/README.md).")
+]
+StrategiesOpt = Annotated[str, typer.Option(help=f"Comma-separated: {', '.join(STRATEGY_NAMES)}.")]
+ALL_STRATEGIES = ",".join(STRATEGY_NAMES)
+WaveMinutesOpt = Annotated[
+    float | None, typer.Option(min=0.1, help="Wave period in simulated minutes.")
+]
+WaveTimeLimitOpt = Annotated[float | None, typer.Option(min=0.1, help="Seconds per wave solve.")]
+
 
 def replay(
-    scenario_path: Annotated[
-        Path, typer.Argument(metavar="SCENARIO.json", help="Scenario file (scenarios/README.md).")
-    ],
+    scenario_path: ScenarioArg,
     out: Annotated[Path, typer.Option("--out", help="Directory for kpis.csv, plots, report.")],
-    strategy: Annotated[
-        str, typer.Option(help=f"Comma-separated: {', '.join(STRATEGY_NAMES)}.")
-    ] = ",".join(STRATEGY_NAMES),
+    strategy: StrategiesOpt = ALL_STRATEGIES,
     seed: Annotated[int | None, typer.Option(help="Override the scenario's seed.")] = None,
-    wave_minutes: Annotated[
-        float | None, typer.Option(min=0.1, help="Wave period in simulated minutes.")
-    ] = None,
-    wave_time_limit: Annotated[
-        float | None, typer.Option(min=0.1, help="Seconds per wave solve.")
-    ] = None,
+    wave_minutes: WaveMinutesOpt = None,
+    wave_time_limit: WaveTimeLimitOpt = None,
     bound_time_limit: Annotated[
         float | None, typer.Option(min=0.1, help="Seconds for the lower bound.")
     ] = None,
@@ -103,18 +106,14 @@ def _task_progress() -> Iterator[Callable[[str, int], Callable[[int], None]] | N
 
 
 def sweep(
-    scenario_path: Annotated[
-        Path, typer.Argument(metavar="SCENARIO.json", help="Scenario file (scenarios/README.md).")
-    ],
+    scenario_path: ScenarioArg,
     out: Annotated[
         Path, typer.Option("--out", help="Directory for runs.csv, summary.csv, the report.")
     ],
     seeds: Annotated[
         str, typer.Option(help="Seeds to replay: a range 1-50, a list 1,2,5, one seed, or a mix.")
     ],
-    strategy: Annotated[
-        str, typer.Option(help=f"Comma-separated: {', '.join(STRATEGY_NAMES)}.")
-    ] = ",".join(STRATEGY_NAMES),
+    strategy: StrategiesOpt = ALL_STRATEGIES,
     baseline: Annotated[
         str, typer.Option(help="The strategy the others are compared with, seed by seed.")
     ] = "online",
@@ -126,12 +125,8 @@ def sweep(
         str | None,
         typer.Option(help="Run on this Dask scheduler's cluster (tcp://host:8786) instead."),
     ] = None,
-    wave_minutes: Annotated[
-        float | None, typer.Option(min=0.1, help="Wave period in simulated minutes.")
-    ] = None,
-    wave_time_limit: Annotated[
-        float | None, typer.Option(min=0.1, help="Seconds per wave solve.")
-    ] = None,
+    wave_minutes: WaveMinutesOpt = None,
+    wave_time_limit: WaveTimeLimitOpt = None,
 ) -> None:
     """Replay SCENARIO for every seed and strategy on a Dask cluster; write every run's KPIs,
     their means with 95% intervals and paired differences, and a report to DIR."""

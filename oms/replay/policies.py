@@ -88,11 +88,12 @@ def policies_html(result: ReplayResult) -> str:
     """The report's section: a row per policy (how it decides, cost, gap to the hindsight
     optimum, gap closed against online), then what looking ahead is worth here."""
     e = html.escape
+    policies = policy_rows(result)
     rows = "".join(
         f"<tr><th>{e(r.name)}</th><td>{e(r.explained)}</td>"
         f'<td class="num">{r.cost:,.2f}</td><td class="num">{_pct(r.gap_to_hindsight)}</td>'
         f'<td class="num">{_pct(r.gap_closed)}</td></tr>'
-        for r in policy_rows(result)
+        for r in policies
     )
     best = result.hindsight
     if best is not None:
@@ -106,13 +107,13 @@ def policies_html(result: ReplayResult) -> str:
     )
     return (
         "<h2>Policies side by side</h2>"
-        f"<table>{head}{rows}</table><p>{e(_worth(result))} {e(PUBLISHED)}</p>"
+        f"<table>{head}{rows}</table><p>{e(_worth(policies))} {e(PUBLISHED)}</p>"
     )
 
 
-def _worth(result: ReplayResult) -> str:
+def _worth(policies: list[PolicyRow]) -> str:
     """What looking ahead is worth on this day, in one sentence."""
-    by_name = {r.name: r for r in policy_rows(result)}
+    by_name = {r.name: r for r in policies}
     ahead, online = by_name.get("lookahead"), by_name.get("online")
     if ahead is None or online is None:
         return "Replay with online and lookahead to see what looking ahead is worth here."
