@@ -357,18 +357,7 @@ def _source(
         lat, lon = network.nodes[store].lat, network.nodes[store].lon
     assert lat is not None and lon is not None
     snap = snapshot_cart(uow, cache, req.lines, lat, lon, cached_stock=not fresh)
-    c = snap.cart
-    decision = snap.sourcer.source_order(
-        snap.stock,
-        snap.capacity,
-        c.sku_index,
-        c.qty,
-        c.lat,
-        c.lon,
-        pickup_node=store,
-        unit_price=snap.unit_price,  # the look-ahead policy's prices (None: online)
-    )
-    return decision, c.skus
+    return snap.decide(store), snap.cart.skus
 
 
 def get_reservation(uow: OrdersUnitOfWork, rid: str, now: datetime | None = None) -> Reservation:

@@ -23,7 +23,7 @@ from oms.promise.stock_cache import NO_ROW, StockCache
 from oms.sourcing.contract import F64, Settings
 from oms.sourcing.lookahead import steering_settings
 from oms.sourcing.network import Network
-from oms.sourcing.online import OnlineSourcer, haversine_km
+from oms.sourcing.online import OnlineSourcer, OrderDecision, haversine_km
 
 log = logging.getLogger("oms.promise")
 SOURCING = Settings(split_penalty=1.5, unfilled_penalty=100.0, allow_transfers=True)
@@ -199,6 +199,21 @@ class CartSnapshot:
     stock: np.ndarray
     capacity: np.ndarray
     unit_price: F64 | None = None
+
+    def decide(self, pickup_node: int) -> OrderDecision:
+        """The cart sourced against this snapshot, priced by the policy's prices if any
+        (`pickup_node` -1: shipped to the cart's destination)."""
+        c = self.cart
+        return self.sourcer.source_order(
+            self.stock,
+            self.capacity,
+            c.sku_index,
+            c.qty,
+            c.lat,
+            c.lon,
+            pickup_node=pickup_node,
+            unit_price=self.unit_price,  # the look-ahead policy's prices (None: online)
+        )
 
 
 def snapshot_cart(

@@ -169,18 +169,8 @@ def place_elsewhere(
     for _ in range(2):
         snap = snapshot_cart(uow, cache, cart, lat, lon)
         snap.stock[:, network.index[exclude]] = 0  # not back to the shelf that lacked them
-        c = snap.cart
         # Re-sourced by the service's policy too: under look-ahead, priced as a new order is.
-        d = snap.sourcer.source_order(
-            snap.stock,
-            snap.capacity,
-            c.sku_index,
-            c.qty,
-            c.lat,
-            c.lon,
-            pickup_node=store,
-            unit_price=snap.unit_price,
-        )
+        d = snap.decide(store)
         placed = [
             (int(j), network.nodes[int(n)].id, int(q))
             for j, n, q in zip(d.line, d.node, d.qty, strict=True)
