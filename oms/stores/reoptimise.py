@@ -1,0 +1,312 @@
+"""Re-optimisation of open orders (POST /v1/sourcing/reoptimise, and the scheduled run).
+
+Orders are sourced one at a time at checkout, each against what earlier ones left: the first
+orders of a day may take the stock later ones needed, and those then split or ship from far.
+While their units are still on the shelf (not picked), the wave optimiser can re-plan them all
+together and move what is worth moving. Three steps, each in its own module:
+1. collect (``reoptimise_collect``): the movable units of the open orders in scope, their
+   promises and the nodes that would break them, in one read transaction;
+2. solve (``reoptimise_solve``): one contract problem, solved from the current plan (never
+   worse; the bound proves how far from the best it can be);
+3. apply (``reoptimise_apply``): one transaction per order that changed, through the ledger.
+One run at a time across processes: a lease (``Lease``) taken before, given back after; another
+run meanwhile is refused (``reoptimisation_running``).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+import numpy as np
+
+from oms.domain.errors import ConflictError
+from oms.promise.option_dates import MinuteDates
+from oms.promise.service import LOOKAHEAD, SOURCING, NetworkCache, capacity_left
+from oms.sourcing import cost
+from oms.sourcing.contract import Allocations
+from oms.stores.ports import StoresUnitOfWork
+from oms.stores.reoptimise_apply import Arrived, apply_move
+from oms.stores.reoptimise_collect import OpenOrder, Scope, check_scope, collect
+from oms.stores.reoptimise_solve import Inputs, Solved, now_cells, settings_for, solve, targets
+
+log = logging.getLogger("oms.reoptimise")
+LEASE = "reoptimise"
+LEASE_MARGIN = timedelta(minutes=15)  # applying thousands of moves takes a while too
+
+
+class ReoptimisationRunning(ConflictError):
+    code = "reoptimisation_running"
+
+    def __init__(self) -> None:
+        super().__init__("another re-optimisation is running; try again when it has finished")
+
+
+class Lease(Protocol):
+    """A named lock shared by every process (a row in the database), with an expiry."""
+
+    def take(self, name: str, holder: str, now: datetime, until: datetime) -> bool: ...
+
+    def give_back(self, name: str, holder: str) -> None: ...
+
+
+OpenUow = Callable[[], AbstractContextManager[StoresUnitOfWork]]
+
+
+@dataclass(frozen=True)
+class Request:
+    scope: Scope = field(default_factory=Scope)
+    time_limit_s: float = 10.0
+    dry_run: bool = False
+
+
+@dataclass(frozen=True)
+class Move:
+    order: str
+    left: list[tuple[str, str, int]]  # (line, node, qty)
+    arrived: list[Arrived]
+    saving: float
+
+
+@dataclass(frozen=True)
+class Report:
+    status: str  # optimal | feasible | nothing_to_do
+    dry_run: bool
+    orders_considered: int = 0
+    units_considered: int = 0
+    cost_before: float = 0.0
+    cost_after: float = 0.0
+    bound: float | None = None
+    objective_before: float = 0.0
+    objective_after: float = 0.0
+    shipments_before: int = 0
+    shipments_after: int = 0
+    splits_before: int = 0
+    splits_after: int = 0
+    moves: list[Move] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (order, reason)
+    elapsed_s: float = 0.0
+    priced: bool = False
+
+    @property
+    def saving(self) -> float:
+        return self.cost_before - self.cost_after
+
+    @property
+    def gap(self) -> float | None:
+        """How far the plan's objective may be above the best: (objective - bound) / objective."""
+        if self.bound is None:
+            return None
+        return max(0.0, self.objective_after - self.bound) / max(self.objective_after, 1e-9)
+
+
+def reoptimise(
+    open_uow: OpenUow,
+    cache: NetworkCache,
+    lease: Lease,
+    request: Request,
+    now: datetime | None = None,
+) -> Report:
+    """Re-plan the open orders in scope jointly and apply the moves (unless ``dry_run``)."""
+    now = now or datetime.now(UTC)
+    holder = uuid.uuid4().hex
+    until = now + timedelta(seconds=request.time_limit_s) + LEASE_MARGIN
+    if not lease.take(LEASE, holder, now, until):
+        raise ReoptimisationRunning()
+    try:
+        return _run(open_uow, cache, request, now)
+    finally:
+        lease.give_back(LEASE, holder)
+
+
+def _run(open_uow: OpenUow, cache: NetworkCache, request: Request, now: datetime) -> Report:
+    started = time.perf_counter()
+    with open_uow() as uow:
+        check_scope(uow, request.scope)
+        network, _ = cache.get(uow)
+        dates = cache.dates(network).at(now)
+        orders = collect(uow, request.scope, dates, network.ids)
+        if not orders:
+            return Report("nothing_to_do", request.dry_run, elapsed_s=_since(started))
+        inputs = _inputs(uow, cache, orders)
+    solved = solve(orders, inputs, max(0.0, request.time_limit_s - _since(started)))
+    skipped: list[tuple[str, str]] = []
+    pending: list[int] = []
+    for i, order in enumerate(orders):
+        before, after = now_cells(solved, i), targets(solved, i)
+        if before == after:
+            continue
+        if _fewer_units(before, after):  # never leave a unit unfilled that was filled
+            skipped.append((order.id, "would_leave_units_unfilled"))
+        else:
+            pending.append(i)
+    moves, lost = _apply_all(open_uow, dates, solved, orders, pending, request.dry_run)
+    skipped += lost
+    done = {m.order for m in moves}
+    moved = {i for i, o in enumerate(orders) if o.id in done}
+    return _report(solved, orders, request, moves, skipped, moved, started)
+
+
+def _apply_all(
+    open_uow: OpenUow,
+    dates: MinuteDates,
+    solved: Solved,
+    orders: list[OpenOrder],
+    pending: list[int],
+    dry_run: bool,
+) -> tuple[list[Move], list[tuple[str, str]]]:
+    """Each order's move in its own transaction. A move may need units another move frees
+    (order 2 takes the mug order 1 leaves): an order that loses the race is tried again after
+    a pass that moved something, until a pass moves nothing; what is left then is skipped."""
+    moves: list[Move] = []
+    skipped: list[tuple[str, str]] = []
+    while pending:
+        retry: list[int] = []
+        for i in pending:
+            before, after = now_cells(solved, i), targets(solved, i)
+            move = _move(open_uow, dates, solved, i, orders[i], before, after, dry_run)
+            if move == "lost_race":
+                retry.append(i)
+            elif isinstance(move, str):
+                skipped.append((orders[i].id, move))
+            else:
+                moves.append(move)
+        if len(retry) == len(pending):  # no progress: the rest waits on stock nobody frees
+            skipped += [(orders[i].id, "lost_race") for i in retry]
+            break
+        pending = retry
+    return moves, skipped
+
+
+def _inputs(uow: StoresUnitOfWork, cache: NetworkCache, orders: list[OpenOrder]) -> Inputs:
+    network, _ = cache.get(uow)
+    skus = sorted({h.sku for o in orders for h in o.held})
+    found = None
+    if cache.policy == LOOKAHEAD:
+        found = cache.board.current.rows_and_top(skus, network.ids)
+    prices = None if found is None else found[0]
+    return Inputs(
+        network=network,
+        atp=uow.stock.available(skus, enabled_only=False),
+        capacity_left=capacity_left(uow, network),
+        prices=prices,
+        price_skus=skus,
+        settings=settings_for(SOURCING, prices),
+    )
+
+
+def _fewer_units(before: dict[tuple[str, str], int], after: dict[tuple[str, str], int]) -> bool:
+    def per_line(cells: dict[tuple[str, str], int]) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for (line, _), q in cells.items():
+            out[line] = out.get(line, 0) + q
+        return out
+
+    have = per_line(after)
+    return any(have.get(line, 0) < q for line, q in per_line(before).items())
+
+
+def _move(
+    open_uow: OpenUow,
+    dates: MinuteDates,
+    solved: Solved,
+    i: int,
+    order: OpenOrder,
+    before: dict[tuple[str, str], int],
+    after: dict[tuple[str, str], int],
+    dry_run: bool,
+) -> Move | str:
+    """The order's move, applied unless ``dry_run``; a str: why it was skipped."""
+    left = [(ln, n, q - after.get((ln, n), 0)) for (ln, n), q in sorted(before.items())]
+    left = [x for x in left if x[2] > 0]
+    saving = _order_cost(solved, solved.current, i) - _order_cost(
+        solved, solved.plan.allocations, i
+    )
+    if dry_run:
+        arrived = [
+            Arrived(ln, n, q - before.get((ln, n), 0), "", None)
+            for (ln, n), q in sorted(after.items())
+            if q > before.get((ln, n), 0)
+        ]
+        return Move(order.id, left, arrived, saving)
+    with open_uow() as uow:
+        outcome = apply_move(uow, dates, order, before, after)
+    if outcome.skipped is not None:
+        return outcome.skipped
+    return Move(order.id, left, outcome.arrived, saving)
+
+
+def _order_cost(solved: Solved, alloc: Allocations, i: int) -> float:
+    """One order's contract cost (other orders' lines count unfilled alike in both plans)."""
+    mine = alloc.order == i
+    return cost.evaluate(
+        solved.problem,
+        Allocations(alloc.order[mine], alloc.line[mine], alloc.node[mine], alloc.qty[mine]),
+    ).cost.total
+
+
+def _report(
+    solved: Solved,
+    orders: list[OpenOrder],
+    request: Request,
+    moves: list[Move],
+    skipped: list[tuple[str, str]],
+    moved: set[int],
+    started: float,
+) -> Report:
+    cur, new = solved.current, solved.plan.allocations
+    keep_new = np.isin(new.order, list(moved))
+    keep_cur = ~np.isin(cur.order, list(moved))
+    final = Allocations.concat(
+        [
+            Allocations(
+                cur.order[keep_cur], cur.line[keep_cur], cur.node[keep_cur], cur.qty[keep_cur]
+            ),
+            Allocations(
+                new.order[keep_new], new.line[keep_new], new.node[keep_new], new.qty[keep_new]
+            ),
+        ]
+    )
+    frozen = np.array([o.frozen_shipments for o in orders], dtype=np.int64)
+    ships_before, ships_after = _shipments(solved, cur) + frozen, _shipments(solved, final) + frozen
+    bound = solved.plan.lower_bound
+    return Report(
+        status=solved.plan.status,
+        dry_run=request.dry_run,
+        orders_considered=len(orders),
+        units_considered=int(cur.qty.sum()),
+        cost_before=_contract(solved, cur),
+        cost_after=_contract(solved, final),
+        bound=None if bound is None else bound + solved.shift,
+        objective_before=solved.objective(cur),
+        objective_after=solved.objective(new),
+        shipments_before=int(ships_before.sum()),
+        shipments_after=int(ships_after.sum()),
+        splits_before=int((ships_before >= 2).sum()),
+        splits_after=int((ships_after >= 2).sum()),
+        moves=moves,
+        skipped=skipped,
+        elapsed_s=_since(started),
+        priced=solved.unit_price is not None,
+    )
+
+
+def _contract(solved: Solved, alloc: Allocations) -> float:
+    return cost.evaluate(solved.problem, alloc).cost.total + solved.shift
+
+
+def _shipments(solved: Solved, alloc: Allocations) -> np.ndarray:
+    """Per problem order: the nodes it ships from (its movable shipments)."""
+    n_nodes = max(len(solved.problem.nodes), 1)
+    pairs = np.unique(alloc.order * n_nodes + alloc.node)
+    return np.bincount(pairs // n_nodes, minlength=len(solved.problem.orders))
+
+
+def _since(started: float) -> float:
+    return time.perf_counter() - started

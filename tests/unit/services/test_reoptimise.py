@@ -1,0 +1,184 @@
+"""Re-optimisation of open orders on the fake unit of work: a bad sequence of orders is undone,
+a dry run changes nothing, promises and frozen units are kept, the lease and bad filters refuse.
+
+The bad sequence (tests/unit/services/orders_world.py's network): order 1, to Dijon, takes the
+Paris store's only mug (a little cheaper than the Lyon DC); order 2, to Paris, then needs a mug
+and a tea (only the store has tea): a split, the mug from Lyon. Jointly, order 1 ships from
+Lyon and order 2 whole from the store."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from oms.domain.errors import ValidationError
+from oms.domain.events import Resourced
+from oms.orders.model import ShipmentStatus
+from oms.promise.service import NetworkCache
+from oms.stores.model import PickStatus
+from oms.stores.reoptimise import ReoptimisationRunning, Request, reoptimise
+from oms.stores.reoptimise_collect import Region, Scope
+from tests.fakes import FakeUnitOfWork
+from tests.unit.services.orders_world import DC, S1, held, order, world
+
+DIJON = (47.32, 5.04)
+
+
+class Lease:
+    """The lease in memory: one holder at a time."""
+
+    def __init__(self) -> None:
+        self.holder: str | None = None
+
+    def take(self, name: str, holder: str, now: datetime, until: datetime) -> bool:
+        if self.holder is not None:
+            return False
+        self.holder = holder
+        return True
+
+    def give_back(self, name: str, holder: str) -> None:
+        if self.holder == holder:
+            self.holder = None
+
+
+def opener(uow: FakeUnitOfWork):
+    @contextmanager
+    def open_uow() -> Iterator[FakeUnitOfWork]:
+        yield uow
+
+    return open_uow
+
+
+def bad_sequence(uow: FakeUnitOfWork, cache: NetworkCache) -> tuple[str, str]:
+    uow.stock.set_stock(DC, "TEA", on_hand=0)  # tea only at the store
+    first = order(uow, cache, [("MUG", 1)], destination=DIJON)
+    second = order(uow, cache, [("MUG", 1), ("TEA", 1)])
+    generous = datetime.now(UTC) + timedelta(days=30)  # no node breaks the promise
+    for s in uow.shipments.list_by():
+        s.promised_at = generous
+    return first.id, second.id
+
+
+def shipments(uow: FakeUnitOfWork, order_id: str) -> list[tuple[str, str]]:
+    return sorted(
+        (s.node_id, s.status.value)
+        for s in uow.shipments.list_by(order_id=order_id)
+        if s.status is not ShipmentStatus.CANCELLED
+    )
+
+
+def ledger_balances(uow: FakeUnitOfWork) -> bool:
+    """reserved = units of live allocations, per (node, SKU)."""
+    live = {s.id for s in uow.shipments.list_by() if s.status is not ShipmentStatus.CANCELLED}
+    want: dict[tuple[str, str], int] = {}
+    for a in uow.allocations.list_by():
+        if a.shipment_id in live:
+            sku = uow.order_lines.get(a.order_line_id).sku_id
+            want[(a.node_id, sku)] = want.get((a.node_id, sku), 0) + a.qty
+    have = {k: item.reserved for k, item in uow.stock.items.items() if item.reserved}
+    return have == want
+
+
+def run(uow: FakeUnitOfWork, cache: NetworkCache, **request: object):
+    return reoptimise(opener(uow), cache, Lease(), Request(**request))  # type: ignore[arg-type]
+
+
+def test_a_bad_sequence_of_orders_is_undone_and_the_cost_falls() -> None:
+    uow, cache = world(dc=10, store=1), NetworkCache()
+    first, second = bad_sequence(uow, cache)
+    assert shipments(uow, second) == [(DC, "created"), (S1, "created")]  # split
+    report = run(uow, cache, time_limit_s=5)
+    assert report.status == "optimal" and not report.dry_run
+    assert report.cost_after < report.cost_before and report.saving > 5
+    assert (report.splits_before, report.splits_after) == (1, 0)
+    assert (report.shipments_before, report.shipments_after) == (3, 2)
+    assert report.bound is not None and report.bound <= report.cost_after + 1e-6
+    assert {m.order for m in report.moves} == {first, second}
+    assert shipments(uow, first) == [(DC, "created")]
+    assert shipments(uow, second) == [(S1, "created")]
+    assert held(uow, S1, "MUG") == (1, 1) and held(uow, DC, "MUG") == (10, 1)
+    assert ledger_balances(uow)
+    reasons = {(e.order_id, e.node, e.reason) for e in uow.emitted if isinstance(e, Resourced)}
+    assert reasons == {(first, DC, "reoptimised"), (second, S1, "reoptimised")}
+
+
+def test_the_moved_orders_store_picks_follow_their_units() -> None:
+    uow, cache = world(dc=10, store=1), NetworkCache()
+    first, second = bad_sequence(uow, cache)
+    run(uow, cache)
+    assert [p.status for p in uow.picks.list_by(order_id=first)] == [PickStatus.CANCELLED]
+    [pick] = uow.picks.list_by(order_id=second, status=PickStatus.OPEN)
+    lines = {
+        uow.order_lines.get(ln.order_line_id).sku_id: ln.qty
+        for ln in uow.pick_lines.list_by(pick_id=pick.id)
+    }
+    assert lines == {"MUG": 1, "TEA": 1}
+
+
+def test_a_dry_run_lists_the_moves_and_changes_nothing() -> None:
+    uow, cache = world(dc=10, store=1), NetworkCache()
+    _first, second = bad_sequence(uow, cache)
+    before = {k: (i.on_hand, i.reserved) for k, i in uow.stock.items.items()}
+    uow.emitted.clear()
+    report = run(uow, cache, dry_run=True)
+    assert report.dry_run and report.saving > 5 and len(report.moves) == 2
+    assert {k: (i.on_hand, i.reserved) for k, i in uow.stock.items.items()} == before
+    assert shipments(uow, second) == [(DC, "created"), (S1, "created")]
+    assert uow.emitted == []
+
+
+def test_no_move_makes_an_order_later_than_its_promise() -> None:
+    uow, cache = world(dc=10, store=1), NetworkCache()
+    _first, second = bad_sequence(uow, cache)
+    for s in uow.shipments.list_by():  # promised as early as can be: every other node is later
+        s.promised_at = datetime(2000, 1, 1, tzinfo=UTC)
+    report = run(uow, cache)
+    assert report.moves == [] and report.saving == 0
+    assert shipments(uow, second) == [(DC, "created"), (S1, "created")]
+
+
+def test_units_of_a_confirmed_pick_do_not_move() -> None:
+    uow, cache = world(dc=10, store=1), NetworkCache()
+    first, _second = bad_sequence(uow, cache)
+    [pick] = uow.picks.list_by(order_id=first)
+    pick.status = PickStatus.CONFIRMED
+    report = run(uow, cache)
+    assert first not in {m.order for m in report.moves}
+    assert shipments(uow, first) == [(S1, "created")]
+    assert ledger_balances(uow)
+
+
+def test_filters_narrow_the_orders_considered() -> None:
+    uow, cache = world(dc=10, store=1), NetworkCache()
+    _first, second = bad_sequence(uow, cache)
+    assert run(uow, cache, scope=Scope(orders=(second,)), dry_run=True).orders_considered == 1
+    assert run(uow, cache, scope=Scope(node=DC), dry_run=True).orders_considered == 1
+    far = Region(lat=DIJON[0], lon=DIJON[1], radius_km=20)
+    assert run(uow, cache, scope=Scope(region=far), dry_run=True).orders_considered == 1
+
+
+def test_unknown_node_and_orders_are_refused_naming_the_field() -> None:
+    uow, cache = world(), NetworkCache()
+    with pytest.raises(ValidationError) as err:
+        run(uow, cache, scope=Scope(node="NOPE", orders=("O-NOPE",)))
+    assert err.value.problems == [
+        'node: unknown node "NOPE"',
+        'orders[0]: order "O-NOPE" does not exist',
+    ]
+
+
+def test_a_second_run_while_one_holds_the_lease_is_refused() -> None:
+    uow, cache = world(), NetworkCache()
+    lease = Lease()
+    lease.take("reoptimise", "other", datetime.now(UTC), datetime.now(UTC))
+    with pytest.raises(ReoptimisationRunning):
+        reoptimise(opener(uow), cache, lease, Request())  # type: ignore[arg-type]
+
+
+def test_with_nothing_to_move_the_answer_says_so() -> None:
+    uow, cache = world(), NetworkCache()
+    report = run(uow, cache)
+    assert report.status == "nothing_to_do" and report.moves == []
