@@ -16,6 +16,7 @@ run meanwhile is refused (``reoptimisation_running``).
 from __future__ import annotations
 
 import logging
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -123,6 +124,39 @@ def reoptimise(
         return _run(open_uow, cache, request, now)
     finally:
         lease.give_back(LEASE, holder)
+
+
+def reoptimise_forever(
+    open_uow: OpenUow,
+    cache: NetworkCache,
+    lease: Lease,
+    stop: threading.Event,
+    *,
+    every_s: float,
+    time_limit_s: float,
+    after: threading.Event | None = None,
+) -> None:
+    """The scheduled run (OMS_REOPTIMISE_EVERY_MINUTES): every ``every_s`` seconds once
+    ``after`` is set (the kernels warm), until ``stop``; each result, or why it did not run, is
+    logged. A failure is logged and the next run comes as planned."""
+    if after is not None:
+        while not after.wait(1.0):
+            if stop.is_set():
+                return
+    while not stop.wait(every_s):
+        try:
+            r = reoptimise(open_uow, cache, lease, Request(time_limit_s=time_limit_s))
+        except ReoptimisationRunning:
+            log.info("scheduled re-optimisation skipped: another run holds the lease")
+            continue
+        except Exception:
+            log.exception("scheduled re-optimisation failed")
+            continue
+        log.info(
+            "re-optimisation %s: %d orders, %d moved, %d skipped, cost %.2f -> %.2f in %.1f s",
+            r.status, r.orders_considered, len(r.moves), len(r.skipped),
+            r.cost_before, r.cost_after, r.elapsed_s,
+        )  # fmt: skip
 
 
 def _run(open_uow: OpenUow, cache: NetworkCache, request: Request, now: datetime) -> Report:
