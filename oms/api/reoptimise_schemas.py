@@ -89,8 +89,9 @@ class SkippedOut(BaseModel):
     order: str
     reason: str = Field(
         description="`changed` (the order changed since it was read), `lost_race` (a checkout "
-        "took the stock it was to move to: nothing changed, never oversold), or "
-        "`would_leave_units_unfilled`"
+        "took the stock it was to move to, or another skipped move kept it: nothing changed, "
+        "never oversold), `would_leave_units_unfilled`, or `node_disabled` (the plan gave it "
+        "units another order holds at a disabled node)"
     )
 
 

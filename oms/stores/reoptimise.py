@@ -35,7 +35,15 @@ from oms.sourcing.contract import Allocations
 from oms.stores.ports import StoresUnitOfWork
 from oms.stores.reoptimise_apply import Arrived, apply_move
 from oms.stores.reoptimise_collect import OpenOrder, Scope, check_scope, collect
-from oms.stores.reoptimise_solve import Inputs, Solved, now_cells, settings_for, solve, targets
+from oms.stores.reoptimise_solve import (
+    Inputs,
+    Solved,
+    disabled,
+    now_cells,
+    settings_for,
+    solve,
+    targets,
+)
 
 log = logging.getLogger("oms.reoptimise")
 LEASE = "reoptimise"
@@ -172,12 +180,16 @@ def _run(open_uow: OpenUow, cache: NetworkCache, request: Request, now: datetime
     solved = solve(orders, inputs, max(0.0, request.time_limit_s - _since(started)))
     skipped: list[tuple[str, str]] = []
     pending: list[int] = []
+    off = disabled(inputs.network)
     for i, order in enumerate(orders):
         before, after = now_cells(solved, i), targets(solved, i)
         if before == after:
             continue
         if _fewer_units(before, after):  # never leave a unit unfilled that was filled
             skipped.append((order.id, "would_leave_units_unfilled"))
+        elif any(q > before.get((ln, n), 0) for (ln, n), q in after.items() if n in off):
+            # Another order's units there were the only stock: a disabled node receives none.
+            skipped.append((order.id, "node_disabled"))
         else:
             pending.append(i)
     moves, lost = _apply_all(open_uow, dates, solved, orders, pending, request.dry_run)

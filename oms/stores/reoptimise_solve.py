@@ -69,7 +69,11 @@ def solve(orders: list[OpenOrder], inputs: Inputs, time_limit: float) -> Solved:
     current = _current(problem, orders)
     price = _unit_price(problem, inputs)
     plan = solve_wave(
-        problem, time_limit, start=current, windows=_bans(problem, orders), unit_price=price
+        problem,
+        time_limit,
+        start=current,
+        windows=_bans(problem, orders, disabled(inputs.network)),
+        unit_price=price,
     )
     split = problem.settings.split_penalty
     shift = split * sum(o.frozen_shipments for o in orders)
@@ -175,13 +179,19 @@ def _current(problem: Problem, orders: list[OpenOrder]) -> Allocations:
     return Allocations.from_rows(rows) if rows else Allocations.empty()
 
 
-def _bans(problem: Problem, orders: list[OpenOrder]) -> LineWindows:
-    """Closed windows: each order's lines at each node it may not use (never one it uses)."""
+def disabled(network: Network) -> set[str]:
+    """Nodes that take no new units (disabled, or closed for orders)."""
+    return {n.id for n in network.nodes if not n.enabled}
+
+
+def _bans(problem: Problem, orders: list[OpenOrder], off: set[str]) -> LineWindows:
+    """Closed windows: each order's lines at each node it may not use: later than its promise,
+    or disabled (never a node it uses: its units may stay)."""
     start = problem.orders.line_start
     node, lo, hi = [], [], []
     for i, order in enumerate(orders):
         using = {h.node for h in order.held}
-        for n in sorted(order.banned - using):
+        for n in sorted((order.banned | off) - using):
             if n in problem.nodes.index:
                 node.append(problem.nodes.index[n])
                 lo.append(int(start[i]))

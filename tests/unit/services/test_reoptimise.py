@@ -8,6 +8,8 @@ Lyon and order 2 whole from the store."""
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -19,7 +21,12 @@ from oms.domain.events import Resourced
 from oms.orders.model import ShipmentStatus
 from oms.promise.service import NetworkCache
 from oms.stores.model import PickStatus
-from oms.stores.reoptimise import ReoptimisationRunning, Request, reoptimise
+from oms.stores.reoptimise import (
+    ReoptimisationRunning,
+    Request,
+    reoptimise,
+    reoptimise_forever,
+)
 from oms.stores.reoptimise_collect import Region, Scope
 from tests.fakes import FakeUnitOfWork
 from tests.unit.services.orders_world import DC, S1, held, order, world
@@ -182,3 +189,49 @@ def test_with_nothing_to_move_the_answer_says_so() -> None:
     uow, cache = world(), NetworkCache()
     report = run(uow, cache)
     assert report.status == "nothing_to_do" and report.moves == []
+
+
+def test_the_scheduled_run_reoptimises_once_warm_and_stops_when_told(caplog) -> None:
+    uow, cache = world(dc=10, store=1), NetworkCache()
+    _first, second = bad_sequence(uow, cache)
+    stop, warm = threading.Event(), threading.Event()
+    warm.set()
+    lease = Lease()
+    original = lease.give_back
+
+    def give_back_and_stop(name: str, holder: str) -> None:
+        original(name, holder)
+        stop.set()  # one run is enough
+
+    lease.give_back = give_back_and_stop  # type: ignore[method-assign]
+    with caplog.at_level(logging.INFO, logger="oms.reoptimise"):
+        reoptimise_forever(
+            opener(uow), cache, lease, stop, every_s=0.01, time_limit_s=2, after=warm
+        )
+    assert shipments(uow, second) == [(S1, "created")]
+    assert "re-optimisation optimal: 2 orders, 2 moved" in caplog.text
+
+
+def test_the_scheduled_run_skips_while_another_holds_the_lease(caplog) -> None:
+    uow, cache = world(), NetworkCache()
+    stop = threading.Event()
+    lease = Lease()
+    lease.take("reoptimise", "other", datetime.now(UTC), datetime.now(UTC))
+    timer = threading.Timer(0.2, stop.set)
+    timer.start()
+    with caplog.at_level(logging.INFO, logger="oms.reoptimise"):
+        reoptimise_forever(opener(uow), cache, lease, stop, every_s=0.05, time_limit_s=1)
+    timer.join()
+    assert "skipped: another run holds the lease" in caplog.text
+
+
+def test_a_disabled_node_keeps_what_it_holds_but_receives_nothing() -> None:
+    uow, cache = world(dc=10, store=1), NetworkCache()
+    first, second = bad_sequence(uow, cache)
+    uow.nodes.get(DC).enabled = False
+    cache.changed({}, nodes=True)
+    report = run(uow, cache)
+    assert report.moves == []  # order 1 cannot go to the DC, so order 2 keeps its split
+    assert shipments(uow, first) == [(S1, "created")]
+    assert shipments(uow, second) == [(DC, "created"), (S1, "created")]
+    assert ledger_balances(uow)
