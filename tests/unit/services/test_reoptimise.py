@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
+import numpy as np
 import pytest
 
 from oms.domain.errors import ValidationError
@@ -235,3 +236,42 @@ def test_a_disabled_node_keeps_what_it_holds_but_receives_nothing() -> None:
     assert shipments(uow, first) == [(S1, "created")]
     assert shipments(uow, second) == [(DC, "created"), (S1, "created")]
     assert ledger_balances(uow)
+
+
+def test_under_lookahead_prices_steer_the_moves_and_the_costs_stay_the_contracts() -> None:
+    """A mug placed online at the Paris store, where the board prices mugs dear: re-optimised
+    under look-ahead it goes to the DC (dearer in cost, cheaper with the price); online, it
+    stays."""
+    from oms.promise.lookahead_prices import BoardPrices
+
+    def placed(policy: str) -> tuple[FakeUnitOfWork, NetworkCache, str]:
+        uow, cache = world(dc=10, store=3), NetworkCache(policy=policy)
+        mug = order(uow, cache, [("MUG", 1)]).id  # placed before the board has prices
+        for s in uow.shipments.list_by():
+            s.promised_at = datetime.now(UTC) + timedelta(days=30)
+        unit = [[0.0, 10.0, 0.0]]  # (DC, S1, S2): the store's mugs are wanted later
+        cache.board.publish(BoardPrices.of(("MUG",), (DC, S1, "ST-PARIS-2"), np.array(unit)))
+        return uow, cache, mug
+
+    uow, cache, mug = placed("lookahead")
+    report = run(uow, cache)
+    assert report.priced and shipments(uow, mug) == [(DC, "created")]
+    assert report.cost_after > report.cost_before  # the contract's cost rose ...
+    assert report.objective_after < report.objective_before  # ... the priced one fell
+    uow, cache, mug = placed("online")
+    report = run(uow, cache)
+    assert not report.priced and report.moves == [] and shipments(uow, mug) == [(S1, "created")]
+
+
+def test_a_pickups_units_at_its_store_stay_and_its_transfers_may_move() -> None:
+    uow, cache = world(dc=10, store=1), NetworkCache()
+    at_store = order(uow, cache, [("MUG", 1)], method="pickup", pickup_node=S1, destination=None)
+    transfer = order(uow, cache, [("TEA", 1)], method="pickup", pickup_node="ST-PARIS-2",
+                     destination=None)  # fmt: skip
+    report = run(uow, cache, dry_run=True)
+    assert report.orders_considered == 1  # the transfer only: the mug is at its store already
+    assert at_store.id not in {m.order for m in report.moves}
+    only_store = run(uow, cache, scope=Scope(orders=(at_store.id,)), dry_run=True)
+    assert only_store.status == "nothing_to_do"
+    only_transfer = run(uow, cache, scope=Scope(orders=(transfer.id,)), dry_run=True)
+    assert only_transfer.orders_considered == 1
