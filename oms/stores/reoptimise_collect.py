@@ -130,8 +130,31 @@ def collect(
         by_order.setdefault(order.id, []).append(held)
     if scope.node is not None:
         by_order = {k: v for k, v in by_order.items() if any(h.node == scope.node for h in v)}
-    nodes = list(node_ids)
-    return [_open_order(uow, orders[oid], by_order[oid], dates, nodes) for oid in sorted(by_order)]
+    stocked = _stocked_nodes(uow, by_order, set(node_ids))
+    return [
+        _open_order(uow, orders[oid], held, dates, _candidates(held, stocked))
+        for oid, held in sorted(by_order.items())
+    ]
+
+
+def _stocked_nodes(
+    uow: StoresUnitOfWork, by_order: dict[str, list[Held]], nodes: set[str]
+) -> dict[str, set[str]]:
+    """Per SKU, the nodes that could supply it: ATP there, or movable units held there."""
+    out: dict[str, set[str]] = {}
+    for held in by_order.values():
+        for h in held:
+            out.setdefault(h.sku, set()).add(h.node)
+    for (node, sku), atp in uow.stock.available(sorted(out)).items():
+        if atp > 0 and node in nodes:
+            out[sku].add(node)
+    return out
+
+
+def _candidates(held: list[Held], stocked: dict[str, set[str]]) -> list[str]:
+    """The nodes an order's units could go to: only their promises need working out (a node
+    with none of its SKUs gets no pair in the problem, banned or not)."""
+    return sorted(set().union(*(stocked[h.sku] for h in held)))
 
 
 def movable_now(uow: StoresUnitOfWork, order: OpenOrder) -> tuple[tuple[str, str, str, int], ...]:
