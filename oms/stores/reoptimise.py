@@ -33,7 +33,7 @@ from oms.promise.service import LOOKAHEAD, SOURCING, NetworkCache, capacity_left
 from oms.sourcing import cost
 from oms.sourcing.contract import Allocations
 from oms.stores.ports import StoresUnitOfWork
-from oms.stores.reoptimise_apply import Arrived, apply_move
+from oms.stores.reoptimise_apply import Arrived, Planned, apply_moves
 from oms.stores.reoptimise_collect import OpenOrder, Scope, check_scope, collect
 from oms.stores.reoptimise_solve import (
     Inputs,
@@ -209,25 +209,46 @@ def _apply_all(
 ) -> tuple[list[Move], list[tuple[str, str]]]:
     """Each order's move in its own transaction. A move may need units another move frees
     (order 2 takes the mug order 1 leaves): an order that loses the race is tried again after
-    a pass that moved something, until a pass moves nothing; what is left then is skipped."""
+    a pass that moved something, until a pass moves nothing. What is left may wait on each
+    other in a cycle (a swap): it is tried once more, all together in one transaction."""
+    planned = {i: Planned(orders[i], now_cells(solved, i), targets(solved, i)) for i in pending}
+    index = {orders[i].id: i for i in pending}
+    if dry_run:
+        return [
+            _move(solved, index[p.order.id], p, _planned_arrivals(p)) for p in planned.values()
+        ], []
     moves: list[Move] = []
     skipped: list[tuple[str, str]] = []
-    while pending:
-        retry: list[int] = []
-        for i in pending:
-            before, after = now_cells(solved, i), targets(solved, i)
-            move = _move(open_uow, dates, solved, i, orders[i], before, after, dry_run)
-            if move == "lost_race":
-                retry.append(i)
-            elif isinstance(move, str):
-                skipped.append((orders[i].id, move))
+
+    def attempt(group: list[int]) -> list[int]:
+        """Apply the group in one transaction; the orders that lost the race."""
+        with open_uow() as uow:
+            outcomes = apply_moves(uow, dates, [planned[i] for i in group])
+        lost = []
+        for out in outcomes:
+            i = index[out.order]
+            if out.skipped == "lost_race":
+                lost.append(i)
+            elif out.skipped is not None:
+                skipped.append((out.order, out.skipped))
             else:
-                moves.append(move)
+                moves.append(_move(solved, i, planned[i], out.arrived))
+        return lost
+
+    while pending:
+        retry = [i for one in pending for i in attempt([one])]
         if len(retry) == len(pending):  # no progress: the rest waits on stock nobody frees
-            skipped += [(orders[i].id, "lost_race") for i in retry]
             break
         pending = retry
+    if len(pending) > 1:
+        pending = attempt(pending)
+    skipped += [(orders[i].id, "lost_race") for i in pending]
     return moves, skipped
+
+
+def _planned_arrivals(p: Planned) -> list[Arrived]:
+    """A dry run's arrivals: no shipment, no promise yet."""
+    return [Arrived(ln, n, q, "", None) for (ln, n), q in sorted(p.arriving.items())]
 
 
 def _inputs(uow: StoresUnitOfWork, cache: NetworkCache, orders: list[OpenOrder]) -> Inputs:
@@ -258,34 +279,13 @@ def _fewer_units(before: dict[tuple[str, str], int], after: dict[tuple[str, str]
     return any(have.get(line, 0) < q for line, q in per_line(before).items())
 
 
-def _move(
-    open_uow: OpenUow,
-    dates: MinuteDates,
-    solved: Solved,
-    i: int,
-    order: OpenOrder,
-    before: dict[tuple[str, str], int],
-    after: dict[tuple[str, str], int],
-    dry_run: bool,
-) -> Move | str:
-    """The order's move, applied unless ``dry_run``; a str: why it was skipped."""
-    left = [(ln, n, q - after.get((ln, n), 0)) for (ln, n), q in sorted(before.items())]
-    left = [x for x in left if x[2] > 0]
+def _move(solved: Solved, i: int, p: Planned, arrived: list[Arrived]) -> Move:
+    """What the answer says of one order's move."""
+    left = [(ln, n, q) for (ln, n), q in sorted(p.leaving.items())]
     saving = _order_cost(solved, solved.current, i) - _order_cost(
         solved, solved.plan.allocations, i
     )
-    if dry_run:
-        arrived = [
-            Arrived(ln, n, q - before.get((ln, n), 0), "", None)
-            for (ln, n), q in sorted(after.items())
-            if q > before.get((ln, n), 0)
-        ]
-        return Move(order.id, left, arrived, saving)
-    with open_uow() as uow:
-        outcome = apply_move(uow, dates, order, before, after)
-    if outcome.skipped is not None:
-        return outcome.skipped
-    return Move(order.id, left, outcome.arrived, saving)
+    return Move(p.order.id, left, arrived, saving)
 
 
 def _order_cost(solved: Solved, alloc: Allocations, i: int) -> float:

@@ -26,6 +26,7 @@ from oms.stores.reoptimise_collect import OpenOrder, movable_now
 from oms.stores.short_picks import allocate_shipment
 
 REASON = "reoptimised"
+REF = "reoptimisation"  # the ledger events' ref of moves applied together
 Cell = tuple[str, str]  # (order line, node)
 
 
@@ -47,34 +48,60 @@ class Outcome:
     arrived: list[Arrived] = field(default_factory=list)
 
 
-def apply_move(
-    uow: StoresUnitOfWork,
-    dates: MinuteDates,
-    open_order: OpenOrder,
-    before: dict[Cell, int],
-    after: dict[Cell, int],
-) -> Outcome:
-    """Move the order's units from ``before`` to ``after`` and commit, or change nothing."""
-    order = uow.orders.get_for_update(open_order.id)
-    if movable_now(uow, open_order) != open_order.fingerprint():
-        return Outcome(order.id, skipped="changed")
-    sku = {h.line: h.sku for h in open_order.held}
-    leaving = _diff(before, after)
-    arriving = _diff(after, before)
-    short = uow.stock.move(
-        [(n, sku[ln], q) for (ln, n), q in sorted(leaving.items())],
-        [(n, sku[ln], q) for (ln, n), q in sorted(arriving.items())],
-        ref=order.id,
-    )
-    if short:
+@dataclass(frozen=True)
+class Planned:
+    """One order's move as planned: its units per (line, node) now and after."""
+
+    order: OpenOrder
+    before: dict[Cell, int]
+    after: dict[Cell, int]
+
+    @property
+    def leaving(self) -> dict[Cell, int]:
+        return _diff(self.before, self.after)
+
+    @property
+    def arriving(self) -> dict[Cell, int]:
+        return _diff(self.after, self.before)
+
+    def rows(self, cells: dict[Cell, int]) -> list[tuple[str, str, int]]:
+        sku = {h.line: h.sku for h in self.order.held}
+        return [(n, sku[ln], q) for (ln, n), q in sorted(cells.items())]
+
+
+def apply_move(uow: StoresUnitOfWork, dates: MinuteDates, move: Planned) -> Outcome:
+    """Move one order's units and commit, or change nothing."""
+    return apply_moves(uow, dates, [move])[0]
+
+
+def apply_moves(uow: StoresUnitOfWork, dates: MinuteDates, moves: list[Planned]) -> list[Outcome]:
+    """Move these orders' units together in one transaction and commit, or change nothing (each
+    order then skipped: ``changed``, or ``lost_race``). Together, units may change hands in a
+    cycle (order A takes what B leaves and B what A leaves), which no order alone can do: the
+    ledger releases every unit leaving and holds every unit arriving in one pass."""
+    moves = sorted(moves, key=lambda m: m.order.id)  # orders locked in id order
+    orders = [uow.orders.get_for_update(m.order.id) for m in moves]
+    if any(movable_now(uow, m.order) != m.order.fingerprint() for m in moves):
         uow.rollback()
-        return Outcome(order.id, skipped="lost_race")
-    arrived = _arrive(uow, dates, order, open_order, arriving)  # first: a kept shipment grows
-    for (line, node), qty in sorted(leaving.items()):
-        _leave(uow, open_order, line, node, qty)
-    release_picks(uow, order)
+        return [_skip(m, "changed") for m in moves]
+    release = [row for m in moves for row in m.rows(m.leaving)]
+    hold = [row for m in moves for row in m.rows(m.arriving)]
+    if uow.stock.move(release, hold, ref=moves[0].order.id if len(moves) == 1 else REF):
+        uow.rollback()
+        return [_skip(m, "lost_race") for m in moves]
+    outcomes = []
+    for order, m in zip(orders, moves, strict=True):
+        arrived = _arrive(uow, dates, order, m.order, m.arriving)  # first: a kept shipment grows
+        for (line, node), qty in sorted(m.leaving.items()):
+            _leave(uow, m.order, line, node, qty)
+        release_picks(uow, order)
+        outcomes.append(Outcome(order.id, arrived=arrived))
     uow.commit()
-    return Outcome(order.id, arrived=arrived)
+    return outcomes
+
+
+def _skip(move: Planned, why: str) -> Outcome:
+    return Outcome(move.order.id, skipped=why)
 
 
 def _diff(a: dict[Cell, int], b: dict[Cell, int]) -> dict[Cell, int]:

@@ -275,3 +275,20 @@ def test_a_pickups_units_at_its_store_stay_and_its_transfers_may_move() -> None:
     assert only_store.status == "nothing_to_do"
     only_transfer = run(uow, cache, scope=Scope(orders=(transfer.id,)), dry_run=True)
     assert only_transfer.orders_considered == 1
+
+
+def test_two_orders_that_must_swap_their_units_move_together() -> None:
+    """Order A (to Paris) took the DC's only mug while the store had none; order B (to Lyon)
+    then took the store's only mug. Neither can move alone (each needs the other's mug): they
+    move in one transaction."""
+    uow, cache = world(dc=1, store=0), NetworkCache()
+    a = order(uow, cache, [("MUG", 1)]).id
+    uow.stock.set_stock(S1, "MUG", on_hand=1)
+    b = order(uow, cache, [("MUG", 1)], destination=(45.76, 4.84)).id
+    for s in uow.shipments.list_by():
+        s.promised_at = datetime.now(UTC) + timedelta(days=30)
+    assert (shipments(uow, a), shipments(uow, b)) == ([(DC, "created")], [(S1, "created")])
+    report = run(uow, cache)
+    assert report.skipped == [] and {m.order for m in report.moves} == {a, b}
+    assert (shipments(uow, a), shipments(uow, b)) == ([(S1, "created")], [(DC, "created")])
+    assert ledger_balances(uow)
