@@ -34,7 +34,8 @@ look-ahead price is added to the objective (`priced`: true); costs stay the cont
 re-checked (else skipped: `changed`), the ledger releases the units leaving and holds those
 arriving in one pass in lock order, conditionally (a checkout that took the stock meanwhile
 skips the order: `lost_race`; nothing is ever oversold; an order whose new stock another move
-frees is tried again after it). Units leaving shrink their allocations and open picks (an
+frees is tried again after it, and orders that wait on each other, such as two swapping units,
+are applied together in one transaction). Units leaving shrink their allocations and open picks (an
 emptied pick or shipment is cancelled); units arriving extend the order's movable shipment at
 that node or make a new one with its promise; picks are released for new shipments at stores;
 each shipment that gained units raises `order.resourced` with `reason` "reoptimised" (webhooks,
