@@ -91,7 +91,8 @@ class SkippedOut(BaseModel):
         description="`changed` (the order changed since it was read), `lost_race` (a checkout "
         "took the stock it was to move to, or another skipped move kept it: nothing changed, "
         "never oversold), `would_leave_units_unfilled`, or `node_disabled` (the plan gave it "
-        "units another order holds at a disabled node)"
+        "units another order holds at a disabled node), or `failed` (the database refused the "
+        "transaction, e.g. a deadlock it broke: rolled back, logged)"
     )
 
 

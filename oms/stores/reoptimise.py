@@ -222,8 +222,13 @@ def _apply_all(
 
     def attempt(group: list[int]) -> list[int]:
         """Apply the group in one transaction; the orders that lost the race."""
-        with open_uow() as uow:
-            outcomes = apply_moves(uow, dates, [planned[i] for i in group])
+        try:
+            with open_uow() as uow:
+                outcomes = apply_moves(uow, dates, [planned[i] for i in group])
+        except Exception:  # e.g. a deadlock the database broke: rolled back, the others go on
+            log.exception("re-optimisation: moving %s failed", [orders[i].id for i in group])
+            skipped.extend((orders[i].id, "failed") for i in group)
+            return []
         lost = []
         for out in outcomes:
             i = index[out.order]

@@ -292,3 +292,21 @@ def test_two_orders_that_must_swap_their_units_move_together() -> None:
     assert report.skipped == [] and {m.order for m in report.moves} == {a, b}
     assert (shipments(uow, a), shipments(uow, b)) == ([(S1, "created")], [(DC, "created")])
     assert ledger_balances(uow)
+
+
+def test_a_move_the_database_refuses_is_skipped_and_the_run_still_answers(monkeypatch) -> None:
+    uow, cache = world(dc=10, store=1), NetworkCache()
+    first, second = bad_sequence(uow, cache)
+    real = uow.stock.move
+
+    def refuse_the_first(release, hold, *, ref=None):  # the first order's move only
+        if ref == first:
+            raise RuntimeError("deadlock detected")
+        return real(release, hold, ref=ref)
+
+    monkeypatch.setattr(uow.stock, "move", refuse_the_first)
+    report = run(uow, cache)
+    # The second order waited on the first's mug: it stays too, having lost the race.
+    assert sorted(report.skipped) == sorted([(first, "failed"), (second, "lost_race")])
+    assert shipments(uow, first) == [(S1, "created")]  # nothing of it changed
+    assert ledger_balances(uow)
