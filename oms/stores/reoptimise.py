@@ -178,9 +178,19 @@ def _run(open_uow: OpenUow, cache: NetworkCache, request: Request, now: datetime
             return Report("nothing_to_do", request.dry_run, elapsed_s=_since(started))
         inputs = _inputs(uow, cache, orders)
     solved = solve(orders, inputs, max(0.0, request.time_limit_s - _since(started)))
-    skipped: list[tuple[str, str]] = []
+    pending, skipped = _changed_orders(solved, orders, disabled(inputs.network))
+    moves, lost = _apply_all(open_uow, dates, solved, orders, pending, request.dry_run)
+    done = {m.order for m in moves}
+    moved = {i for i, o in enumerate(orders) if o.id in done}
+    return _report(solved, orders, request, moves, skipped + lost, moved, started)
+
+
+def _changed_orders(
+    solved: Solved, orders: list[OpenOrder], off: set[str]
+) -> tuple[list[int], list[tuple[str, str]]]:
+    """The orders whose plan changed and may move, and those refused (with why)."""
     pending: list[int] = []
-    off = disabled(inputs.network)
+    skipped: list[tuple[str, str]] = []
     for i, order in enumerate(orders):
         before, after = now_cells(solved, i), targets(solved, i)
         if before == after:
@@ -192,11 +202,7 @@ def _run(open_uow: OpenUow, cache: NetworkCache, request: Request, now: datetime
             skipped.append((order.id, "node_disabled"))
         else:
             pending.append(i)
-    moves, lost = _apply_all(open_uow, dates, solved, orders, pending, request.dry_run)
-    skipped += lost
-    done = {m.order for m in moves}
-    moved = {i for i, o in enumerate(orders) if o.id in done}
-    return _report(solved, orders, request, moves, skipped, moved, started)
+    return pending, skipped
 
 
 def _apply_all(
