@@ -331,7 +331,8 @@ def _report(
         ]
     )
     frozen = np.array([o.frozen_shipments for o in orders], dtype=np.int64)
-    ships_before, ships_after = _shipments(solved, cur) + frozen, _shipments(solved, final) + frozen
+    ships_before = _shipments(solved, cur) + frozen
+    ships_after = _shipments(solved, final) + frozen - _joined_store(solved, orders, final)
     bound = solved.plan.lower_bound
     return Report(
         status=solved.plan.status,
@@ -363,6 +364,18 @@ def _shipments(solved: Solved, alloc: Allocations) -> np.ndarray:
     n_nodes = max(len(solved.problem.nodes), 1)
     pairs = np.unique(alloc.order * n_nodes + alloc.node)
     return np.bincount(pairs // n_nodes, minlength=len(solved.problem.orders))
+
+
+def _joined_store(solved: Solved, orders: list[OpenOrder], alloc: Allocations) -> np.ndarray:
+    """Per order: 1 when units went to its pickup store's shipment (no new shipment there)."""
+    ids = solved.problem.nodes.index
+    store = np.array(
+        [ids[o.pickup_node] if o.store_shipment and o.pickup_node else -1 for o in orders],
+        dtype=np.int64,
+    )
+    joined = np.zeros(len(orders), dtype=np.int64)
+    joined[np.unique(alloc.order[alloc.node == store[alloc.order]])] = 1
+    return joined
 
 
 def _since(started: float) -> float:

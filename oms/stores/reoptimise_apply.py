@@ -22,7 +22,7 @@ from oms.promise.option_dates import MinuteDates
 from oms.stores.model import PickLine, PickStatus
 from oms.stores.pick_release import release_picks, take_off_shipment
 from oms.stores.ports import StoresUnitOfWork
-from oms.stores.reoptimise_collect import OpenOrder, movable_now
+from oms.stores.reoptimise_collect import OpenOrder, extendable, movable_now
 from oms.stores.short_picks import allocate_shipment
 
 REASON = "reoptimised"
@@ -120,6 +120,12 @@ def _arrive(
     for (line, node), qty in sorted(arriving.items()):
         by_node.setdefault(node, []).append((line, qty))
     kept = {h.node: h.shipment for h in sorted(open_order.held, key=lambda h: h.shipment)}
+    store = open_order.pickup_node
+    if store in by_node and open_order.store_shipment is not None:
+        # Still being prepared now (not picked since the collection)? Then it takes them.
+        found = extendable(uow, [uow.shipments.get(open_order.store_shipment)])
+        if found is not None:
+            kept[store] = found
     out: list[Arrived] = []
     for node, lines in sorted(by_node.items()):
         if node in kept:

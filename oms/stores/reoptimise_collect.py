@@ -73,6 +73,9 @@ class OpenOrder:
     frozen_shipments: int  # live shipments that cannot move (they shift the split by a constant)
     promise: datetime | None
     banned: set[str] = field(default_factory=set)  # nodes whose promise is later than the order's
+    # A pickup's shipment at its own store still being prepared (created, pick not confirmed):
+    # units moved to the store join it rather than make a second shipment (and pick) there.
+    store_shipment: str | None = None
 
     def fingerprint(self) -> tuple[tuple[str, str, str, int], ...]:
         """What was collected, to see at apply time whether the order changed since."""
@@ -198,9 +201,24 @@ def _open_order(
         lon=at[1],
         held=held,
         frozen_shipments=sum(1 for s in live if s.id not in moving),
+        store_shipment=_store_shipment(uow, order, live),
         promise=promise,
         banned=banned,
     )
+
+
+def _store_shipment(uow: StoresUnitOfWork, order: Order, live: list[Shipment]) -> str | None:
+    """A pickup's shipment at its store that may still take units (see ``OpenOrder``)."""
+    if order.method is not DeliveryMethod.PICKUP:
+        return None
+    return extendable(uow, [s for s in live if s.node_id == order.pickup_node])
+
+
+def extendable(uow: StoresUnitOfWork, shipments: list[Shipment]) -> str | None:
+    """The first of these shipments still created whose pick is not confirmed, if any."""
+    waiting = [s for s in shipments if s.status is ShipmentStatus.CREATED]
+    started = {p.shipment_id for p in _picks(uow, [s.id for s in waiting])}
+    return next((s.id for s in sorted(waiting, key=lambda s: s.id) if s.id not in started), None)
 
 
 def _promise(order: Order, live: list[Shipment]) -> datetime | None:

@@ -30,7 +30,7 @@ from oms.stores.reoptimise import (
 )
 from oms.stores.reoptimise_collect import Region, Scope
 from tests.fakes import FakeUnitOfWork
-from tests.unit.services.orders_world import DC, S1, held, order, world
+from tests.unit.services.orders_world import DC, S1, S2, held, order, world
 
 DIJON = (47.32, 5.04)
 
@@ -266,7 +266,7 @@ def test_under_lookahead_prices_steer_the_moves_and_the_costs_stay_the_contracts
 def test_a_pickups_units_at_its_store_stay_and_its_transfers_may_move() -> None:
     uow, cache = world(dc=10, store=1), NetworkCache()
     at_store = order(uow, cache, [("MUG", 1)], method="pickup", pickup_node=S1, destination=None)
-    transfer = order(uow, cache, [("TEA", 1)], method="pickup", pickup_node="ST-PARIS-2",
+    transfer = order(uow, cache, [("TEA", 1)], method="pickup", pickup_node=S2,
                      destination=None)  # fmt: skip
     report = run(uow, cache, dry_run=True)
     assert report.orders_considered == 1  # the transfer only: the mug is at its store already
@@ -309,4 +309,26 @@ def test_a_move_the_database_refuses_is_skipped_and_the_run_still_answers(monkey
     # The second order waited on the first's mug: it stays too, having lost the race.
     assert sorted(report.skipped) == sorted([(first, "failed"), (second, "lost_race")])
     assert shipments(uow, first) == [(S1, "created")]  # nothing of it changed
+    assert ledger_balances(uow)
+
+
+def test_units_moved_to_a_pickups_store_join_its_shipment_there() -> None:
+    """A pickup at ST-PARIS-2: its mug is at the store, its tea came from ST-PARIS-1 (the store
+    had none). Tea arrives at ST-PARIS-2: re-optimised, the tea joins the store's shipment and
+    its open pick; no second shipment or pick there."""
+    uow, cache = world(dc=10, store=1), NetworkCache()
+    uow.stock.set_stock(S2, "MUG", on_hand=1)
+    uow.stock.set_stock(S1, "MUG", on_hand=0)  # else both would come from ST-PARIS-1
+    placed = order(uow, cache, [("MUG", 1), ("TEA", 1)], method="pickup", pickup_node=S2,
+                   destination=None)  # fmt: skip
+    for s in uow.shipments.list_by():
+        s.promised_at = datetime.now(UTC) + timedelta(days=30)
+    assert shipments(uow, placed.id) == [(S1, "created"), (S2, "created")]
+    uow.stock.set_stock(S2, "TEA", on_hand=1)
+    report = run(uow, cache)
+    assert shipments(uow, placed.id) == [(S2, "created")]
+    assert (report.shipments_before, report.shipments_after) == (2, 1)
+    [pick] = uow.picks.list_by(order_id=placed.id, node_id=S2)
+    lines = {ln.sku_id: ln.qty for ln in uow.pick_lines.list_by(pick_id=pick.id)}
+    assert pick.status is PickStatus.OPEN and lines == {"MUG": 1, "TEA": 1}
     assert ledger_balances(uow)
