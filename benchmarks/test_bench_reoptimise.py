@@ -5,13 +5,15 @@ p50/p99 measured in a thread while it runs next to the same measure idle.
 
 Run: `pytest benchmarks/test_bench_reoptimise.py -s -p no:schemathesis` (prints the figures;
 OMS_BENCH_ORDERS sets how many of the demo's orders are placed, OMS_BENCH_TIME_LIMIT the
-optimiser's limit). The orders' promises are real (placed now): nodes that would be later are
-closed to each order, so the saving is what the promise rule allows at this hour.
+optimiser's limit, OMS_BENCH_STOCK_SHARE scales the demo's stock down). The orders' promises
+are real (placed now): nodes that would be later are closed to each order, so the saving is
+what the promise rule allows at this hour.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
 import threading
 import time
@@ -34,6 +36,8 @@ from oms.stores.reoptimise import Request, reoptimise
 
 ORDERS = int(os.environ.get("OMS_BENCH_ORDERS", "2000"))
 TIME_LIMIT = float(os.environ.get("OMS_BENCH_TIME_LIMIT", "20"))
+# The demo's stock times this share (rounded up): scarcer stock, worse online sequences.
+STOCK_SHARE = float(os.environ.get("OMS_BENCH_STOCK_SHARE", "1"))
 
 
 def _form(order: dict[str, Any]) -> OrderForm:
@@ -83,6 +87,12 @@ def test_bench_one_reoptimisation_of_the_demo_day(tmp_path: Path) -> None:
     bus = message_bus()
     with SqlUnitOfWork(sessions, bus) as uow:
         seed_network(uow, DEMO)
+    if STOCK_SHARE != 1:
+        with SqlUnitOfWork(sessions, bus) as uow:
+            for row in json.loads(DEMO.read_text())["inventory"]:
+                qty = math.ceil(row["qty"] * STOCK_SHARE)
+                uow.stock.set_stock(row["node"], row["sku"], on_hand=qty)
+            uow.commit()
     cache = NetworkCache()
     orders = json.loads(DEMO.read_text())["orders"][:ORDERS]
     placed: list[dict[str, Any]] = []
