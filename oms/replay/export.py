@@ -321,34 +321,41 @@ def _open_timeline(
 ) -> list[tuple[datetime, bool]]:
     """(instant, open) at the start and at each change during the day."""
     known = any(e.type in ("NodeAdded", "NodeEnabled", "NodeDisabled") for e in events)
-    enabled = True if known else bool(node["enabled"])
-    exists = added is None or added < start
-    paused, until = False, None
-    points: list[tuple[datetime, bool]] = []
-
-    def is_open(at: datetime) -> bool:
-        pause = paused and (until is None or at < until)
-        return exists and enabled and not pause
-
+    state: dict[str, Any] = {
+        "exists": added is None or added < start,
+        "enabled": True if known else bool(node["enabled"]),
+        "paused": False,
+        "until": None,
+    }
+    changes: list[tuple[datetime, dict[str, Any]]] = []
     for e in events:
-        if e.at >= end:
-            break
         if e.type == "NodeAdded":
-            exists, enabled = True, bool(e.payload.get("enabled", True))
+            changes.append(
+                (e.at, {"exists": True, "enabled": bool(e.payload.get("enabled", True))})
+            )
         elif e.type in ("NodeEnabled", "NodeDisabled"):
-            enabled = e.type == "NodeEnabled"
+            changes.append((e.at, {"enabled": e.type == "NodeEnabled"}))
         elif e.type == "StoreCapacityChanged":
-            paused = bool(e.payload.get("paused"))
             text = e.payload.get("paused_until")
             until = datetime.fromisoformat(text) if text else None
-            if paused and until is not None and start <= until < end:
-                points.append((until, True))  # the pause ends by itself (checked below)
-        if e.at >= start:
-            points.append((e.at, is_open(e.at)))
-    timeline = [(start, is_open(start))]
-    for at, _ in sorted(points, key=lambda p: p[0]):
-        timeline.append((at, is_open(at)))
-    return timeline
+            changes.append((e.at, {"paused": bool(e.payload.get("paused")), "until": until}))
+            if until is not None:
+                changes.append((until, {}))  # the pause ends by itself: look again then
+
+    def is_open(at: datetime) -> bool:
+        pause = state["paused"] and (state["until"] is None or at < state["until"])
+        return bool(state["exists"] and state["enabled"] and not pause)
+
+    timeline: list[tuple[datetime, bool]] = []
+    for at, change in sorted(changes, key=lambda c: c[0]):
+        if at >= start and not timeline:
+            timeline.append((start, is_open(start)))
+        if at >= end:
+            break
+        state.update(change)
+        if at >= start:
+            timeline.append((at, is_open(at)))
+    return timeline or [(start, is_open(start))]
 
 
 # ---------------------------------------------------------------- times, orders, calendars
