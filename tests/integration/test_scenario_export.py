@@ -8,7 +8,6 @@ from collections import defaultdict
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
-from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -198,7 +197,7 @@ def per_line(problem: Problem, alloc: Allocations) -> dict[tuple[str, str, str],
     return dict(out)
 
 
-def export(url: str, out: Path, day: str = DAY.isoformat()):  # noqa: ANN201
+def export(url: str, out: Path, day: str = DAY.isoformat()):
     return CliRunner().invoke(
         cli, ["scenario", "export", "--date", day, "--database", url, "--out", str(out)]
     )
@@ -235,6 +234,16 @@ def test_a_live_day_exported_and_replayed_online_makes_the_live_decisions_at_the
     kinds = [e["type"] for e in scenario_events(path)]
     assert kinds.count("outage") == kinds.count("recovery") == 1
     assert "receipt" in kinds and "capacity" in kinds
+
+    replay_dir = tmp_path / "replay"
+    args = ["replay", str(path), "--out", str(replay_dir), "--strategy", "online,wave"]
+    ran = CliRunner().invoke(cli, [*args, "--no-hindsight", "--bound-time-limit", "5"])
+    assert ran.exit_code == 0, ran.output
+    assert (replay_dir / "kpis.csv").is_file()
+
+    quiet = export(migrated_db_url, tmp_path / "quiet.json", "2026-03-14")
+    assert quiet.exit_code == 2 and "no order was sourced on 2026-03-14" in quiet.output
+    assert not (tmp_path / "quiet.json").exists()
 
 
 def scenario_events(path: Path) -> list[dict]:
