@@ -20,6 +20,7 @@ from oms.domain.day_history import (
     Decision,
     DecisionLine,
     NodeEntry,
+    ShipmentEntry,
     StockEntry,
     StockLevels,
 )
@@ -45,6 +46,7 @@ def read_day_history(session: Session, start: datetime, end: datetime) -> DayHis
         node_events=_node_events(session, end),
         decisions=_decisions(session, start, end, [r for r in reservations if r.status in DECIDED]),
         day_reservations=frozenset(r.id for r in reservations),
+        shipments=_shipments(session, start, end),
     )
 
 
@@ -101,6 +103,16 @@ def _node_events(session: Session, end: datetime) -> list[NodeEntry]:
         NodeEntry(at, node, kind, dict(payload or {}))
         for at, node, kind, payload in session.execute(stmt)
     ]
+
+
+def _shipments(session: Session, start: datetime, end: datetime) -> list[ShipmentEntry]:
+    c = tables.shipments.c
+    stmt = (
+        select(c.created_at, c.node_id, c.order_id)
+        .where(c.created_at >= start, c.created_at < end)
+        .order_by(c.created_at, c.id)
+    )
+    return [ShipmentEntry(at, node, oid) for at, node, oid in session.execute(stmt)]
 
 
 def _day_reservations(session: Session, start: datetime, end: datetime) -> list[Any]:

@@ -49,6 +49,15 @@ class NodeEntry:
 
 
 @dataclass(frozen=True)
+class ShipmentEntry:
+    """A shipment created (an order sourced to ``node``): what a daily order limit counts."""
+
+    at: datetime
+    node: str
+    order_id: str
+
+
+@dataclass(frozen=True)
 class DecisionLine:
     line_id: str
     sku: str
@@ -81,7 +90,8 @@ class DayHistory:
     now), oldest first; ``node_events`` every node event up to the day's end, oldest first;
     ``decisions`` the day's sourcing decisions, oldest first; ``day_reservations`` the id of
     every reservation created during the day (the holds and releases under their reference
-    are decisions, or undone ones)."""
+    are decisions, or undone ones); ``shipments`` the shipments created during the day, oldest
+    first (a node whose daily order limit they reach takes no more orders)."""
 
     nodes: list[dict[str, Any]]
     stock_now: dict[tuple[str, str], StockLevels]
@@ -90,3 +100,4 @@ class DayHistory:
     node_events: list[NodeEntry]
     decisions: list[Decision]
     day_reservations: frozenset[str]
+    shipments: list[ShipmentEntry] = field(default_factory=list)

@@ -40,7 +40,13 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from oms.domain.day_history import DayHistory, NodeEntry, StockEntry, StockLevels
+from oms.domain.day_history import (
+    DayHistory,
+    NodeEntry,
+    ShipmentEntry,
+    StockEntry,
+    StockLevels,
+)
 from oms.replay.orders_csv import COLUMNS, SERVICE_COLUMN
 from oms.sourcing.contract import Settings
 
@@ -99,7 +105,7 @@ def export_day(
     levels = _levels_at_start(history)
     moves = _moves(history, levels, end, ids)
     capacity, cap_events = _capacity(history, nodes, levels, moves.reserved, start, end)
-    timed = cap_events + _closures(history.node_events, nodes, added, start, end) + moves.receipts
+    timed = cap_events + _closures(history, nodes, added, start, end) + moves.receipts
     orders = [d for d in history.decisions if start <= d.at < end]
     rows = _csv_rows(orders, clock)
     events = _labelled(timed, [d.at for d in orders], clock)
@@ -290,19 +296,21 @@ def _added_at(node_events: list[NodeEntry]) -> dict[str, datetime]:
 
 
 def _closures(
-    node_events: list[NodeEntry],
+    history: DayHistory,
     nodes: list[dict[str, Any]],
     added: dict[str, datetime],
     start: datetime,
     end: datetime,
 ) -> list[tuple[datetime, dict[str, Any]]]:
     """Outages and recoveries: a node is closed while disabled, paused by its store (until
-    ``paused_until``) or not yet added."""
+    ``paused_until``), full (the orders sourced to it today reached its daily order limit) or
+    not yet added."""
     out = []
     for node in nodes:
         nid = node["id"]
-        mine = [e for e in node_events if e.node == nid]
-        timeline = _open_timeline(node, mine, added.get(nid), start, end)
+        mine = [e for e in history.node_events if e.node == nid]
+        sourced = _orders_sourced(history.shipments, nid)
+        timeline = _open_timeline(node, mine, sourced, added.get(nid), start, end)
         is_open = True
         for at, now_open in timeline:
             if now_open != is_open:
@@ -312,22 +320,35 @@ def _closures(
     return out
 
 
+def _orders_sourced(shipments: list[ShipmentEntry], node: str) -> list[datetime]:
+    """When each order of the day was first sourced to the node (its first shipment there)."""
+    seen: dict[str, datetime] = {}
+    for s in shipments:
+        if s.node == node:
+            seen.setdefault(s.order_id, s.at)
+    return sorted(seen.values())
+
+
 def _open_timeline(
     node: dict[str, Any],
     events: list[NodeEntry],
+    sourced: list[datetime],
     added: datetime | None,
     start: datetime,
     end: datetime,
 ) -> list[tuple[datetime, bool]]:
     """(instant, open) at the start and at each change during the day."""
     known = any(e.type in ("NodeAdded", "NodeEnabled", "NodeDisabled") for e in events)
+    controlled = any(e.type == "StoreCapacityChanged" for e in events)
     state: dict[str, Any] = {
         "exists": added is None or added < start,
         "enabled": True if known else bool(node["enabled"]),
         "paused": False,
         "until": None,
+        "limit": None if controlled else node.get("daily_order_limit"),
+        "orders": 0,  # sourced to the node since the day's start
     }
-    changes: list[tuple[datetime, dict[str, Any]]] = []
+    changes: list[tuple[datetime, dict[str, Any]]] = [(at, {"sourced": 1}) for at in sourced]
     for e in events:
         if e.type == "NodeAdded":
             changes.append(
@@ -338,13 +359,15 @@ def _open_timeline(
         elif e.type == "StoreCapacityChanged":
             text = e.payload.get("paused_until")
             until = datetime.fromisoformat(text) if text else None
-            changes.append((e.at, {"paused": bool(e.payload.get("paused")), "until": until}))
+            paused, limit = bool(e.payload.get("paused")), e.payload.get("daily_order_limit")
+            changes.append((e.at, {"paused": paused, "until": until, "limit": limit}))
             if until is not None:
                 changes.append((until, {}))  # the pause ends by itself: look again then
 
     def is_open(at: datetime) -> bool:
         pause = state["paused"] and (state["until"] is None or at < state["until"])
-        return bool(state["exists"] and state["enabled"] and not pause)
+        full = state["limit"] is not None and state["orders"] >= state["limit"]
+        return bool(state["exists"] and state["enabled"] and not pause and not full)
 
     timeline: list[tuple[datetime, bool]] = []
     for at, change in sorted(changes, key=lambda c: c[0]):
@@ -352,6 +375,7 @@ def _open_timeline(
             timeline.append((start, is_open(start)))
         if at >= end:
             break
+        state["orders"] += change.pop("sourced", 0)
         state.update(change)
         if at >= start:
             timeline.append((at, is_open(at)))

@@ -32,14 +32,16 @@ class PinnedDay:
         return datetime.combine(self.day + timedelta(days=days), time.fromisoformat(hhmm), PARIS)
 
     @contextmanager
-    def at(self, hhmm: str, days: int = 0) -> Iterator[None]:
-        """Run a step; what it wrote is stamped ``hhmm`` (local) of the day (``days`` after)."""
+    def at(self, hhmm: str, days: int = 0, stretch: float = 1.0) -> Iterator[None]:
+        """Run a step; what it wrote is stamped ``hhmm`` (local) of the day (``days`` after),
+        its offsets into the step multiplied by ``stretch`` (to put seconds between the
+        writes of one step)."""
         began = datetime.now(UTC)
         yield
         ended = datetime.now(UTC)
-        self._move(began, ended, self.local(hhmm, days).astimezone(UTC))
+        self._move(began, ended, self.local(hhmm, days).astimezone(UTC), stretch)
 
-    def _move(self, began: datetime, ended: datetime, to: datetime) -> None:
+    def _move(self, began: datetime, ended: datetime, to: datetime, stretch: float) -> None:
         with self.engine.begin() as conn:
             for table in tables.metadata.sorted_tables:
                 for column in _stamps(table):
@@ -48,7 +50,7 @@ class PinnedDay:
                     rows = conn.execute(select(*keys, column).where(within)).all()
                     for row in rows:
                         match = and_(*(k == v for k, v in zip(keys, row[:-1], strict=True)))
-                        moved = to + (row[-1] - began)
+                        moved = to + (row[-1] - began) * stretch
                         conn.execute(update(table).where(match).values({column.name: moved}))
 
 

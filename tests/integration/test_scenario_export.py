@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -31,7 +33,7 @@ PARIS, LYON, LILLE = (48.85, 2.35), (45.70, 4.90), (50.60, 3.10)
 NODES = [
     ("DC-LYON", "warehouse", 45.76, 4.84, True, False, 9, 0.35, 4.5, 0.006),
     ("DC-PARIS", "warehouse", 48.90, 2.40, True, False, 100, 0.35, 4.5, 0.006),
-    ("ST-LILLE", "store", 50.63, 3.06, True, True, 3, 0.9, 6.0, 0.008),
+    ("ST-LILLE", "store", 50.63, 3.06, True, True, 3, 0.9, 4.0, 0.008),
 ]
 STOCK = {("DC-PARIS", "A"): 3, ("DC-PARIS", "B"): 4, ("DC-LYON", "A"): 20}
 STOCK |= {("DC-LYON", "B"): 20, ("ST-LILLE", "A"): 3, ("ST-LILLE", "B"): 1}
@@ -76,10 +78,9 @@ class Day:
         return str(self.post("/v1/reservations", body)["id"])
 
 
-def make_the_day(state: AppState, clock: PinnedDay) -> None:
-    """The network the evening before, an order left open overnight, then a day whose online
-    choices depend on what earlier orders took: a receipt, an outage, a capacity change, a
-    pickup, a reservation left active, one released, a shipment and a cancellation."""
+@contextmanager
+def the_app(state: AppState, clock: PinnedDay) -> Iterator[Day]:
+    """The app with an ops and a checkout key, and the network set up the evening before."""
     with state.unit_of_work() as uow:
         ops, checkout = create_key(uow, "ops"), create_key(uow, "checkout")
     with TestClient(create_app(state)) as client:
@@ -96,6 +97,15 @@ def make_the_day(state: AppState, clock: PinnedDay) -> None:
                     f"/v1/inventory/{node}/{sku}", json={"on_hand": qty}, headers=day.ops
                 )
                 assert r.status_code == 200, r.text
+        yield day
+
+
+def make_the_day(state: AppState, clock: PinnedDay) -> None:
+    """An order left open overnight, then a day whose online choices depend on what earlier
+    orders took: a receipt, an outage, a capacity change, a pickup, a reservation left active,
+    one released, a shipment and a cancellation."""
+    with the_app(state, clock) as day:
+        client = day.client
         with clock.at("19:00", days=-1):
             overnight = day.order({"A": 2}, LYON)  # held at DC-LYON at the start of the day
         with clock.at("08:00"):
@@ -203,16 +213,21 @@ def export(url: str, out: Path, day: str = DAY.isoformat()):
     )
 
 
-def test_a_live_day_exported_and_replayed_online_makes_the_live_decisions_at_the_live_cost(
-    state, migrated_db_url, tmp_path
-):
-    make_the_day(state, PinnedDay(state.engine, DAY))
+@dataclass
+class RoundTrip:
+    path: Path
+    problem: Problem
+    live: Allocations
+    online: Allocations
+    wave: Allocations
+
+
+def round_trip(state: AppState, url: str, tmp_path: Path) -> RoundTrip:
+    """The day exported by the command, then replayed under online and wave."""
     path = tmp_path / "day.json"
-    result = export(migrated_db_url, path)
+    result = export(url, path)
     assert result.exit_code == 0, result.output
     assert (tmp_path / "day.orders.csv").is_file()
-
-    scenario = load_scenario(path)
     # One wave for the whole day: the joint optimum against the day's stock, which the live
     # plan fits (stock and capacity only grew back during the day), so it can only be cheaper.
     options = ReplayOptions(
@@ -221,16 +236,28 @@ def test_a_live_day_exported_and_replayed_online_makes_the_live_decisions_at_the
         with_bound=False,
         with_hindsight=False,
     )
-    replayed = run_replay(scenario, options)
+    replayed = run_replay(load_scenario(path), options)
     problem = replayed.day.problem
     live = as_allocations(problem, live_allocations(state))
-    online, wave = (r.run for r in replayed.strategies)
+    online, wave = (r.run.allocations for r in replayed.strategies)
+    return RoundTrip(path, problem, live, online, wave)
+
+
+def total(problem: Problem, alloc: Allocations) -> float:
+    return cost.evaluate(problem, alloc).cost.total
+
+
+def test_a_live_day_exported_and_replayed_online_makes_the_live_decisions_at_the_live_cost(
+    state, migrated_db_url, tmp_path
+):
+    make_the_day(state, PinnedDay(state.engine, DAY))
+    trip = round_trip(state, migrated_db_url, tmp_path)
+    problem, path = trip.problem, trip.path
 
     assert len(problem.orders) == 10  # the day's nine orders and the reservation still held
-    assert per_line(problem, online.allocations) == per_line(problem, live)
-    live_cost = cost.evaluate(problem, live).cost.total
-    assert cost.evaluate(problem, online.allocations).cost.total == pytest.approx(live_cost)
-    assert cost.evaluate(problem, wave.allocations).cost.total <= live_cost + 1e-9
+    assert per_line(problem, trip.online) == per_line(problem, trip.live)
+    assert total(problem, trip.online) == pytest.approx(total(problem, trip.live))
+    assert total(problem, trip.wave) <= total(problem, trip.live) + 1e-9
     kinds = [e["type"] for e in scenario_events(path)]
     assert kinds.count("outage") == kinds.count("recovery") == 1
     assert "receipt" in kinds and "capacity" in kinds
@@ -250,3 +277,46 @@ def scenario_events(path: Path) -> list[dict]:
     import json
 
     return list(json.loads(path.read_text())["events"])
+
+
+def test_a_store_closed_by_its_daily_order_limit_and_its_pause_is_closed_in_the_replay_too(
+    state, migrated_db_url, tmp_path
+):
+    clock = PinnedDay(state.engine, DAY)
+    with the_app(state, clock) as day:
+        capacity = "/v1/stores/ST-LILLE/capacity"
+        with clock.at("07:00"):
+            r = day.client.put(capacity, json={"daily_order_limit": 1}, headers=day.ops)
+            assert r.status_code == 200, r.text
+        # Both in one step (the limit counts today's real orders), a second apart once pinned.
+        with clock.at("08:00", stretch=2000):
+            first = day.order({"A": 1}, LILLE)
+            second = day.order({"A": 1}, LILLE)
+        with clock.at("09:00"):
+            r = day.client.put(capacity, json={"daily_order_limit": None}, headers=day.ops)
+            assert r.status_code == 200, r.text
+        with clock.at("09:30"):
+            third = day.order({"A": 1}, LILLE)
+        with clock.at("10:00"):
+            r = day.client.put(capacity, json={"paused": True}, headers=day.ops)
+            assert r.status_code == 200, r.text
+        with clock.at("10:30"):
+            fourth = day.order({"B": 1}, LILLE)
+        with clock.at("11:00"):
+            r = day.client.put(capacity, json={"paused": False}, headers=day.ops)
+            assert r.status_code == 200, r.text
+        with clock.at("11:30"):
+            fifth = day.order({"B": 1}, LILLE)
+    at_store = [o["shipments"][0]["node"] == "ST-LILLE" for o in (first, second, third)]
+    assert at_store == [True, False, True]
+    assert [o["shipments"][0]["node"] == "ST-LILLE" for o in (fourth, fifth)] == [False, True]
+
+    trip = round_trip(state, migrated_db_url, tmp_path)
+    assert per_line(trip.problem, trip.online) == per_line(trip.problem, trip.live)
+    assert total(trip.problem, trip.online) == pytest.approx(total(trip.problem, trip.live))
+    closures = [
+        (e["at"], e["type"])
+        for e in scenario_events(trip.path)
+        if e.get("node") == "ST-LILLE" and e["type"] in ("outage", "recovery")
+    ]
+    assert [kind for _, kind in closures] == ["outage", "recovery", "outage", "recovery"]
