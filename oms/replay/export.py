@@ -134,6 +134,11 @@ def export_day(
         "events": events,
         "calendars": _calendars(nodes),
     }
+    if moves.dropped:
+        scenario["description"] += (
+            f" {len(moves.dropped)} stock decreases of the day (counts, adjustments, holds the "
+            "replay does not make) are not in it: the format has no such event."
+        )
     return Export(scenario, rows, moves.dropped)
 
 
