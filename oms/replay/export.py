@@ -121,12 +121,20 @@ def export_day(
         ],
         "inventory": inventory,
     }
+    description = (
+        f"The live day of {day.isoformat()} ({timezone}), exported from the ledger and the "
+        "event log: the stock and capacity the sourcer saw at the start, receipts, outages and "
+        "capacity changes as they happened, and the day's orders."
+    )
+    if moves.dropped:
+        description += (
+            f" {len(moves.dropped)} stock decreases of the day (counts, adjustments, holds the "
+            "replay does not make) are not in it: the format has no such event."
+        )
     scenario = {
         "version": 1,
         "name": f"live-{day.isoformat()}",
-        "description": f"The live day of {day.isoformat()} ({timezone}), exported from the "
-        "ledger and the event log: the stock and capacity the sourcer saw at the start, "
-        "receipts, outages and capacity changes as they happened, and the day's orders.",
+        "description": description,
         "seed": int(day.strftime("%Y%m%d")),
         "clock": {"date": day.isoformat(), "timezone": timezone, "start": "00:00", "end": "24:00"},
         "network": network,
@@ -134,11 +142,6 @@ def export_day(
         "events": events,
         "calendars": _calendars(nodes),
     }
-    if moves.dropped:
-        scenario["description"] += (
-            f" {len(moves.dropped)} stock decreases of the day (counts, adjustments, holds the "
-            "replay does not make) are not in it: the format has no such event."
-        )
     return Export(scenario, rows, moves.dropped)
 
 
