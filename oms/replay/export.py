@@ -29,6 +29,7 @@ the second before or after its instant, whichever keeps it between the same orde
 
 from __future__ import annotations
 
+import bisect
 import csv
 import json
 import math
@@ -419,8 +420,8 @@ def _labelled(
     for at, event in sorted(timed, key=lambda t: t[0]):
         s = clock.seconds(at)
         second = math.floor(s)
-        before = any(second <= o < s for o in orders)
-        after = any(s < o < second + 1 for o in orders)
+        before = bisect.bisect_left(orders, s) > bisect.bisect_left(orders, second)
+        after = bisect.bisect_left(orders, second + 1) > bisect.bisect_right(orders, s)
         if before and not after and second + 1 < DAY_S:
             second += 1
         out.append({"at": _label(second), **event})
