@@ -57,12 +57,6 @@ def export(
     csv_path = write_export(result, out)
     events = len(result.scenario["events"])
     typer.echo(f"wrote {out} ({result.orders} orders, {events} events) and {csv_path}")
-    if result.dropped:
-        typer.echo(
-            f"note: {len(result.dropped)} stock decreases during the day cannot be replayed "
-            f"(the format has no such event), first: {result.dropped[0]}",
-            err=True,
-        )
 
 
 def _parse_date(text: str) -> date:

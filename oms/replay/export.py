@@ -9,9 +9,8 @@ What the replay's online run sees must be what the live sourcer saw at each deci
   The scenario's stock at the start is each row's ATP then, rebuilt from the ledger's events
   (the row's last event before the day, or its first one after undone, or the row as it is
   when no event ever touched it). Each later change of ATP that is not a decision of the day
-  becomes a ``receipt`` (a rise: goods in, a cancelled order's units given back ...); a fall
-  (an adjustment, a count, a hold the replay does not make) cannot be told to a scenario and
-  is counted in ``Export.dropped``.
+  becomes a ``receipt`` (a rise: goods in, a cancelled order's units given back ...) or an
+  ``adjustment`` (a fall: a count, damage, a hold the replay does not make).
 - capacity: the live sourcer's capacity left is a node's ``capacity_units`` less the units
   reserved there; the replay's is the day's capacity less the units its strategy took. So the
   scenario's capacity is ``capacity_units`` less what was reserved at the start, and every
@@ -74,7 +73,6 @@ class Export:
 
     scenario: dict[str, Any]
     orders_csv: list[list[str]]
-    dropped: list[str] = field(default_factory=list)  # changes the format cannot carry
 
     @property
     def orders(self) -> int:
@@ -106,11 +104,12 @@ def export_day(
     levels = _levels_at_start(history)
     moves = _moves(history, levels, end, ids)
     capacity, cap_events = _capacity(history, nodes, levels, moves.reserved, start, end)
-    timed = cap_events + _closures(history, nodes, added, start, end) + moves.receipts
+    timed = cap_events + _closures(history, nodes, added, start, end) + moves.stock
     orders = [d for d in history.decisions if start <= d.at < end]
     rows = _csv_rows(orders, clock)
     events = _labelled(timed, [d.at for d in orders], clock)
-    inventory = _inventory(levels, ids, {e["sku"] for e in events if e["type"] == "receipt"})
+    named = {e["sku"] for e in events if e["type"] in ("receipt", "adjustment")}
+    inventory = _inventory(levels, ids, named)
     network = {
         "settings": {
             "split_penalty": settings.split_penalty,
@@ -124,14 +123,9 @@ def export_day(
     }
     description = (
         f"The live day of {day.isoformat()} ({timezone}), exported from the ledger and the "
-        "event log: the stock and capacity the sourcer saw at the start, receipts, outages and "
-        "capacity changes as they happened, and the day's orders."
+        "event log: the stock and capacity the sourcer saw at the start, stock receipts and "
+        "adjustments, outages and capacity changes as they happened, and the day's orders."
     )
-    if moves.dropped:
-        description += (
-            f" {len(moves.dropped)} stock decreases of the day (counts, adjustments, holds the "
-            "replay does not make) are not in it: the format has no such event."
-        )
     scenario = {
         "version": 1,
         "name": f"live-{day.isoformat()}",
@@ -143,7 +137,7 @@ def export_day(
         "events": events,
         "calendars": _calendars(nodes),
     }
-    return Export(scenario, rows, moves.dropped)
+    return Export(scenario, rows)
 
 
 def write_export(export: Export, path: Path) -> Path:
@@ -198,16 +192,15 @@ def _before(entry: StockEntry) -> StockLevels:
 
 @dataclass
 class _Moves:
-    receipts: list[tuple[datetime, dict[str, Any]]] = field(default_factory=list)
+    stock: list[tuple[datetime, dict[str, Any]]] = field(default_factory=list)  # the events
     reserved: list[tuple[datetime, str, int]] = field(default_factory=list)  # (at, node, delta)
-    dropped: list[str] = field(default_factory=list)
 
 
 def _moves(
     history: DayHistory, levels: dict[Key, StockLevels], end: datetime, nodes: set[str]
 ) -> _Moves:
-    """The day's stock changes that are not its decisions: rises of ATP as receipts, changes
-    of the units reserved per node (for capacity), falls of ATP as dropped."""
+    """The day's stock changes that are not its decisions: rises of ATP as receipts, falls as
+    adjustments, and the changes of the units reserved per node (for capacity)."""
     state = dict(levels)
     out = _Moves()
     for entry in history.stock_after:
@@ -218,14 +211,11 @@ def _moves(
         if entry.details.get("ref") in history.day_reservations or entry.node not in nodes:
             continue
         gained = entry.after.atp - before.atp
+        where = {"node": entry.node, "sku": entry.sku}
         if gained > 0:
-            receipt = {"type": "receipt", "node": entry.node, "sku": entry.sku, "qty": gained}
-            out.receipts.append((entry.at, receipt))
+            out.stock.append((entry.at, {"type": "receipt", **where, "qty": gained}))
         elif gained < 0:
-            out.dropped.append(
-                f"{entry.at.isoformat()} {entry.change} {entry.node}/{entry.sku}: "
-                f"ATP {before.atp} -> {entry.after.atp}"
-            )
+            out.stock.append((entry.at, {"type": "adjustment", **where, "delta": gained}))
         if entry.after.reserved != before.reserved:
             out.reserved.append((entry.at, entry.node, entry.after.reserved - before.reserved))
     return out

@@ -103,7 +103,7 @@ def the_app(state: AppState, clock: PinnedDay) -> Iterator[Day]:
 def make_the_day(state: AppState, clock: PinnedDay) -> None:
     """An order left open overnight, then a day whose online choices depend on what earlier
     orders took: a receipt, an outage, a capacity change, a pickup, a reservation left active,
-    one released, a shipment and a cancellation."""
+    a stock count down, one released, a shipment and a cancellation."""
     with the_app(state, clock) as day:
         client = day.client
         with clock.at("19:00", days=-1):
@@ -115,7 +115,7 @@ def make_the_day(state: AppState, clock: PinnedDay) -> None:
         with clock.at("08:15"):
             day.post("/v1/orders", {"reservation_id": second})
         with clock.at("09:00"):
-            day.post("/v1/inventory/DC-PARIS/A/receipts", {"qty": 4}, day.ops)
+            day.post("/v1/inventory/DC-PARIS/A/receipts", {"qty": 5}, day.ops)
         with clock.at("09:30"):
             cancelled = day.order({"A": 1, "B": 1}, LILLE)
         with clock.at("10:00"):
@@ -133,6 +133,9 @@ def make_the_day(state: AppState, clock: PinnedDay) -> None:
             day.order({"B": 2}, PARIS)
         with clock.at("13:00"):
             day.reserve({"A": 1}, PARIS)  # still held at the end of the day
+        with clock.at("13:30"):
+            body = {"delta": -16, "reason": "damaged"}  # Lyon keeps 1 unit of A free
+            day.post("/v1/inventory/DC-LYON/A/adjustments", body, day.ops)
         with clock.at("14:00"):
             released = day.reserve({"A": 1}, LYON)
         with clock.at("14:05"):
@@ -150,9 +153,9 @@ def make_the_day(state: AppState, clock: PinnedDay) -> None:
         with clock.at("16:30"):
             day.order({"A": 2, "B": 1}, LYON)
         with clock.at("17:00"):
-            day.order({"A": 2}, PARIS)
+            day.order({"B": 2}, PARIS)
         with clock.at("09:00", days=1):
-            day.order({"A": 1}, PARIS)  # the next day: not exported
+            day.order({"B": 1}, PARIS)  # the next day: not exported
 
 
 def live_allocations(state: AppState) -> dict[tuple[str, str, str], int]:
@@ -260,7 +263,7 @@ def test_a_live_day_exported_and_replayed_online_makes_the_live_decisions_at_the
     assert total(problem, trip.wave) <= total(problem, trip.live) + 1e-9
     kinds = [e["type"] for e in scenario_events(path)]
     assert kinds.count("outage") == kinds.count("recovery") == 1
-    assert "receipt" in kinds and "capacity" in kinds
+    assert {"receipt", "adjustment", "capacity"} <= set(kinds)
 
     replay_dir = tmp_path / "replay"
     args = ["replay", str(path), "--out", str(replay_dir), "--strategy", "online,wave"]

@@ -119,7 +119,7 @@ def test_the_days_own_holds_and_releases_are_decisions_not_events_but_others_are
     ]
 
 
-def test_a_fall_of_stock_the_format_cannot_carry_is_reported():
+def test_a_fall_of_stock_that_is_no_decision_is_an_adjustment():
     yesterday = stock(at("18:00", -1), "StockSet", (9, 0, 0))
     counted = stock(at("09:00"), "StockAdjusted", (7, 0, 0), delta=-2, reason="damaged")
     out = export(
@@ -129,8 +129,9 @@ def test_a_fall_of_stock_the_format_cannot_carry_is_reported():
             decisions=[decision("O-1", at("10:00"))],
         )
     )
-    assert out.scenario["events"] == [] and len(out.dropped) == 1
-    assert "ATP 9 -> 7" in out.dropped[0] and "1 stock decreases" in out.scenario["description"]
+    assert out.scenario["events"] == [
+        {"at": "09:00:00", "type": "adjustment", "node": "DC", "sku": "A", "delta": -2}
+    ]
 
 
 def test_an_event_keeps_its_place_between_the_orders_of_its_second():
