@@ -144,7 +144,7 @@ def _decisions(
                 pickup_node=r.pickup_node,
                 lat=float(lat),
                 lon=float(lon),
-                express=r.service == DeliveryService.EXPRESS,
+                express=(order[2] if order else r.service) == DeliveryService.EXPRESS,
                 lines=tuple(lines),
             )
         )
@@ -153,19 +153,20 @@ def _decisions(
 
 def _orders_of(
     session: Session, start: datetime, end: datetime
-) -> dict[str, tuple[str, list[DecisionLine]]]:
-    """The order each reservation of the day became, with its lines (one per SKU)."""
+) -> dict[str, tuple[str, list[DecisionLine], DeliveryService]]:
+    """The order each reservation of the day became, with its lines (one per SKU) and the
+    service chosen at payment."""
     o, ln, r = tables.orders.c, tables.order_lines.c, tables.reservations.c
     stmt = (
-        select(o.reservation_id, o.id, ln.id, ln.sku_id, ln.qty)
+        select(o.reservation_id, o.id, o.service, ln.id, ln.sku_id, ln.qty)
         .join(tables.order_lines, ln.order_id == o.id)
         .join(tables.reservations, r.id == o.reservation_id)
         .where(r.created_at >= start, r.created_at < end)
         .order_by(o.reservation_id, ln.line_no)
     )
-    found: dict[str, tuple[str, list[DecisionLine]]] = {}
-    for rid, oid, line_id, sku, qty in session.execute(stmt):
-        found.setdefault(rid, (oid, []))[1].append(DecisionLine(line_id, sku, int(qty)))
+    found: dict[str, tuple[str, list[DecisionLine], DeliveryService]] = {}
+    for rid, oid, service, line_id, sku, qty in session.execute(stmt):
+        found.setdefault(rid, (oid, [], service))[1].append(DecisionLine(line_id, sku, int(qty)))
     return found
 
 

@@ -130,7 +130,7 @@ def make_the_day(state: AppState, clock: PinnedDay) -> None:
         with clock.at("12:00"):
             day.post("/v1/nodes/DC-PARIS/enable", None, day.ops)
         with clock.at("12:30"):
-            day.order({"B": 2}, PARIS)
+            day.order({"B": 2}, PARIS, service="express")
         with clock.at("13:00"):
             day.reserve({"A": 1}, PARIS)  # still held at the end of the day
         with clock.at("13:30"):
@@ -223,6 +223,7 @@ class RoundTrip:
     live: Allocations
     online: Allocations
     wave: Allocations
+    express: list[bool]
 
 
 def round_trip(state: AppState, url: str, tmp_path: Path) -> RoundTrip:
@@ -243,7 +244,7 @@ def round_trip(state: AppState, url: str, tmp_path: Path) -> RoundTrip:
     problem = replayed.day.problem
     live = as_allocations(problem, live_allocations(state))
     online, wave = (r.run.allocations for r in replayed.strategies)
-    return RoundTrip(path, problem, live, online, wave)
+    return RoundTrip(path, problem, live, online, wave, replayed.day.express.tolist())
 
 
 def total(problem: Problem, alloc: Allocations) -> float:
@@ -264,6 +265,8 @@ def test_a_live_day_exported_and_replayed_online_makes_the_live_decisions_at_the
     kinds = [e["type"] for e in scenario_events(path)]
     assert kinds.count("outage") == kinds.count("recovery") == 1
     assert {"receipt", "adjustment", "capacity"} <= set(kinds)
+    express = [o for o, chose in zip(problem.orders.ids, trip.express, strict=True) if chose]
+    assert len(express) == 1  # the 12:30 order chose express
 
     replay_dir = tmp_path / "replay"
     args = ["replay", str(path), "--out", str(replay_dir), "--strategy", "online,wave"]
