@@ -19,8 +19,10 @@ What the replay's online run sees must be what the live sourcer saw at each deci
 - nodes closed to orders (disabled, or paused by their store) are an ``outage`` until they
   are open again (``recovery``); a node added during the day is closed until it is added.
 - orders: each reservation made during the day that became an order (or still holds its
-  units), at the time it was made, with its order's lines. Holds and releases under the
-  reference of any reservation of the day are decisions (or undone ones) and are not events.
+  units), at the time it was made, with its order's lines. Its first hold is the decision
+  the replay makes again; what it released and held again later (moved off a node disabled
+  before it became an order) are stock events. The holds and releases of a reservation of the
+  day that expired or was released are neither.
 
 Times are whole seconds of local wall-clock time, as the format has them. An event falls on
 the second before or after its instant, whichever keeps it between the same orders.
@@ -202,13 +204,14 @@ def _moves(
     """The day's stock changes that are not its decisions: rises of ATP as receipts, falls as
     adjustments, and the changes of the units reserved per node (for capacity)."""
     state = dict(levels)
+    decision = _Decisions(history)
     out = _Moves()
     for entry in history.stock_after:
         if entry.at >= end:
             break
         key = (entry.node, entry.sku)
         before, state[key] = state.get(key, NO_ROW), entry.after
-        if entry.details.get("ref") in history.day_reservations or entry.node not in nodes:
+        if decision.made(entry) or entry.node not in nodes:
             continue
         gained = entry.after.atp - before.atp
         where = {"node": entry.node, "sku": entry.sku}
@@ -219,6 +222,30 @@ def _moves(
         if entry.after.reserved != before.reserved:
             out.reserved.append((entry.at, entry.node, entry.after.reserved - before.reserved))
     return out
+
+
+class _Decisions:
+    """Which stock changes are the day's decisions (the replay makes them itself).
+
+    A reservation of the day that became an order or still holds: its first hold is the
+    decision; once it released units (moved off a node disabled before it became an order),
+    what follows under its reference is re-sourcing, replayed as stock events. A reservation of
+    the day that expired or was released is not replayed: its hold and release are neither."""
+
+    def __init__(self, history: DayHistory) -> None:
+        self.day = history.day_reservations
+        self.kept = {d.reservation_id for d in history.decisions}
+        self.moved: set[str] = set()
+
+    def made(self, entry: StockEntry) -> bool:
+        ref = entry.details.get("ref")
+        if ref not in self.day:
+            return False
+        if ref not in self.kept:
+            return True
+        if entry.change == "StockReleased":
+            self.moved.add(ref)
+        return ref not in self.moved
 
 
 def _inventory(

@@ -173,3 +173,36 @@ def test_the_export_reads_back_as_a_valid_scenario_with_its_order_stream(tmp_pat
     assert scenario.demand.orders.ids == ["O-1", "O-2"]  # type: ignore[union-attr]
     assert scenario.demand.arrival_s.tolist() == [8 * 3600.0, 10 * 3600.0]  # type: ignore[union-attr]
     assert scenario.calendars["warehouse"].cutoff == time(14, 0)
+
+
+def test_a_reservation_moved_before_it_became_an_order_is_decided_once_then_moved_by_events():
+    store = {**NODE, "id": "ST", "kind": "store", "capacity_units": None}
+    yesterday = {
+        ("DC", "A"): stock(at("18:00", -1), "StockSet", (5, 0, 0)),
+        ("ST", "A"): StockEntry(at("18:00", -1), "ST", "A", "StockSet", StockLevels(5, 0, 0)),
+    }
+    moved_to_store = StockEntry(
+        at("10:00"), "ST", "A", "StockReserved", StockLevels(5, 1, 0), {"qty": 1, "ref": "R-O-1"}
+    )
+    after = [
+        stock(at("08:00"), "StockReserved", (5, 1, 0), qty=1, ref="R-O-1"),  # the decision
+        stock(at("10:00"), "StockReleased", (5, 0, 0), qty=1, ref="R-O-1"),  # DC went down
+        moved_to_store,
+    ]
+    out = export(
+        history(
+            nodes=(NODE, store),
+            before=yesterday,
+            after=after,
+            decisions=[decision("O-1", at("08:00"))],
+            reservations={"R-O-1"},
+        )
+    )
+    assert [
+        (e["type"], e["node"], e.get("qty") or e.get("delta") or e.get("capacity_units"))
+        for e in out.scenario["events"]
+    ] == [
+        ("capacity", "DC", 11),  # the unit the replay took at 08:00 is given back at DC ...
+        ("receipt", "DC", 1),
+        ("adjustment", "ST", -1),  # ... and held at the store instead
+    ]
