@@ -2,7 +2,8 @@
 
 Setup (not timed): the demo network seeded the evening before, then its 2,000 orders placed one
 by one through the order service on SQLite (those that find no stock are refused, as checkout
-would), the day pinned to 2026-03-12 from 08:00 (tests/integration/day_clock.py). Timed: the
+would), a third each before, during (11:00-15:00) and after an outage of the Paris warehouse,
+the day pinned to 2026-03-12 (tests/integration/day_clock.py). Timed: the
 export (reading the day's records, rebuilding the stock at the start, writing the scenario and
 its order stream). Checked: the replay under online makes the live decision of every order
 (allocations per line and node) at the live cost, and the wave strategy's cost.
@@ -22,7 +23,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from oms.api.state import AppState
 from oms.bootstrap import open_state
+from oms.catalog import service as catalog
 from oms.db import tables
 from oms.db.day_history import read_day_history
 from oms.domain.errors import OmsError
@@ -38,32 +41,49 @@ from tests.integration.day_clock import PinnedDay
 
 DEMO = Path(__file__).resolve().parents[1] / "scenarios" / "demo-fr.json"
 DAY = date(2026, 3, 12)
-STRETCH = 500.0  # the orders' seconds of real time spread over hours of the pinned day
+STRETCH = 300.0  # the orders' seconds of real time spread over hours of the pinned day
+OUTAGE = "DC-PARIS"
 
 
 def place_the_day(url: str) -> int:
-    """The demo network, then its orders; the number placed."""
+    """The demo network, then its orders, a third each before, during and after an outage of
+    the Paris warehouse; the number placed."""
     state = open_state(url, run_migrations=False)
     state.networks.refresh_s = 0.0
     clock = PinnedDay(state.engine, DAY)
     with clock.at("18:00", days=-1), state.unit_of_work() as uow:
         seed_network(uow, DEMO)
+    orders = json.loads(DEMO.read_text(encoding="utf-8"))["orders"]
+    third = len(orders) // 3
     placed = 0
-    with clock.at("08:00", stretch=STRETCH):
-        for o in json.loads(DEMO.read_text(encoding="utf-8"))["orders"]:
-            lines = [(line["sku"], line["qty"]) for line in o["lines"]]
-            if o["delivery"] == "pickup":
-                form = OrderForm(lines=lines, method="pickup", pickup_node=o["pickup_node"])
-            else:
-                form = OrderForm(lines=lines, destination=(o["lat"], o["lon"]))
-            try:
-                with state.unit_of_work() as uow:
-                    create_order(uow, state.networks, form, key=None)
-                placed += 1
-            except OmsError:
-                pass  # out of stock everywhere: refused, as at checkout
+    for start, hhmm, switch in (
+        (0, "07:00", None),
+        (third, "11:00", False),
+        (2 * third, "15:00", True),
+    ):
+        if switch is not None:
+            with clock.at(hhmm), state.unit_of_work() as uow:
+                catalog.set_node_enabled(uow, OUTAGE, switch)
+        with clock.at(hhmm.replace(":00", ":05"), stretch=STRETCH):
+            end = start + third if start < 2 * third else len(orders)
+            placed += sum(place(state, o) for o in orders[start:end])
     state.engine.dispose()
     return placed
+
+
+def place(state: AppState, o: dict[str, Any]) -> bool:
+    """Place one order of the problem file; False when no stock is left for it (refused)."""
+    lines = [(line["sku"], line["qty"]) for line in o["lines"]]
+    if o["delivery"] == "pickup":
+        form = OrderForm(lines=lines, method="pickup", pickup_node=o["pickup_node"])
+    else:
+        form = OrderForm(lines=lines, destination=(o["lat"], o["lon"]))
+    try:
+        with state.unit_of_work() as uow:
+            create_order(uow, state.networks, form, key=None)
+    except OmsError:
+        return False  # out of stock everywhere (or its store is down): refused, as at checkout
+    return True
 
 
 def export_the_day(url: str, out: Path) -> Export:
