@@ -16,6 +16,7 @@ import typer
 
 from oms import cli_replay
 from oms.cli_common import fail as _fail
+from oms.cli_scenario import scenario_app
 from oms.domain.errors import OmsError
 from oms.sourcing import registry
 from oms.sourcing.contract import Plan, Problem
@@ -177,6 +178,7 @@ if __name__ == "__main__":
 
 keys_app = typer.Typer(help="API keys: create, list, revoke.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
+app.add_typer(scenario_app, name="scenario")
 
 
 def _database_url() -> str:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from oms.replay.day import Day
-from oms.replay.scenario_types import CapacityChange, Receipt
+from oms.replay.scenario_types import Adjustment, CapacityChange, Receipt
 from oms.replay.simulate import NetworkState
 from oms.replay.stream import problem_at
 from oms.sourcing.contract import Problem
@@ -48,6 +48,8 @@ def relaxed_problem(day: Day) -> Problem:
     for event in day.scenario.events:
         if isinstance(event, Receipt):
             stock[event.sku, event.node] += event.qty
+        elif isinstance(event, Adjustment) and event.delta > 0:  # a fall only takes stock away
+            stock[event.sku, event.node] += event.delta
         elif isinstance(event, CapacityChange):
             state.apply(event)
             highest = np.maximum(highest, state.capacity)

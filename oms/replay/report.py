@@ -20,6 +20,7 @@ from oms.replay.plots import write_plots
 from oms.replay.policies import policies_html
 from oms.replay.runner import ReplayResult
 from oms.replay.scenario_types import (
+    Adjustment,
     CapacityChange,
     Event,
     OrderStream,
@@ -277,6 +278,8 @@ def describe_event(event: Event, result: ReplayResult) -> str:
             return f"recovery: {names(nodes)} up"
         case Receipt(node=node, sku=sku, qty=qty):
             return f"receipt: {qty} x {p.sku_ids[sku]} at {ids[node]}"
+        case Adjustment(node=node, sku=sku, delta=delta):
+            return f"adjustment: {delta:+d} x {p.sku_ids[sku]} at {ids[node]}"
         case CapacityChange(nodes=nodes, capacity=cap, factor=factor):
             what = (
                 f"x {factor:g}"

@@ -6,11 +6,13 @@ from datetime import time, timedelta
 from typing import Any
 
 from oms.domain.errors import ValidationError
+from oms.domain.limits import MAX_UNITS
 from oms.promise import NodeCalendar
 from oms.replay import checks as ck
 from oms.replay.checks import MISSING, Checker
 from oms.replay.scenario_types import (
     Accuracy,
+    Adjustment,
     CapacityChange,
     Clock,
     Event,
@@ -26,6 +28,7 @@ EVENT_FIELDS: dict[str, tuple[str, ...]] = {
     "outage": ("at", "type", "node", "kind", "note"),
     "recovery": ("at", "type", "node", "kind", "note"),
     "receipt": ("at", "type", "node", "sku", "qty", "note"),
+    "adjustment": ("at", "type", "node", "sku", "delta", "note"),
     "capacity": ("at", "type", "node", "kind", "capacity_units", "factor", "note"),
     "returns_rate": ("at", "type", "rate", "note"),
 }
@@ -84,8 +87,8 @@ def _parse_event(
         return None if MISSING in (at, rate) else ReturnsRateChange(at, float(rate))
     if network is None:
         return None
-    if kind == "receipt":
-        return _parse_receipt(c, rec, where, at, network)
+    if kind in ("receipt", "adjustment"):
+        return _parse_stock_change(c, rec, where, at, network, kind)
     nodes = _targets(c, rec, where, network)
     if at is MISSING or nodes is None:
         return None
@@ -141,12 +144,16 @@ def _targets(
     return nodes or None
 
 
-def _parse_receipt(
-    c: Checker, rec: dict[str, Any], where: str, at: Any, network: Problem
-) -> Receipt | None:
+def _parse_stock_change(
+    c: Checker, rec: dict[str, Any], where: str, at: Any, network: Problem, kind: str
+) -> Receipt | Adjustment | None:
+    """A receipt (``qty`` >= 1 units in) or an adjustment (``delta`` units, not 0)."""
     node = c.value(rec, "node", where, ck.is_id)
     sku = c.value(rec, "sku", where, ck.is_id)
-    qty = c.value(rec, "qty", where, ck.int_at_least(1))
+    if kind == "receipt":
+        qty = c.value(rec, "qty", where, ck.int_at_least(1))
+    else:
+        qty = c.value(rec, "delta", where, _non_zero_units)
     if node is not MISSING and node not in network.nodes.index:
         c.add(f"{where}.node", f'unknown node "{node}"')
         return None
@@ -155,7 +162,13 @@ def _parse_receipt(
         return None
     if MISSING in (at, node, sku, qty):
         return None
-    return Receipt(at, network.nodes.index[node], network.sku_index[sku], int(qty))
+    n, k = network.nodes.index[node], network.sku_index[sku]
+    return Receipt(at, n, k, int(qty)) if kind == "receipt" else Adjustment(at, n, k, int(qty))
+
+
+def _non_zero_units(v: Any) -> str | None:
+    whole = ck.int_at_least(-MAX_UNITS)(v)
+    return whole or (None if v != 0 else "must not be 0")
 
 
 def _parse_capacity(

@@ -89,6 +89,17 @@ class Receipt:
 
 
 @dataclass(frozen=True)
+class Adjustment:
+    """The system's count of a SKU at a node changes by ``delta`` (a count, damage, a sync;
+    never below 0): what a live day's stock falls are replayed as."""
+
+    at_s: float
+    node: int
+    sku: int
+    delta: int
+
+
+@dataclass(frozen=True)
 class CapacityChange:
     """Sets the nodes' daily capacity (`capacity`, None: no limit) or scales it (`factor`)."""
 
@@ -104,7 +115,7 @@ class ReturnsRateChange:
     rate: float
 
 
-Event = Outage | Recovery | Receipt | CapacityChange | ReturnsRateChange
+Event = Outage | Recovery | Receipt | Adjustment | CapacityChange | ReturnsRateChange
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ import numpy as np
 from oms.domain.errors import ValidationError
 from oms.replay.day import Day
 from oms.replay.scenario_types import (
+    Adjustment,
     CapacityChange,
     Event,
     Outage,
@@ -102,6 +103,8 @@ class NetworkState:
                 self.enabled[list(nodes)] = True
             case Receipt(node=node, sku=sku, qty=qty):
                 self.stock[sku, node] += qty
+            case Adjustment(node=node, sku=sku, delta=delta):
+                self.stock[sku, node] = max(0, int(self.stock[sku, node]) + delta)
             case CapacityChange(nodes=nodes, capacity=capacity, factor=factor):
                 for n in nodes:
                     self.capacity[n] = _new_capacity(int(self.capacity[n]), capacity, factor)

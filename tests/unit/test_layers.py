@@ -73,6 +73,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "oms.api",
             "oms.cli",
             "oms.cli_replay",
+            "oms.cli_scenario",
             "oms.cli_common",
             "oms.bootstrap",
             "oms.handlers",
@@ -102,7 +103,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
 SHARED = ("oms.metrics",)
 ADAPTER = "oms.db"
 # Rule 2: who may reach the persistence adapter.
-REACHES_DB = ("oms.api", "oms.cli", "oms.bootstrap", "oms.db")
+REACHES_DB = ("oms.api", "oms.cli", "oms.cli_scenario", "oms.bootstrap", "oms.db")
 # Rule 3: the packages that must not import each other in a circle.
 PACKAGES = (
     "oms.orders",

@@ -14,7 +14,7 @@ from oms.replay.builder import write_shipped
 from oms.replay.day import build_day
 from oms.replay.orders_csv import write_orders_csv
 from oms.replay.scenario import load_scenario, parse_scenario
-from oms.replay.scenario_types import CapacityChange, OrderStream, Outage, Receipt
+from oms.replay.scenario_types import Adjustment, CapacityChange, OrderStream, Outage, Receipt
 from tests.unit.test_replay_fixtures import small_dict, tiny, tiny_dict, write_rows
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
@@ -115,11 +115,31 @@ def test_event_references_and_values_are_checked():
         'events[1].sku: unknown SKU "SKU-TYPO" (not in the inventory or the demand)',
         "events[2].qty: must be >= 1, got 0",
         'events[3]: needs exactly one of "capacity_units" and "factor"',
-        "events[4].type: must be one of ['capacity', 'outage', 'receipt', 'recovery', "
-        "'returns_rate'], got \"flood\"",
+        "events[4].type: must be one of ['adjustment', 'capacity', 'outage', 'receipt', "
+        "'recovery', 'returns_rate'], got \"flood\"",
         'events[5]: needs exactly one of "node" and "kind"',
         'events[6].kind: no node has kind "kiosk"',
     ]
+
+
+def test_an_adjustment_changes_a_stocked_sku_by_a_whole_number_of_units_other_than_0():
+    data = small_dict()
+    data["events"] = [
+        {"at": "09:00", "type": "adjustment", "node": "DC-LYON", "sku": "SKU-00001", "delta": -2},
+        {"at": "09:00", "type": "adjustment", "node": "DC-LYON", "sku": "SKU-00001", "delta": 0},
+        {"at": "09:00", "type": "adjustment", "node": "DC-LYON", "sku": "SKU-00001", "qty": 1},
+        {"at": "09:00", "type": "adjustment", "node": "DC-LYON", "sku": "SKU-TYPO", "delta": 1},
+    ]
+    assert problems_of(data) == [
+        "events[1].delta: must not be 0, got 0",
+        "events[2].qty: unknown field (expected one of ['at', 'delta', 'node', 'note', 'sku', "
+        "'type'])",
+        "events[2].delta: missing field",
+        'events[3].sku: unknown SKU "SKU-TYPO" (not in the inventory or the demand)',
+    ]
+    del data["events"][1:]
+    (adjustment,) = parse_scenario(data).events
+    assert isinstance(adjustment, Adjustment) and (adjustment.delta, adjustment.at_s) == (-2, 3600)
 
 
 def test_a_returns_rate_event_needs_a_returns_section():

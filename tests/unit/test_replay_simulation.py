@@ -93,6 +93,26 @@ def test_a_receipt_serves_the_orders_that_arrive_after_it(tmp_path):
         assert served.tolist() == ([1, 1, 1] if name == "wave" else [0, 1, 1]), name
 
 
+def test_an_adjustment_takes_units_from_the_orders_after_it_and_never_below_zero(tmp_path):
+    orders = [
+        [f"O-{i}", t, "45.76", "4.84", "ship", "", "", f"O-{i}-1", "SKU-A", "1"]
+        for i, t in enumerate(["09:00", "10:00", "11:00"])
+    ]
+    counts = [
+        {"at": "10:00", "type": "adjustment", "node": "DC-LYON", "sku": "SKU-A", "delta": -1},
+        {"at": "10:30", "type": "adjustment", "node": "DC-LYON", "sku": "SKU-A", "delta": -5},
+        {"at": "10:45", "type": "adjustment", "node": "DC-LYON", "sku": "SKU-A", "delta": 1},
+    ]
+    scenario = tiny(tmp_path, orders, network=network_holding("DC-LYON", "SKU-A", 2), events=counts)
+    for name in STRATEGY_NAMES:
+        served = np.bincount(replay(build_day(scenario), name).allocations.order, minlength=3)
+        # 2 units: 1 taken at 09:00, the other counted out at 10:00 (before the 10:00 order);
+        # 5 more "gone" leave 0, not -5, so the unit found at 10:45 serves 11:00. The wave
+        # holds 10:00's order to 11:00, after the unit is found, and 11:00's to the end.
+        expected = [1, 1, 0] if name == "wave" else [1, 0, 1]
+        assert served.tolist() == expected, name
+
+
 def test_a_capacity_cut_counts_the_units_already_shipped(tmp_path):
     orders = [
         ["O-1", "08:00", "48.80", "2.30", "pickup", "ST-PARIS", "", "O-1-1", "SKU-B", "1"],
