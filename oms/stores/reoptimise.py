@@ -39,6 +39,7 @@ from oms.stores.reoptimise_solve import (
     Inputs,
     Solved,
     disabled,
+    fitting,
     now_cells,
     settings_for,
     solve,
@@ -173,16 +174,18 @@ def _run(open_uow: OpenUow, cache: NetworkCache, request: Request, now: datetime
         check_scope(uow, request.scope)
         network, _ = cache.get(uow)
         dates = cache.dates(network).at(now)
-        orders = collect(uow, request.scope, dates, network.ids)
+        orders, unfit = fitting(collect(uow, request.scope, dates, network.ids), network)
         if not orders:
-            return Report("nothing_to_do", request.dry_run, elapsed_s=_since(started))
+            return Report(
+                "nothing_to_do", request.dry_run, skipped=unfit, elapsed_s=_since(started)
+            )
         inputs = _inputs(uow, cache, orders)
     solved = solve(orders, inputs, max(0.0, request.time_limit_s - _since(started)))
     pending, skipped = _changed_orders(solved, orders, disabled(inputs.network))
     moves, lost = _apply_all(open_uow, dates, solved, orders, pending, request.dry_run)
     done = {m.order for m in moves}
     moved = {i for i, o in enumerate(orders) if o.id in done}
-    return _report(solved, orders, request, moves, skipped + lost, moved, started)
+    return _report(solved, orders, request, moves, unfit + skipped + lost, moved, started)
 
 
 def _changed_orders(

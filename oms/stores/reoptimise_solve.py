@@ -179,6 +179,23 @@ def _current(problem: Problem, orders: list[OpenOrder]) -> Allocations:
     return Allocations.from_rows(rows) if rows else Allocations.empty()
 
 
+def fitting(
+    orders: list[OpenOrder], network: Network
+) -> tuple[list[OpenOrder], list[tuple[str, str]]]:
+    """The orders whose current plan the contract allows (units at nodes that ship; a pickup's
+    store takes pickups), and the others, skipped as ``ineligible`` (a node's flags changed
+    since they were placed): staying put must be feasible, or the problem is not theirs."""
+    nodes = {n.id: n for n in network.nodes}
+
+    def fits(o: OpenOrder) -> bool:
+        store = nodes.get(o.pickup_node) if o.pickup_node else None
+        if o.pickup_node and (store is None or not store.can_pickup):
+            return False
+        return all(h.node in nodes and nodes[h.node].can_ship for h in o.held)
+
+    return [o for o in orders if fits(o)], [(o.id, "ineligible") for o in orders if not fits(o)]
+
+
 def disabled(network: Network) -> set[str]:
     """Nodes that take no new units (disabled, or closed for orders)."""
     return {n.id for n in network.nodes if not n.enabled}

@@ -332,3 +332,17 @@ def test_units_moved_to_a_pickups_store_join_its_shipment_there() -> None:
     lines = {ln.sku_id: ln.qty for ln in uow.pick_lines.list_by(pick_id=pick.id)}
     assert pick.status is PickStatus.OPEN and lines == {"MUG": 1, "TEA": 1}
     assert ledger_balances(uow)
+
+
+def test_an_order_whose_plan_the_network_no_longer_allows_is_left_as_it_is() -> None:
+    """The DC stopped shipping after order 2 took its mug there: staying is not a plan the
+    contract allows any more, so the order is skipped, never moved by force."""
+    uow, cache = world(dc=10, store=1), NetworkCache()
+    first, second = bad_sequence(uow, cache)
+    uow.nodes.get(DC).can_ship = False
+    cache.changed({}, nodes=True)
+    report = run(uow, cache)
+    assert (second, "ineligible") in report.skipped
+    assert shipments(uow, second) == [(DC, "created"), (S1, "created")]
+    assert first not in {m.order for m in report.moves}  # the DC takes nothing new either
+    assert ledger_balances(uow)
