@@ -90,10 +90,11 @@ class SkippedOut(BaseModel):
     reason: str = Field(
         description="`changed` (the order changed since it was read), `lost_race` (a checkout "
         "took the stock it was to move to, or another skipped move kept it: nothing changed, "
-        "never oversold), `would_leave_units_unfilled`, or `node_disabled` (the plan gave it "
-        "units another order holds at a disabled node), `ineligible` (its current plan is no longer "
-        "one the network allows, e.g. a node that stopped shipping: left as it is), or `failed` (the database refused the "
-        "transaction, e.g. a deadlock it broke: rolled back, logged)"
+        "never oversold), `would_leave_units_unfilled`, `node_disabled` (the plan gave it units "
+        "another order holds at a disabled node), `ineligible` (its current plan is no longer "
+        "one the network allows, e.g. a node that stopped shipping: left as it is), or "
+        "`failed` (the database refused the transaction, e.g. a deadlock it broke: rolled "
+        "back, logged)"
     )
 
 
