@@ -304,11 +304,11 @@ def _move(solved: Solved, i: int, p: Planned, arrived: list[Arrived]) -> Move:
 
 def _order_cost(solved: Solved, alloc: Allocations, i: int) -> float:
     """One order's contract cost (other orders' lines count unfilled alike in both plans)."""
-    mine = alloc.order == i
-    return cost.evaluate(
-        solved.problem,
-        Allocations(alloc.order[mine], alloc.line[mine], alloc.node[mine], alloc.qty[mine]),
-    ).cost.total
+    return cost.evaluate(solved.problem, _rows(alloc, alloc.order == i)).cost.total
+
+
+def _rows(alloc: Allocations, keep: np.ndarray) -> Allocations:
+    return Allocations(alloc.order[keep], alloc.line[keep], alloc.node[keep], alloc.qty[keep])
 
 
 def _report(
@@ -321,17 +321,9 @@ def _report(
     started: float,
 ) -> Report:
     cur, new = solved.current, solved.plan.allocations
-    keep_new = np.isin(new.order, list(moved))
-    keep_cur = ~np.isin(cur.order, list(moved))
+    # What the orders hold now: the plan's rows for the orders moved, the old ones for the rest.
     final = Allocations.concat(
-        [
-            Allocations(
-                cur.order[keep_cur], cur.line[keep_cur], cur.node[keep_cur], cur.qty[keep_cur]
-            ),
-            Allocations(
-                new.order[keep_new], new.line[keep_new], new.node[keep_new], new.qty[keep_new]
-            ),
-        ]
+        [_rows(cur, ~np.isin(cur.order, list(moved))), _rows(new, np.isin(new.order, list(moved)))]
     )
     frozen = np.array([o.frozen_shipments for o in orders], dtype=np.int64)
     ships_before = _shipments(solved, cur) + frozen
