@@ -8,6 +8,7 @@ node's cut-off could otherwise make Lyon later than the store and forbid the mov
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
@@ -26,6 +27,7 @@ from oms.db import tables
 from oms.domain.errors import OmsError
 from oms.orders.model import ReservationStatus, ShipmentStatus
 from oms.orders.service import OrderForm, create_order
+from oms.stores import reoptimise as reoptimise_service
 from oms.stores.model import PickStatus
 from oms.stores.reoptimise import Request, reoptimise
 from tests.e2e.stores_fixture import build
@@ -201,16 +203,29 @@ def test_a_run_while_another_holds_the_lease_gets_409_and_the_lease_expires(app)
     assert reoptimise_over_http(app).status_code == 200
 
 
-def test_two_runs_at_once_one_runs_and_the_other_gets_409(app):
+def test_two_runs_at_once_one_runs_and_the_other_gets_409(app, monkeypatch):
+    """The first run is held inside its solve until the second has answered: the second finds
+    the lease taken (409), then the first finishes and moves the orders."""
     bad_sequence(app)
     push_promises_out(app.state)
-    with ThreadPoolExecutor(2) as pool:
-        codes = sorted(
-            pool.map(lambda _: reoptimise_over_http(app, time_limit_s=3).status_code, range(2))
-        )
-    # Both may also run one after the other (the first done before the second starts): then
-    # both answer 200; never two at once (the lease), never another error.
-    assert codes in ([200, 409], [200, 200])
+    second_answered = threading.Event()
+    solving = threading.Event()
+
+    def held_solve(*args: Any, **kwargs: Any) -> Any:
+        solving.set()
+        assert second_answered.wait(30)
+        return real_solve(*args, **kwargs)
+
+    real_solve = reoptimise_service.solve
+    monkeypatch.setattr(reoptimise_service, "solve", held_solve)
+    with ThreadPoolExecutor(1) as pool:
+        first = pool.submit(reoptimise_over_http, app)
+        assert solving.wait(30)
+        second = reoptimise_over_http(app)
+        second_answered.set()
+        assert second.status_code == 409 and second.json()["error"] == "reoptimisation_running"
+        assert first.result(timeout=60).status_code == 200
+    assert len(first.result().json()["moves"]) == 2
     assert_ledger_balances(app.state)
 
 
