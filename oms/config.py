@@ -82,6 +82,10 @@ class Settings(BaseSettings):
     sourcing_policy: Literal["online", "lookahead"] = "online"
     lookahead_weeks: int = Field(default=4, ge=1, le=52)
     lookahead_refresh_s: float = Field(default=600.0, ge=1, le=24 * 3600)
+    # Re-optimisation of open orders in the background (POST /v1/sourcing/reoptimise's run,
+    # one at a time across workers by a database lease): every N minutes, 0 = off.
+    reoptimise_every_minutes: float = Field(default=0.0, ge=0, le=7 * 24 * 60)
+    reoptimise_time_limit_s: float = Field(default=10.0, ge=0.1, le=300)
 
     @field_validator("sourcing_policy", mode="before")
     @classmethod

@@ -31,6 +31,7 @@ from oms.api.routers import (
     reservations,
     returns,
     sourcing,
+    sourcing_reoptimise,
     store_counter,
     store_counter_pages,
     store_counts,
@@ -52,6 +53,7 @@ from oms.api.routers import (
 from oms.api.state import AppState
 from oms.config import get_settings
 from oms.promise.lookahead_refresh import refresh_forever
+from oms.stores.reoptimise import reoptimise_forever
 
 # The service exports its own Prometheus metrics (oms/api/observability.py); FastAPI's native
 # OpenTelemetry looks up its providers on every request (~10 us) when it may: off, where the
@@ -97,6 +99,19 @@ def create_app(state: AppState) -> FastAPI:
         )
         if state.networks.policy == "lookahead":
             prices.start()
+        # Re-optimisation of open orders, every OMS_REOPTIMISE_EVERY_MINUTES (0: off).
+        if get_settings().reoptimise_every_minutes > 0:
+            threading.Thread(
+                target=reoptimise_forever,
+                args=(state.unit_of_work, state.networks, state.leases(), stop),
+                kwargs={
+                    "every_s": get_settings().reoptimise_every_minutes * 60,
+                    "time_limit_s": get_settings().reoptimise_time_limit_s,
+                    "after": state.warm,
+                },
+                name="oms-reoptimise",
+                daemon=True,
+            ).start()
         yield
         stop.set()
         sweeper.join(timeout=5)
@@ -136,6 +151,7 @@ def create_app(state: AppState) -> FastAPI:
     app.include_router(kpis.router)
     app.include_router(ops_pages.router)
     app.include_router(sourcing.router)  # the live sourcing policy and its prices (ops)
+    app.include_router(sourcing_reoptimise.router)  # re-optimisation of open orders (ops)
     # The store's incoming transfers and returns desk (JSON, then the pages).
     app.include_router(store_receiving.router)
     app.include_router(store_returns_desk.router)

@@ -25,6 +25,7 @@ STATUS_BY_CODE: dict[str, int] = {
     "insufficient_stock": 409,
     "illegal_transition": 409,
     "conflict": 409,
+    "reoptimisation_running": 409,  # POST /v1/sourcing/reoptimise: another run holds the lease
     "idempotency_conflict": 409,
     "idempotency_key_reused": 409,
     "request_in_progress": 409,

@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from oms.api.auth import KeyCache, Principal
+from oms.db.job_leases import SqlLease
 from oms.db.uow import SqlUnitOfWork
 from oms.domain.bus import NO_HANDLERS, MessageBus
 from oms.notifications.mailer import Mailer
@@ -79,6 +80,10 @@ class AppState:
                 if session is self._reader.session:
                     self._reader.uow = reads
             yield reads
+
+    def leases(self) -> SqlLease:
+        """The database's named leases (one re-optimisation at a time across processes)."""
+        return SqlLease(self.sessions)
 
     @contextmanager
     def unit_of_work(self) -> Iterator[SqlUnitOfWork]:

@@ -34,7 +34,7 @@ from oms.orders.model import (
 from oms.orders.ports import OrdersUnitOfWork, ReservationLines, Reservations
 from oms.orders.reservations import get_reservation
 from oms.promise.service import NetworkCache
-from oms.stores.model import PickStatus
+from oms.stores.pick_release import take_off_shipment
 from oms.stores.ports import StoresUnitOfWork
 from oms.stores.short_picks import place_elsewhere, resource_units
 
@@ -188,7 +188,7 @@ def _move_allocation(
     node, shipment_id = alloc.node_id, alloc.shipment_id
     assert shipment_id is not None  # holds_at takes only allocations with a shipment
     uow.stock.release([(node, sku, units)], ref=order.id)
-    _take_off_shipment(uow, alloc, shipment_id, units)
+    take_off_shipment(uow, alloc, shipment_id, units)
     before = {s.id for s in uow.shipments.list_by(order_id=order.id)}
     reason = SHORT_REASON
     resource_units(uow, cache, order, [(line.id, sku, units)], node, now, reason=reason)
@@ -199,25 +199,3 @@ def _move_allocation(
             got[a.node_id] = got.get(a.node_id, 0) + a.qty
     placed = sorted(got.items())
     return Moved("order", order.id, node, sku, units, placed, units - sum(got.values()))
-
-
-def _take_off_shipment(
-    uow: SyncUnitOfWork, alloc: Allocation, shipment_id: str, units: int
-) -> None:
-    """The units leave the allocation, the shipment's open pick, and an emptied shipment."""
-    if alloc.qty == units:
-        uow.allocations.remove(alloc)
-    else:
-        alloc.qty -= units
-    for pick in uow.picks.list_by(shipment_id=shipment_id, status=PickStatus.OPEN):
-        lines = uow.pick_lines.list_by(pick_id=pick.id)
-        for pl in lines:
-            if pl.order_line_id == alloc.order_line_id:
-                if pl.qty <= units:
-                    uow.pick_lines.remove(pl)
-                else:
-                    pl.qty -= units
-        if not uow.pick_lines.list_by(pick_id=pick.id):
-            pick.status = PickStatus.CANCELLED
-    if not uow.allocations.list_by(shipment_id=shipment_id):
-        uow.shipments.get(shipment_id).status = ShipmentStatus.CANCELLED

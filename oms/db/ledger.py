@@ -41,6 +41,7 @@ __all__ = [
     "hold",
     "hold_or_raise",
     "levels",
+    "move",
     "receive",
     "release",
     "set_stock",
@@ -259,6 +260,51 @@ def commit_shipment(
     """Held units leave the building: on_hand -= qty and reserved -= qty together, so ATP does
     not move. Only reserved units can ship (NotReserved otherwise, nothing changes)."""
     _raise_not_reserved(_move(session, _SHIP, rows, ref))
+
+
+def move(
+    session: Session,
+    release_rows: Iterable[tuple[str, str, int]],
+    hold_rows: Iterable[tuple[str, str, int]],
+    *,
+    ref: str | None = None,
+) -> list[Shortfall]:
+    """Units change places: release some rows and hold others in ONE pass over their union in
+    (node_id, sku_id) lock order (a release and a hold of the same row: release first), all or
+    nothing. Two passes would lock rows out of order and could deadlock with a checkout.
+
+    Returns [] when done, else the holds' shortfalls (nothing changed); releasing more than is
+    reserved raises NotReserved (nothing changed)."""
+    steps = sorted(
+        [(row, 0) for row in checked_rows(release_rows)]
+        + [(row, 1) for row in checked_rows(hold_rows)],
+        key=lambda step: (step[0].node_id, step[0].sku_id, step[1]),
+    )
+    done: list[tuple[_Movement, StockRow, StockLevel]] = []
+    for row, kind in steps:
+        movement = _HOLD if kind else _RELEASE
+        try:
+            after, fault = _apply(session, movement, row)
+        except OmsError:
+            _undo_steps(session, done)
+            raise
+        if fault:
+            _undo_steps(session, done)
+            if movement is _RELEASE:
+                raise NotReserved(fault)
+            return fault
+        assert after is not None
+        done.append((movement, row, after))
+    EventLog.record_now(
+        session,
+        [_event(m.event, *row[:2], after, qty=row.qty, ref=ref) for m, row, after in done],
+    )
+    return []
+
+
+def _undo_steps(session: Session, done: Sequence[tuple[_Movement, StockRow, StockLevel]]) -> None:
+    for movement, row, _ in reversed(done):
+        sql.run(session, movement.undo, *row)
 
 
 def _raise_not_reserved(faults: Sequence[Shortfall]) -> None:

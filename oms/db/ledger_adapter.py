@@ -84,5 +84,8 @@ class SqlStockLedger:
     def release(self, rows: Rows, *, ref: str | None = None) -> None:
         ledger.release(self.session, rows, ref=ref)
 
+    def move(self, release: Rows, hold: Rows, *, ref: str | None = None) -> list[Shortfall]:
+        return ledger.move(self.session, release, hold, ref=ref)
+
     def commit_shipment(self, rows: Rows, *, ref: str | None = None) -> None:
         ledger.commit_shipment(self.session, rows, ref=ref)

@@ -731,3 +731,15 @@ pickups_to_reshelve = Table(
     Column("released", JsonType, nullable=False),
     Index("ix_pickups_to_reshelve_node_id", "node_id", "expired_at"),
 )
+
+# ---------------------------------------------------------------- job leases (0019)
+
+# A named lock shared by every process (one re-optimisation at a time): taken by a conditional
+# UPDATE (free, or expired) or an INSERT, the same on SQLite and PostgreSQL.
+job_leases = Table(
+    "job_leases",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("holder", String(64), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False),
+)

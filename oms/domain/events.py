@@ -96,13 +96,16 @@ class Sourced(DomainEvent):
 
 @dataclass(frozen=True, kw_only=True)
 class Resourced(DomainEvent):
-    """Missing units of an order placed again, at ``node``, in a new shipment."""
+    """Units of an order placed again, at ``node``, in ``shipment`` (a new one, or for
+    ``reason`` "reoptimised" possibly one it had there). ``reason``: why they moved ("short
+    pick", "stock sync", "reoptimised"; null in events written before it existed)."""
 
     order_id: str
     lines: dict[str, int]
     node: str
     shipment: str
     promised_at: str | None
+    reason: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

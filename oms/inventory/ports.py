@@ -57,4 +57,9 @@ class StockLedger(Protocol):
 
     def release(self, rows: Rows, *, ref: str | None = None) -> None: ...
 
+    def move(self, release: Rows, hold: Rows, *, ref: str | None = None) -> list[Shortfall]:
+        """Release some rows and hold others in one pass in lock order, all or nothing: [] when
+        done, else the holds' shortfalls (NotReserved when a release exceeds what is held)."""
+        ...
+
     def commit_shipment(self, rows: Rows, *, ref: str | None = None) -> None: ...

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -41,7 +41,7 @@ import numpy as np
 from oms.sourcing import cost, strategies
 from oms.sourcing import wave_decompose as wd
 from oms.sourcing import wave_model as wm
-from oms.sourcing.contract import I64, NO_LIMIT, Allocations, Plan, Problem
+from oms.sourcing.contract import F64, I64, NO_LIMIT, Allocations, Plan, Problem
 from oms.sourcing.wave_side import LineWindows
 
 # Seeds may use this share of the time limit (the online plan always runs: it is fast).
@@ -61,6 +61,7 @@ def solve_wave(
     windows: LineWindows | None = None,
     seeds: Mapping[str, Allocations] | None = None,
     r_mip_blocks: int | None = None,
+    unit_price: F64 | None = None,
 ) -> Plan:
     """All orders jointly, within `time_limit` seconds (wall time, everything included): the best
     plan found, never worse than the seed, with a proven lower bound on the optimum.
@@ -69,28 +70,38 @@ def solve_wave(
     honours time with them); plans, seeds and the bound then honour them too. `seeds` are more
     named starting plans: the cheapest feasible one of them and `start` seeds the search.
     `r_mip_blocks`: up to this many candidate blocks SCIP gets them whole instead of LNS (default
-    `wave_decompose.R_MIP_BLOCKS`, for waves of seconds; more suits longer time limits)."""
+    `wave_decompose.R_MIP_BLOCKS`, for waves of seconds; more suits longer time limits).
+    `unit_price` [sku, node] (>= 0, e.g. look-ahead prices) is added to every unit taken: the
+    search minimises the contract's cost plus prices, so `lower_bound` and the status are about
+    that priced objective (`extra["objective"]`, with `extra["priced"]`), while `cost` stays the
+    contract's."""
     started = time.perf_counter()
     deadline = started + max(time_limit, 0.0) * DEADLINE_SHARE - RESERVE_S
-    d = wm.build_data(problem, windows)
+    d = wm.build_data(problem, windows, unit_price)
+    objective = _objective(problem, unit_price)
     given = dict(seeds or {}) | ({"start": start} if start is not None else {})
     candidates = dict(given)
     if not any(_fits(problem, d, a) for a in given.values()):  # no usable start: make seeds
         candidates |= _default_seeds(problem, started, time_limit)
-    seed, seed_name = _best_seed(problem, d, candidates)
-    seed.bound = counting_bound(problem)
+    seed, seed_name = _best_seed(problem, d, candidates, objective)
+    seed.bound = counting_bound(problem)  # prices are >= 0: a bound on the priced one too
 
     def price(qty: I64) -> float:
         alloc = wm.qty_to_alloc(d, qty)
         if cost.violations(problem, alloc) or d.side.violated(qty):
             return math.inf  # rounding noise broke a rule: worth nothing
-        return cost.evaluate(problem, alloc).cost.total
+        return objective(alloc)
 
     result = wd.search(d, seed, price, deadline, r_mip_blocks)
     alloc = wm.qty_to_alloc(d, result.qty)
-    plan_cost = cost.evaluate(problem, alloc).cost.total
-    bound = _safe(result.bound, plan_cost)
-    proven = bound is not None and plan_cost <= bound + 1e-6 * max(1.0, plan_cost)
+    plan_objective = objective(alloc)
+    bound = _safe(result.bound, plan_objective)
+    proven = bound is not None and plan_objective <= bound + 1e-6 * max(1.0, plan_objective)
+    extra: dict[str, object] = {
+        "search": {"seed": seed_name, "seed_cost": seed.cost, **result.stats}
+    }
+    if unit_price is not None:  # the plan's file stays as it was without prices
+        extra |= {"priced": True, "objective": plan_objective}
     return cost.make_plan(
         problem,
         alloc,
@@ -98,8 +109,21 @@ def solve_wave(
         mode="wave",
         lower_bound=bound,
         elapsed_s=time.perf_counter() - started,
-        extra={"search": {"seed": seed_name, "seed_cost": seed.cost, **result.stats}},
+        extra=extra,
     )
+
+
+def _objective(problem: Problem, unit_price: F64 | None) -> Callable[[Allocations], float]:
+    """What the search minimises: the contract's total, plus each unit's price when given."""
+
+    def total(alloc: Allocations) -> float:
+        contract = cost.evaluate(problem, alloc).cost.total
+        if unit_price is None:
+            return contract
+        sku = problem.orders.line_sku[alloc.line]
+        return contract + float(unit_price[sku, alloc.node] @ alloc.qty)
+
+    return total
 
 
 def reoptimise(
@@ -160,18 +184,22 @@ def _default_seeds(problem: Problem, started: float, time_limit: float) -> dict[
 
 
 def _best_seed(
-    problem: Problem, d: wm.WaveData, seeds: dict[str, Allocations]
+    problem: Problem,
+    d: wm.WaveData,
+    seeds: dict[str, Allocations],
+    objective: Callable[[Allocations], float] | None = None,
 ) -> tuple[wd.Result, str]:
     """The cheapest feasible seed as units per pair (the empty plan is always feasible)."""
+    total_of = objective or (lambda alloc: cost.evaluate(problem, alloc).cost.total)
     empty = wm.alloc_to_qty(d, Allocations.empty())
     assert empty is not None
-    best = wd.Result(empty, cost.evaluate(problem, Allocations.empty()).cost.total)
+    best = wd.Result(empty, total_of(Allocations.empty()))
     best_name = "empty"
     for name, alloc in seeds.items():
         qty = wm.alloc_to_qty(d, alloc)
         if qty is None or not _fits(problem, d, alloc):
             continue  # an infeasible start is no incumbent
-        total = cost.evaluate(problem, alloc).cost.total
+        total = total_of(alloc)
         if total < best.cost:
             best, best_name = wd.Result(qty, total), name
     return best, best_name

@@ -56,9 +56,13 @@ class WaveData:
         return len(self.block_order)
 
 
-def build_data(problem: Problem, windows: LineWindows | None = None) -> WaveData:
+def build_data(
+    problem: Problem, windows: LineWindows | None = None, unit_price: F64 | None = None
+) -> WaveData:
     """Every eligible (line, node) pair with stock, and the (order, node) blocks they form; with
-    `windows`, less the pairs of closed windows and plus the windows' side rows."""
+    `windows`, less the pairs of closed windows and plus the windows' side rows. `unit_price`
+    [sku, node] (>= 0) is added to the cost of every unit a pair takes (the look-ahead's value
+    of the stock left): the model then minimises the contract's cost plus those prices."""
     n, o, s = problem.nodes, problem.orders, problem.settings
     n_nodes = len(n)
     line_node = _stocked_pairs(problem)
@@ -95,7 +99,7 @@ def build_data(problem: Problem, windows: LineWindows | None = None) -> WaveData
         pair_block=pair_block.astype(np.int64),
         pair_row=row,
         pair_ub=pair_ub,
-        pair_cost=n.handling_cost[pn] - s.unfilled_penalty,
+        pair_cost=n.handling_cost[pn] - s.unfilled_penalty + _unit_prices(unit_price, row),
         block_order=b_order,
         block_node=b_node,
         block_cost=np.asarray(b_cost, dtype=np.float64),
@@ -107,6 +111,13 @@ def build_data(problem: Problem, windows: LineWindows | None = None) -> WaveData
         offset=s.unfilled_penalty * float(o.line_qty.sum()),
         side=side,
     )
+
+
+def _unit_prices(unit_price: F64 | None, row: I64) -> F64:
+    """Per pair: its unit's price (row = sku * n_nodes + node), 0 without prices."""
+    if unit_price is None:
+        return np.zeros(len(row))
+    return np.asarray(unit_price.reshape(-1)[row], dtype=np.float64)
 
 
 def _stocked_pairs(problem: Problem) -> tuple[I64, I64]:

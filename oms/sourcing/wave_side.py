@@ -50,11 +50,27 @@ class LineWindows:
     gate_highest: I64  # units lines < lo can take at most (other rows see to it)
 
     def open_pairs(self, pair_line: I64, pair_node: I64) -> B:
-        """Which (line, node) pairs no closed window forbids."""
+        """Which (line, node) pairs no closed window forbids.
+
+        Vectorised, so that thousands of windows (one per order and banned node, as the
+        re-optimisation of open orders makes) cost little: per node, the windows sorted by `lo`;
+        a line is closed when the largest `hi` among the windows starting at or before it lies
+        beyond it (a running maximum)."""
         ok = np.ones(len(pair_line), dtype=np.bool_)
-        for node, lo, hi in zip(self.closed_node, self.closed_lo, self.closed_hi, strict=True):
-            ok &= ~((pair_node == node) & (pair_line >= lo) & (pair_line < hi))
+        for node in np.unique(self.closed_node):
+            at = self.closed_node == node
+            order = np.argsort(self.closed_lo[at], kind="stable")
+            lo, hi = self.closed_lo[at][order], np.maximum.accumulate(self.closed_hi[at][order])
+            mine = np.flatnonzero(pair_node == node)
+            last = np.searchsorted(lo, pair_line[mine], side="right") - 1
+            covered = (last >= 0) & (hi[np.maximum(last, 0)] > pair_line[mine])
+            ok[mine[covered]] = False
         return ok
+
+    @staticmethod
+    def closing(node: I64, lo: I64, hi: I64) -> LineWindows:
+        """Only closed windows: node[i] serves no line in [lo[i], hi[i])."""
+        return LineWindows(node, lo, hi, *([_E] * 9))
 
 
 @dataclass(frozen=True)

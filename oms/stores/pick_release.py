@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 
 from oms.domain.events import PickReleased
-from oms.orders.model import Order, Shipment, ShipmentStatus
+from oms.orders.model import Allocation, Order, Shipment, ShipmentStatus
 from oms.stores.model import Pick, PickLine, PickStatus
 from oms.stores.ports import StoresUnitOfWork
 from oms.stores.shipments import shipment_units
@@ -58,3 +58,26 @@ def cancel_picks(uow: StoresUnitOfWork, order_id: str, line_ids: list[str]) -> N
                 uow.pick_lines.remove(line)
         if all(line.order_line_id in line_ids for line in lines):
             pick.status = PickStatus.CANCELLED
+
+
+def take_off_shipment(
+    uow: StoresUnitOfWork, alloc: Allocation, shipment_id: str, units: int
+) -> None:
+    """The units leave the allocation, the shipment's open pick (an emptied pick is cancelled)
+    and an emptied shipment (cancelled): a stock sync below reserved, a re-optimisation."""
+    if alloc.qty == units:
+        uow.allocations.remove(alloc)
+    else:
+        alloc.qty -= units
+    for pick in uow.picks.list_by(shipment_id=shipment_id, status=PickStatus.OPEN):
+        lines = uow.pick_lines.list_by(pick_id=pick.id)
+        for pl in lines:
+            if pl.order_line_id == alloc.order_line_id:
+                if pl.qty <= units:
+                    uow.pick_lines.remove(pl)
+                else:
+                    pl.qty -= units
+        if not uow.pick_lines.list_by(pick_id=pick.id):
+            pick.status = PickStatus.CANCELLED
+    if not uow.allocations.list_by(shipment_id=shipment_id):
+        uow.shipments.get(shipment_id).status = ShipmentStatus.CANCELLED

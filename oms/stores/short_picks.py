@@ -85,7 +85,7 @@ def resource_units(
         got[j] += qty
     dates = cache.dates(network).at(now)
     for new_node, allocs in sorted(by_node.items()):
-        _allocate(uow, dates, order, new_node, allocs)
+        allocate_shipment(uow, dates, order, new_node, allocs)
     for (line_id, _, missing), n in zip(wanted, got, strict=True):
         if n < missing:
             _refund_unfilled(uow, order, line_id, missing - n, reason)
@@ -181,14 +181,17 @@ def place_elsewhere(
     return []
 
 
-def _allocate(
+def allocate_shipment(
     uow: StoresUnitOfWork,
     dates: MinuteDates,
     order: Order,
     node_id: str,
     allocs: list[tuple[str, int]],
-) -> None:
-    """One new shipment at ``node_id`` carrying the re-sourced units of these lines."""
+    *,
+    reason: str | None = None,
+) -> Shipment:
+    """One new shipment at ``node_id`` carrying the re-sourced units of these lines (held by
+    the caller), dated by the order's service; ``Resourced`` with ``reason``."""
     count = len(uow.shipments.list_by(order_id=order.id))
     shipment = Shipment(
         id=f"{order.id}-S{count + 1}",
@@ -211,8 +214,10 @@ def _allocate(
             node=node_id,
             shipment=shipment.id,
             promised_at=promised,
+            reason=reason,
         )
     )
+    return shipment
 
 
 def _refund_unfilled(

@@ -132,6 +132,16 @@ class FakeStockLedger:
         if short:
             raise NotReserved(short)
 
+    def move(self, release: Rows, hold: Rows, *, ref: str | None = None) -> list[Shortfall]:
+        """As the database's: releases then holds, all or nothing (the fake has no locks)."""
+        released = checked_rows(release) if release else []
+        self.release(released, ref=ref)
+        short = self.hold(hold, ref=ref) if hold else []
+        if short:
+            for row in released:  # put the released units back: nothing changed
+                self.items[(row.node_id, row.sku_id)].reserved += row.qty
+        return short
+
     def commit_shipment(self, rows: Rows, *, ref: str | None = None) -> None:
         short = self._move(StockChange.SHIPPED, rows, ref)
         if short:

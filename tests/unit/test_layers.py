@@ -159,6 +159,10 @@ ENGINE_CLIENTS = frozenset(
         "oms.stores.short_picks",
         "oms.stores.receiving",  # a transfer received short re-sources through short_picks
         "oms.stores.rejections",  # rejected units are re-sourced through short_picks
+        # Re-optimisation of open orders: the wave (solve), new shipments through short_picks.
+        "oms.stores.reoptimise",
+        "oms.stores.reoptimise_solve",
+        "oms.stores.reoptimise_apply",
         "oms.catalog.below_reserved",  # a stock sync below reserved re-sources
         "oms.catalog.stock_sync",
         "oms.catalog.stock_counts",  # an applied count below reserved re-sources
