@@ -5,7 +5,8 @@ over all of them, in the same server that answers the promise load.
 
 Reported: the cost, shipments and splits before and after, the proven bound, the orders moved,
 the run's duration; and the promise's p99 over HTTP (wrk, 8 connections) while the run goes
-on, next to the same load measured just before in the same server. With the demo's stock, and
+on (the worst p99 of back-to-back 2-s loads while it lasts), next to the same load measured just
+before in the same server. With the demo's stock, and
 with a quarter of it (`stock_share` 0.25: scarcer stock, so the online sequence's early choices
 cost the later orders more). Sizes: 3,000 orders (the demo's 2,000 and 1,000 of another day on
 the same SKUs) and a 60 s optimiser limit under OMS_BENCH_SCALE=full; 2,000 orders, 20 s and
@@ -130,10 +131,12 @@ def test_bench_one_reoptimisation_of_the_open_orders(
 
             worker = threading.Thread(target=reoptimise)
             worker.start()
-            seconds = int(TIME_LIMIT_S * 0.8)  # within the run (collecting comes first)
-            figures["busy"] = wrk_post(
-                base + "/v1/promise", CARTS, headers, seconds=seconds, connections=8
-            )
+            # Loads of 2 s for as long as the run lasts: the p99 during it is the worst of theirs.
+            figures["busy"] = busy = []
+            while worker.is_alive():
+                busy.append(
+                    wrk_post(base + "/v1/promise", CARTS, headers, seconds=2, connections=8)
+                )
             worker.join()
             figures["answer"] = answer
 
@@ -159,11 +162,12 @@ def test_bench_one_reoptimisation_of_the_open_orders(
         "elapsed_s": a.get("elapsed_s"),
         "wall_s": round(a["wall_s"], 1),
         "promise_p99_ms_quiet": quiet.p99_ms,
-        "promise_p99_ms_during": busy.p99_ms,
+        "promise_p99_ms_during": max(x.p99_ms for x in busy),
         "promise_rps_quiet": quiet.requests_per_s,
-        "promise_rps_during": busy.requests_per_s,
+        "promise_rps_during": round(sum(x.requests_per_s for x in busy) / len(busy), 1),
+        "promise_loads_during": len(busy),
     }
     benchmark.extra_info.update(summary)
     print("\n" + json.dumps(summary, indent=1))
-    assert quiet.non_2xx == 0 and busy.non_2xx == 0
+    assert quiet.non_2xx == 0 and all(x.non_2xx == 0 for x in busy)
     assert a["cost_after"] <= a["cost_before"] + 1e-6
