@@ -31,6 +31,7 @@ from oms.api.routers import (
     reservations,
     returns,
     sourcing,
+    sourcing_explain,
     store_counter,
     store_counter_pages,
     store_counts,
@@ -136,6 +137,7 @@ def create_app(state: AppState) -> FastAPI:
     app.include_router(kpis.router)
     app.include_router(ops_pages.router)
     app.include_router(sourcing.router)  # the live sourcing policy and its prices (ops)
+    app.include_router(sourcing_explain.router)  # why a cart is sourced as it is
     # The store's incoming transfers and returns desk (JSON, then the pages).
     app.include_router(store_receiving.router)
     app.include_router(store_returns_desk.router)
