@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from oms.api.fields import Ident
 from oms.api.schemas import PromiseIn
+from oms.orders.explain import OrderExplained
 from oms.promise.explain import Explained
 from oms.sourcing.contract import CostBreakdown
 from oms.sourcing.explain import Alternative, PlanRow, PricedPlan
@@ -143,3 +144,41 @@ def alternative_out(a: Alternative, line_ids: list[str] | None) -> AlternativeOu
         detail=a.detail,
         extra_cost=round(a.extra_cost, MONEY),
     )
+
+
+class FixedAllocationOut(BaseModel):
+    line_id: str
+    sku: str
+    node: str
+    qty: int
+    status: str = Field(description="why it can no longer move: its shipment's or line's status")
+
+
+class OrderExplanationOut(BaseModel):
+    order_id: str
+    current: PlanOut | None = Field(
+        description="the order's open allocations (not yet picking) priced by the one cost "
+        "function; null when nothing is open"
+    )
+    fixed: list[FixedAllocationOut] = Field(
+        description="allocations that can no longer move (picking, picked, shipped, ...)"
+    )
+    agrees: bool | None = Field(
+        description="the sourcer would choose the same nodes now (null when nothing is open)"
+    )
+    now: ExplanationOut | None = Field(
+        description="the sourcer's decision for the open units now, against the stock now "
+        "with the order's own held units given back, and its rejected alternatives"
+    )
+
+    @staticmethod
+    def of(found: OrderExplained) -> OrderExplanationOut:
+        ids = found.line_ids
+        current = found.current
+        return OrderExplanationOut(
+            order_id=found.order_id,
+            current=None if current is None else PlanOut(**plan_fields(current, ids)),
+            fixed=[FixedAllocationOut(**vars(f)) for f in found.fixed],
+            agrees=found.agrees,
+            now=None if found.now is None else ExplanationOut.of(found.now, ids),
+        )

@@ -164,6 +164,7 @@ ENGINE_CLIENTS = frozenset(
         "oms.returns.service",
         # Explanations of a decision: they run the one-order sourcer (a cart's, an order's).
         "oms.promise.explain",
+        "oms.orders.explain",
         # The replay runs the strategies (registry, online, wave bound) and reports on the runs.
         "oms.replay",
         "oms.replay.simulate",
