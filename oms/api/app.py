@@ -36,6 +36,7 @@ from oms.api.routers import (
     store_counter_pages,
     store_counts,
     store_counts_pages,
+    store_order_pages,
     store_pages,
     store_pick_pages,
     store_picks,
@@ -155,6 +156,7 @@ def create_app(state: AppState) -> FastAPI:
     # The store counter: pack and ship, pickups and handover (JSON, and its pages)
     app.include_router(store_counter.router)
     app.include_router(store_counter_pages.router)
+    app.include_router(store_order_pages.router)  # one order, and why it is sourced so
     # Outside the promise lane, so that a body over the cap never reaches any route.
     settings = get_settings()
     sync_cap = {inventory.SYNC_PATH: settings.max_sync_bytes}

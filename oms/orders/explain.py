@@ -23,6 +23,7 @@ from oms.orders.model import (
 )
 from oms.orders.ports import OrdersUnitOfWork
 from oms.orders.queries import order_for
+from oms.orders.views import OrderView, order_view
 from oms.promise.explain import Explained, explain_snapshot, one_order
 from oms.promise.service import CartSnapshot, NetworkCache, snapshot_cart
 from oms.sourcing.explain import PricedPlan, one_order_problem, price
@@ -129,3 +130,12 @@ def _current(
     ]
     order = one_order(snap, store)
     return price(order, one_order_problem(order), rows)
+
+
+def order_with_explanation(
+    uow: OrdersUnitOfWork, cache: NetworkCache, order_id: str, store: str | None
+) -> tuple[OrderView, OrderExplained]:
+    """What the order pages show: the order as GET /v1/orders/{id} reads it, and why it is
+    sourced as it is (a store: an order involving it only)."""
+    found = explain_order_plan(uow, cache, order_id, store)
+    return order_view(uow, order_for(uow, order_id, store)), found
