@@ -32,20 +32,21 @@ def cheapest_fill(demand: I64, have: I64, unit_cost: F64, cap: I64) -> Fill:
     """Place `demand` [u] units from `have` [u, k] (units usable at each node of the set) at
     `unit_cost` [u, k] per unit, at most `cap` [k] units per node: the most units, then the
     least cost (exact: successive shortest augmenting paths)."""
-    n_u, n_k = have.shape
+    wanted = np.nonzero(demand > 0)[0]  # a SKU no line wants is no vertex's
+    n_u, n_k = len(wanted), have.shape[1]
     graph = _Graph(2 + n_u + n_k)
     src, sink = 0, 1 + n_u + n_k
-    for u in range(n_u):
-        graph.add(src, 1 + u, int(demand[u]), 0.0)
+    for a, u in enumerate(wanted.tolist()):
+        graph.add(src, 1 + a, int(demand[u]), 0.0)
         for k in range(n_k):
             if have[u, k] > 0:
-                graph.add(1 + u, 1 + n_u + k, int(have[u, k]), float(unit_cost[u, k]))
+                graph.add(1 + a, 1 + n_u + k, int(have[u, k]), float(unit_cost[u, k]))
     for k in range(n_k):
         graph.add(1 + n_u + k, sink, int(min(cap[k], int(demand.sum()))), 0.0)
     graph.max_flow_min_cost(src, sink)
-    units = np.zeros((n_u, n_k), dtype=np.int64)
-    for u in range(n_u):
-        for e in graph.out[1 + u]:
+    units = np.zeros(have.shape, dtype=np.int64)
+    for a, u in enumerate(wanted.tolist()):
+        for e in graph.out[1 + a]:
             to, flow = graph.to[e], graph.flow[e]
             if flow > 0 and 1 + n_u <= to < sink:
                 units[u, to - 1 - n_u] += flow
