@@ -62,7 +62,11 @@ def explain_order_plan(
     """The order's plan and the sourcer's choice for it now (a store key: an order involving
     its store only, as the order read)."""
     order = order_for(uow, order_id, store)
-    lines = uow.order_lines.list_by(order_id=order_id, order_by="line_no")
+    lines = [
+        ln
+        for ln in uow.order_lines.list_by(order_id=order_id, order_by="line_no")
+        if ln.status is not OrderLineStatus.CANCELLED  # its units went back: nothing to show
+    ]
     allocations = uow.allocations.list_by(order_line_id=[ln.id for ln in lines], order_by="id")
     shipments = {s.id: s for s in uow.shipments.list_by(order_id=order_id)}
     by_id = {ln.id: ln for ln in lines}

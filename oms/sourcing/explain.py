@@ -34,6 +34,7 @@ from oms.sourcing.explain_fill import cheapest_fill
 POOL_BY_DISTANCE = 8  # nodes cheapest to ship from, whatever they hold (why not the nearest?)
 POOL_BY_FILL = 8  # nodes cheapest serving the cart alone
 MAX_SET = 3
+TRIPLE_POOL = 10  # triples over at most this many nodes: 120 sets
 SHOWN_FEASIBLE = 5
 TIE = 1e-6
 REJECTIONS = ("no_stock", "capacity", "max_shipments", "dominated")
@@ -205,9 +206,10 @@ def usable(order: OneOrder, problem: Problem) -> tuple[I64, F64, B]:
 
 
 def candidate_sets(order: OneOrder, rows: list[tuple[int, int, int]]) -> list[tuple[int, ...]]:
-    """Node sets to compare with the chosen one: singletons and pairs over the pool (chosen
-    nodes, nodes cheapest to ship from, nodes cheapest serving the cart alone), triples over
-    the chosen nodes and the second group; the chosen set itself left out."""
+    """Node sets to compare with the chosen one: singletons and pairs over the pool (the chosen
+    nodes carrying most, nodes cheapest to ship from, nodes cheapest serving the cart alone:
+    at most 24, 300 sets), triples over the first and last groups (at most 10 nodes, 120
+    sets); the chosen set itself left out."""
     problem = one_order_problem(order)
     have, hu, ok = usable(order, problem)
     eligible = np.nonzero(ok)[0]
@@ -215,10 +217,21 @@ def candidate_sets(order: OneOrder, rows: list[tuple[int, int, int]]) -> list[tu
     chosen = sorted({i for _, i, q in rows if q > 0})
     near = sorted(eligible.tolist(), key=lambda i: (ship[i], i))[:POOL_BY_DISTANCE]
     alone = _by_single_node_cost(order, eligible, have, hu, ship)[:POOL_BY_FILL]
-    pool = list(dict.fromkeys([*chosen, *near, *alone]))
+    # Bounded: a plan over many nodes (a large cart, little capacity) keeps its biggest ones.
+    carried = _units_by_node(rows)
+    biggest = sorted(chosen, key=lambda i: (-carried[i], i))[:POOL_BY_FILL]
+    pool = list(dict.fromkeys([*biggest, *near, *alone]))
     small = [s for k in (1, 2) for s in itertools.combinations(sorted(pool), k)]
-    triples = list(itertools.combinations(sorted(set(chosen) | set(alone)), MAX_SET))
+    for_triples = list(dict.fromkeys([*biggest, *alone]))[:TRIPLE_POOL]
+    triples = list(itertools.combinations(sorted(for_triples), MAX_SET))
     return [s for s in dict.fromkeys(small + triples) if list(s) != chosen]
+
+
+def _units_by_node(rows: list[tuple[int, int, int]]) -> dict[int, int]:
+    carried: dict[int, int] = {}
+    for _, i, q in rows:
+        carried[i] = carried.get(i, 0) + q
+    return carried
 
 
 def _by_single_node_cost(

@@ -82,3 +82,14 @@ def test_the_order_explain_route_is_documented_with_its_errors(api):
     op = api.client.get("/openapi.json").json()["paths"]["/v1/orders/{order_id}/explain"]["get"]
     assert {"200", "401", "403", "404"} <= set(op["responses"])
     assert "agrees" in op["description"]
+
+
+def test_a_cancelled_line_is_neither_re_decided_nor_listed(api):
+    stores = build(api)
+    order = stores.order([("MUG", 1), ("TEA", 1)])
+    mug = next(ln["id"] for ln in order["lines"] if ln["sku"] == "MUG")
+    r = api.client.post(f"/v1/orders/{order['id']}/cancel", json={"lines": [mug]}, headers=api.ops)
+    assert r.status_code == 200, r.text
+    why = explain(api, order["id"])
+    assert why["fixed"] == [] and why["agrees"] is True
+    assert [(a["sku"], a["qty"]) for a in why["current"]["allocations"]] == [("TEA", 1)]

@@ -16,6 +16,7 @@ import pytest
 from oms.sourcing.contract import NO_LIMIT, Allocations, Nodes, Settings
 from oms.sourcing.cost import evaluate, violations
 from oms.sourcing.explain import OneOrder, explain_order, one_order_problem
+from oms.sourcing.explain_fill import cheapest_fill
 from oms.sourcing.lookahead import steering_settings
 from oms.sourcing.online import NetworkArrays, OnlineSourcer
 
@@ -231,3 +232,34 @@ def test_under_lookahead_each_unit_carries_its_price_and_the_plan_its_stock_valu
     expected = sum(r.lookahead_price * r.qty for r in why.chosen.rows)
     assert why.chosen.stock_value == pytest.approx(expected)
     assert why.chosen.objective == pytest.approx(why.chosen.cost.total + expected)
+
+
+def best_fill_by_enumeration(demand, have, cost, cap) -> tuple[int, float]:
+    """(most units placed, least cost among those) over every placement [u, k]."""
+    cells = [(u, k) for u in range(have.shape[0]) for k in range(have.shape[1])]
+    best = (0, 0.0)
+    for counts in itertools.product(*[range(int(have[u, k]) + 1) for u, k in cells]):
+        units = np.zeros(have.shape, dtype=np.int64)
+        for (u, k), q in zip(cells, counts, strict=True):
+            units[u, k] = q
+        if np.any(units.sum(axis=1) > demand) or np.any(units.sum(axis=0) > cap):
+            continue
+        placed, total = int(units.sum()), float(np.sum(units * cost))
+        if placed > best[0] or (placed == best[0] and total < best[1] - 1e-9):
+            best = (placed, total)
+    return best
+
+
+@pytest.mark.parametrize("seed", range(150))
+def test_the_fill_of_a_node_set_places_the_most_units_at_the_least_cost(seed: int) -> None:
+    rng = np.random.default_rng(1000 + seed)
+    n_u, n_k = int(rng.integers(1, 4)), int(rng.integers(1, 4))
+    demand = rng.integers(0, 4, n_u).astype(np.int64)
+    have = rng.integers(0, 3, (n_u, n_k)).astype(np.int64)
+    cost = rng.integers(0, 8, (n_u, n_k)).astype(np.float64) / 4
+    cap = rng.integers(0, 5, n_k).astype(np.int64)  # often binding
+    fill = cheapest_fill(demand, have, cost, cap)
+    assert np.all(fill.units <= have) and np.all(fill.units.sum(axis=1) <= demand)
+    assert np.all(fill.units.sum(axis=0) <= cap)
+    placed, total = best_fill_by_enumeration(demand, have, cost, cap)
+    assert (int(fill.units.sum()), fill.unit_cost) == (placed, pytest.approx(total))
