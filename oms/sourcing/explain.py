@@ -237,16 +237,19 @@ def _units_by_node(rows: list[tuple[int, int, int]]) -> dict[int, int]:
 def _by_single_node_cost(
     order: OneOrder, eligible: I64, have: I64, hu: F64, ship: F64
 ) -> list[int]:
-    """Eligible nodes by what the cart would cost from them alone (unfilled units at the
-    penalty), cheapest first."""
+    """Eligible nodes by what the cart would cost from them alone (its cheapest units up to
+    the capacity left, the rest unfilled at the penalty), cheapest first."""
     demand = _demand(order)
-    cost = {}
-    for i in eligible.tolist():
-        placed = np.minimum(have[:, i], demand)
-        units = int(min(placed.sum(), order.cap_left[i]))
-        unit_cost = float(np.sort(np.repeat(hu[:, i], placed))[:units].sum())
-        cost[i] = ship[i] + unit_cost + order.penalty * (int(demand.sum()) - units)
-    return sorted(cost, key=lambda i: (cost[i], i))
+    placed = np.minimum(have[:, eligible], demand[:, None])  # [SKU row, eligible node]
+    units = np.minimum(placed.sum(axis=0), order.cap_left[eligible])
+    by_cost = np.argsort(hu[:, eligible], axis=0, kind="stable")
+    p_sorted = np.take_along_axis(placed, by_cost, axis=0)
+    h_sorted = np.take_along_axis(hu[:, eligible], by_cost, axis=0)
+    before = np.cumsum(p_sorted, axis=0) - p_sorted
+    taken = np.clip(units[None, :] - before, 0, p_sorted)
+    unfilled = int(demand.sum()) - units
+    cost = ship[eligible] + (taken * h_sorted).sum(axis=0) + order.penalty * unfilled
+    return [int(eligible[k]) for k in np.lexsort((eligible, cost))]
 
 
 def _demand(order: OneOrder) -> I64:
