@@ -66,3 +66,13 @@ def test_a_picked_order_says_nothing_is_left_to_re_decide(api):
     page = api.client.get(f"/stores/ST-PARIS-1/orders/{order['id']}", headers=stores.s1)
     why = why_section(page.text)
     assert "Nothing left to re-decide" in why and "at ST-PARIS-1 (picked)" in why
+
+
+def test_the_stores_pickup_queue_links_each_order_to_its_page(api):
+    stores = build(api)
+    order = stores.order([("MUG", 1)], method="pickup", pickup_node="ST-PARIS-1")
+    pick = stores.picks("ST-PARIS-1", stores.s1)[0]
+    assert stores.confirm(pick, stores.s1).status_code == 200
+    queue = api.client.get("/stores/ST-PARIS-1/pickups", headers=stores.s1)
+    link = f'href="/stores/ST-PARIS-1/orders/{order["id"]}"'
+    assert queue.status_code == 200 and link in queue.text
