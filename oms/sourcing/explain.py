@@ -269,7 +269,17 @@ def _judge(
     plan = price(order, problem, _rows_of(order, cols, fill.units))
     extra = plan.objective - chosen.objective
     verdict, detail = _verdict(order, nodes, fill.units, have, board.placed, extra)
+    if verdict == "costlier" and plan.stock_value is not None:
+        detail += _priced_parts(plan, chosen)
     return Alternative(plan, verdict, detail, round(extra, 6))
+
+
+def _priced_parts(plan: PricedPlan, chosen: PricedPlan) -> str:
+    """Under prices, what the difference is made of: a plan can cost less and still lose on
+    the value of the stock it uses."""
+    cost = plan.cost.total - chosen.cost.total
+    value = (plan.stock_value or 0.0) - (chosen.stock_value or 0.0)
+    return f" (cost {cost:+.2f}, stock value {value:+.2f})"
 
 
 def _verdict(

@@ -4,7 +4,14 @@ only its store's orders, as the order read."""
 
 from __future__ import annotations
 
-from tests.e2e.stores_fixture import build
+from oms.promise.lookahead_refresh import refresh_once
+from tests.e2e.stores_fixture import PARIS, build
+from tests.e2e.test_sourcing_policy_api import (  # noqa: F401 (lookahead: the fixture)
+    NOW,
+    last_weeks_orders,
+    lookahead,
+    network,
+)
 
 
 def explain(api, order_id, key=None):
@@ -93,3 +100,16 @@ def test_a_cancelled_line_is_neither_re_decided_nor_listed(api):
     why = explain(api, order["id"])
     assert why["fixed"] == [] and why["agrees"] is True
     assert [(a["sku"], a["qty"]) for a in why["current"]["allocations"]] == [("TEA", 1)]
+
+
+def test_under_lookahead_the_order_agrees_with_its_priced_plan(lookahead):  # noqa: F811
+    network(lookahead)
+    last_weeks_orders(lookahead)
+    refresh_once(lookahead.state.read_uow, lookahead.state.networks, weeks=1, now=NOW)
+    body = {"lines": [{"sku": "MUG", "qty": 3}], "destination": PARIS, "method": "ship"}
+    r = lookahead.client.post("/v1/orders", json=body, headers=lookahead.checkout)
+    assert r.status_code == 201, r.text
+    why = explain(lookahead, r.json()["id"])
+    assert why["agrees"] is True and why["current"]["nodes"] == ["DC-LYON"]
+    assert why["now"]["policy"] == "lookahead" and why["now"]["priced"] is True
+    assert all(a["lookahead_price"] is not None for a in why["current"]["allocations"])

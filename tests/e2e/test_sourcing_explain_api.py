@@ -92,6 +92,8 @@ def test_under_lookahead_each_unit_carries_its_price_and_lyon_wins_on_the_object
     assert store["cost"]["total"] < why["cost"]["total"]
     assert store["verdict"] == "costlier" and store["stock_value"] > 0
     assert store["objective"] > why["objective"]
+    assert store["detail"].startswith("costlier by ") and "(cost -" in store["detail"]
+    assert "stock value +" in store["detail"]
 
 
 def test_bad_requests_name_the_record_or_field_and_keys_are_checked(api):
