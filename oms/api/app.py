@@ -32,10 +32,12 @@ from oms.api.routers import (
     returns,
     sourcing,
     sourcing_reoptimise,
+    sourcing_explain,
     store_counter,
     store_counter_pages,
     store_counts,
     store_counts_pages,
+    store_order_pages,
     store_pages,
     store_pick_pages,
     store_picks,
@@ -152,6 +154,7 @@ def create_app(state: AppState) -> FastAPI:
     app.include_router(ops_pages.router)
     app.include_router(sourcing.router)  # the live sourcing policy and its prices (ops)
     app.include_router(sourcing_reoptimise.router)  # re-optimisation of open orders (ops)
+    app.include_router(sourcing_explain.router)  # why a cart is sourced as it is
     # The store's incoming transfers and returns desk (JSON, then the pages).
     app.include_router(store_receiving.router)
     app.include_router(store_returns_desk.router)
@@ -169,6 +172,7 @@ def create_app(state: AppState) -> FastAPI:
     # The store counter: pack and ship, pickups and handover (JSON, and its pages)
     app.include_router(store_counter.router)
     app.include_router(store_counter_pages.router)
+    app.include_router(store_order_pages.router)  # one order, and why it is sourced so
     # Outside the promise lane, so that a body over the cap never reaches any route.
     settings = get_settings()
     sync_cap = {inventory.SYNC_PATH: settings.max_sync_bytes}

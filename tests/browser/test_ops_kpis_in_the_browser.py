@@ -17,8 +17,9 @@ pytestmark = pytest.mark.browser
 NEAR_THE_STORE = {"lat": 48.85, "lon": 2.35}
 
 
-def seed(server: Server) -> None:
-    """A DC and a store; a web order shipped from the DC and one collected in the store."""
+def seed(server: Server) -> str:
+    """A DC and a store; a web order shipped from the DC and one collected in the store (its
+    id returned)."""
     for node in (DC, STORE):
         server.ok("POST", "/v1/nodes", server.ops, node)
     server.ok("PUT", "/v1/skus/MUG", server.ops, {"name": "Mug", "price_minor": 1299})
@@ -27,13 +28,13 @@ def seed(server: Server) -> None:
     far = {"lines": [{"sku": "MUG", "qty": 1}], "destination": {"lat": 45.76, "lon": 4.84}}
     server.ok("POST", "/v1/orders", server.checkout, far)
     pickup = {"lines": [{"sku": "MUG", "qty": 1}], "method": "pickup", "pickup_node": "ST-PARIS"}
-    server.ok("POST", "/v1/orders", server.checkout, pickup)
+    return str(server.ok("POST", "/v1/orders", server.checkout, pickup)["id"])
 
 
 def test_an_operator_signs_in_with_an_ops_key_and_sees_the_kpis_charted(
     server: Server, page: Page, screenshots: Screenshots
 ) -> None:
-    seed(server)
+    pickup_id = seed(server)
     violations: list[str] = []
 
     def watch(message: ConsoleMessage) -> None:
@@ -60,6 +61,11 @@ def test_an_operator_signs_in_with_an_ops_key_and_sees_the_kpis_charted(
     assert box is not None and box["width"] > 300 and box["height"] > 60  # drawn, not empty
     expect(omni.locator("svg.chart circle")).to_have_count(1)  # today's point
     screenshots.take("ops-kpis")
+
+    # One order, and why it is sourced where it is (issue 18): no script, no CSP violation.
+    page.goto(f"/ops/orders/{pickup_id}")
+    expect(page.get_by_role("heading", name="Why this node")).to_be_visible()
+    expect(page.locator(".verdict-now")).to_contain_text("same nodes now: ST-PARIS")
 
     page.get_by_role("button", name="Sign out").click()
     expect(page).to_have_url(re.compile(r"/ops/login$"))

@@ -167,6 +167,9 @@ ENGINE_CLIENTS = frozenset(
         "oms.catalog.stock_sync",
         "oms.catalog.stock_counts",  # an applied count below reserved re-sources
         "oms.returns.service",
+        # Explanations of a decision: they run the one-order sourcer (a cart's, an order's).
+        "oms.promise.explain",
+        "oms.orders.explain",
         # The replay runs the strategies (registry, online, wave bound) and reports on the runs.
         "oms.replay",
         "oms.replay.simulate",

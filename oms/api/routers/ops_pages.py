@@ -1,6 +1,6 @@
-"""Ops pages in the browser: a sign-in form for ops keys, and the live KPIs with a chart of each
-over time (`/ops/kpis`). Server-rendered (Jinja2, inline SVG charts), no script, no external
-assets.
+"""Ops pages in the browser: a sign-in form for ops keys, the live KPIs with a chart of each
+over time (`/ops/kpis`), and one order with "Why this node" (`/ops/orders/{id}`).
+Server-rendered (Jinja2, inline SVG charts), no script, no external assets.
 
 Sessions are the store pages' (``oms/api/store_sessions.py``, ``oms/access/sessions.py``): an
 ops key signs in once (``POST /ops/login``), the browser keeps a random token in the cookie
@@ -24,12 +24,14 @@ from oms.api import store_sessions as sessions
 from oms.api.auth import Principal, RateLimitedError
 from oms.api.deps import StateDep, client_host
 from oms.api.errors import STATUS_BY_CODE
+from oms.api.explain_schemas import OrderExplanationOut
 from oms.api.kpi_charts import Line, line_chart
 from oms.api.state import AppState
 from oms.config import get_settings
 from oms.domain.errors import OmsError, UnauthorizedError
 from oms.kpis.rules import Rate
 from oms.kpis.service import DEFINITIONS, Kpi, LiveKpis, kpis_asked
+from oms.orders.explain import order_with_explanation
 
 router = APIRouter(prefix="/ops", tags=["ops pages"], include_in_schema=False)
 COOKIE = {"name": sessions.OPS_COOKIE, "path": sessions.OPS_COOKIE_PATH}
@@ -147,6 +149,31 @@ def kpis_page(request: Request, state: StateDep) -> HTMLResponse:
         status = STATUS_BY_CODE.get(exc.code, 400)
         return _page(request, "ops_kpis.html", {**shown, "error": exc.detail, "cards": []}, status)
     return _page(request, "ops_kpis.html", {**shown, "cards": kpi_cards(found)})
+
+
+# --- one order: "Why this node" ----------------------------------------------------------------
+
+
+@router.get("/orders/{order_id}", response_class=HTMLResponse)
+def order_page(request: Request, order_id: str, state: StateDep) -> HTMLResponse:
+    """An order's lines and allocations, and why it is sourced as it is (GET
+    /v1/orders/{id}/explain, rendered)."""
+    try:
+        who, csrf = _visitor(request, state)
+        who.require(ApiRole.OPS)
+    except OmsError as exc:
+        if STATUS_BY_CODE.get(exc.code) == 401:
+            return _login_page(request, exc)
+        return _not_allowed(request, exc)
+    try:
+        with state.unit_of_work() as uow:
+            view, found = order_with_explanation(uow, state.networks, order_id, None)
+    except OmsError as exc:
+        missing: dict[str, object] = {"title": "Not found", "message": exc.detail}
+        return _page(request, "message.html", missing, STATUS_BY_CODE.get(exc.code, 400))
+    why = OrderExplanationOut.of(found)
+    context: dict[str, object] = {"order": view, "why": why, "csrf": csrf, "logout": "/ops/logout"}
+    return _page(request, "order_explain.html", context)
 
 
 def _not_allowed(request: Request, exc: OmsError) -> HTMLResponse:

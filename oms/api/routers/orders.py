@@ -7,11 +7,13 @@ from fastapi import APIRouter, Response, status
 from oms.access.model import ApiRole
 from oms.api.customer_schemas import who_form
 from oms.api.deps import IdempotencyKey, PrincipalDep, StateDep, UowDep, request_key, store_scope
+from oms.api.explain_schemas import OrderExplanationOut
 from oms.api.fields import OrderId
 from oms.api.notification_schemas import CollectIn
 from oms.api.responses import KEYED, errors
 from oms.api.schemas import CancelIn, OrderIn, OrderOut
 from oms.orders import service as svc
+from oms.orders.explain import explain_order_plan
 from oms.orders.views import OrderView
 from oms.stores import fulfilment
 
@@ -48,6 +50,27 @@ def create(
 def get(order_id: OrderId, uow: UowDep, who: PrincipalDep) -> OrderOut:
     who.require(CHECKOUT, ApiRole.STORE)
     return order_out(svc.read_order(uow, order_id, store_scope(who)))
+
+
+EXPLAIN = """Why the order is sourced as it is: its open allocations (not yet picking) with
+their cost breakdown (the one cost function: shipping, handling, split, unfilled), the
+allocations that can no longer move (`fixed`), and `now`: the plan the sourcer would choose for
+the open units against the stock now, with the order's own held units given back, and the
+alternatives it rejected with their verdicts (as POST /v1/sourcing/explain). `agrees`: the
+sourcer would choose the same nodes now (true right after the order was placed, unless stock or
+nodes changed since). Under the look-ahead policy each unit carries its `lookahead_price`. Reads
+only. Ops keys; a store key only for an order involving its store (403 otherwise, as the order
+read)."""
+
+
+@router.get("/{order_id}/explain", description=EXPLAIN)
+def explain(
+    order_id: OrderId, uow: UowDep, state: StateDep, who: PrincipalDep
+) -> OrderExplanationOut:
+    """Explain an order's sourcing."""
+    who.require(ApiRole.STORE)
+    found = explain_order_plan(uow, state.networks, order_id, store_scope(who))
+    return OrderExplanationOut.of(found)
 
 
 @router.post("/{order_id}/cancel")
