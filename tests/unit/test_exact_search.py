@@ -155,3 +155,32 @@ def test_with_prices_the_plan_minimises_contract_cost_plus_prices_and_reports_th
     priced = contract + float((alloc * price[nodes].T).sum())
     best, _ = exhaustive_optimum(f, hu, cov, cap, dem, max_ship, split_p, unfilled_p)
     assert priced == pytest.approx(best, abs=1e-9)
+
+
+def adversarial_order(seed):
+    """200 candidates, each with 2 units of capacity left and stock of all 10 SKUs, near-equal
+    costs: sets of 10 nodes among 200 (the search ran for seconds to minutes before its budget)."""
+    rng = np.random.default_rng(seed)
+    m, n_u = 200, 10
+    f = 4.0 + rng.random(m) / 10
+    h = 0.3 + rng.random(m) / 10
+    cov = np.full((m, n_u), 5, dtype=np.int64)
+    cap = np.full(m, 2, dtype=np.int64)
+    dem = np.full(n_u, 2, dtype=np.int64)
+    return f, h, cov, cap, dem
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_an_adversarial_order_ends_within_the_search_budget_with_a_feasible_plan(seed):
+    """The budget (step 5 of the search's docstring) returns the incumbent: a real plan that
+    fills the order, no worse than taking it from the cheapest nodes one shipment at a time."""
+    f, h, cov, cap, dem = adversarial_order(seed)
+    hu = np.repeat(h[:, None], len(dem), axis=1)
+    nodes, alloc, cost = search(f, h, hu, cov, cap, dem, NO_LIMIT, 1.5, 100.0)
+    assert check_plan(nodes, alloc, f, h, cov, cap, dem, NO_LIMIT, 1.5, 100.0) == pytest.approx(
+        cost, abs=1e-9
+    )
+    assert alloc.sum() == dem.sum()  # every unit filled
+    # 10 nodes at least (2 units each); the cheapest 10 by f + 2 h bound any plan from below
+    cheapest = np.sort(f + 2 * h)[:10].sum() + 1.5 * 9
+    assert cheapest - 1e-9 <= cost <= cheapest + 10 * 0.2  # within the costs' spread of it
