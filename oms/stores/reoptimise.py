@@ -325,17 +325,19 @@ def _report(
     final = Allocations.concat(
         [_rows(cur, ~np.isin(cur.order, list(moved))), _rows(new, np.isin(new.order, list(moved)))]
     )
+    # One pricing of each plan: its total and its shipments per problem order.
+    before, after = cost.evaluate(solved.problem, cur), cost.evaluate(solved.problem, final)
     frozen = np.array([o.frozen_shipments for o in orders], dtype=np.int64)
-    ships_before = _shipments(solved, cur) + frozen
-    ships_after = _shipments(solved, final) + frozen - _joined_store(solved, orders, final)
+    ships_before = before.shipments + frozen
+    ships_after = after.shipments + frozen - _joined_store(solved, orders, final)
     bound = solved.plan.lower_bound
     return Report(
         status=solved.plan.status,
         dry_run=request.dry_run,
         orders_considered=len(orders),
         units_considered=int(cur.qty.sum()),
-        cost_before=_contract(solved, cur),
-        cost_after=_contract(solved, final),
+        cost_before=before.cost.total + solved.shift,
+        cost_after=after.cost.total + solved.shift,
         bound=None if bound is None else bound + solved.shift,
         objective_before=solved.objective(cur),
         objective_after=solved.objective(new),
@@ -348,17 +350,6 @@ def _report(
         elapsed_s=_since(started),
         priced=solved.unit_price is not None,
     )
-
-
-def _contract(solved: Solved, alloc: Allocations) -> float:
-    return cost.evaluate(solved.problem, alloc).cost.total + solved.shift
-
-
-def _shipments(solved: Solved, alloc: Allocations) -> np.ndarray:
-    """Per problem order: the nodes it ships from (its movable shipments)."""
-    n_nodes = max(len(solved.problem.nodes), 1)
-    pairs = np.unique(alloc.order * n_nodes + alloc.node)
-    return np.bincount(pairs // n_nodes, minlength=len(solved.problem.orders))
 
 
 def _joined_store(solved: Solved, orders: list[OpenOrder], alloc: Allocations) -> np.ndarray:
